@@ -1,0 +1,20 @@
+//! kewhats domain: the types every layer shares and the access policy. No IO lives here.
+
+mod clock;
+mod email;
+mod ids;
+mod password;
+mod phone;
+pub mod policy;
+mod role;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use email::Email;
+pub use ids::{OutletId, UserId};
+pub use password::{check_password_strength, WeakPassword};
+pub use phone::{PhoneError, PhoneNumber};
+pub use role::{Plan, Role, UnknownValue};
+mod label;
+
+pub use label::Label;
+pub use policy::{Actor, Scope};

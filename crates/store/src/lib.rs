@@ -1,0 +1,25 @@
+//! kewhats persistence. One [`Store`] over SQLite or PostgreSQL, picked by the database URL.
+//!
+//! Queries are written once in the SQL both dialects share (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`) and run through [`on_db!`], which expands the same code for either pool.
+//! Times are Unix milliseconds (`BIGINT`) and ids `BIGINT`, so both backends bind the same
+//! Rust types.
+
+mod db;
+mod error;
+mod migrate;
+mod outlets;
+mod paging;
+mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod users;
+
+pub use db::{Backend, Store, StoreOptions};
+pub use error::StoreError;
+pub use outlets::{NewOutlet, Outlet, OutletPatch};
+pub use paging::{Page, Paged};
+pub use sessions::{NewWebSession, WebSession};
+pub use users::{NewUser, User, UserCredentials};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

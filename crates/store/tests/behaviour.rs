@@ -1,0 +1,129 @@
+//! The store's behaviour, the same on SQLite and PostgreSQL.
+
+use domain::policy::UserChange;
+use domain::{Email, Label, OutletId, PhoneNumber, Plan, Role, Scope, Timestamp, UserId};
+use kewhats_store::{both_backends, NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError, StoreOptions};
+
+const T0: Timestamp = Timestamp(1_700_000_000_000);
+
+async fn open(db: &kewhats_store::testing::TestDb) -> Store {
+    Store::open(&db.url, &StoreOptions::default()).await.expect("open store")
+}
+
+async fn user(store: &Store, email: &str, role: Role) -> UserId {
+    let email = Email::parse(email).unwrap();
+    store
+        .create_user(NewUser { email: &email, name: "", password_hash: "h", role, plan: Plan::Free }, T0)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn outlet(store: &Store, owner: UserId, name: &str, number: &str) -> OutletId {
+    let name = Label::parse("name", name, 100).unwrap();
+    let city = Label::parse("city", "Jakarta", 100).unwrap();
+    let number = PhoneNumber::parse(number).unwrap();
+    store
+        .create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, T0)
+        .await
+        .unwrap()
+        .id
+}
+
+both_backends! {
+    async fn migrations_run_once(db) {
+        let store = open(db).await;
+        assert_eq!(store.migrate().await.unwrap(), 0, "second run applies nothing");
+        store.close().await;
+        let again = open(db).await;
+        assert_eq!(again.migrate().await.unwrap(), 0);
+        again.close().await;
+    }
+
+    async fn users_are_unique_by_email_and_searchable(db) {
+        let store = open(db).await;
+        let id = user(&store, "Budi@Example.com", Role::User).await;
+        let email = Email::parse("budi@example.com").unwrap();
+        let creds = store.user_credentials(&email).await.unwrap().unwrap();
+        assert_eq!(creds.user.id, id);
+        assert_eq!(creds.password_hash, "h");
+        let dup = store
+            .create_user(NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Free }, T0)
+            .await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        for i in 0..30 {
+            user(&store, &format!("owner{i}@shop.id"), Role::User).await;
+        }
+        let page = store.list_users(Some("SHOP"), Page::new(Some(2), Some(20))).await.unwrap();
+        assert_eq!(page.total, 30);
+        assert_eq!(page.items.len(), 10);
+        let pct = store.list_users(Some("%"), Page::default()).await.unwrap();
+        assert_eq!(pct.total, 0, "a % in the search is literal");
+        store.close().await;
+    }
+
+    async fn the_last_superadmin_cannot_be_removed(db) {
+        let store = open(db).await;
+        let a = user(&store, "a@x.io", Role::Superadmin).await;
+        let b = user(&store, "b@x.io", Role::Superadmin).await;
+        let demote = UserChange { role: Some(Role::Admin), ..Default::default() };
+        let changed = store.update_user(a, demote, T0).await.unwrap();
+        assert_eq!(changed.role, Role::Admin);
+        let disable = UserChange { disabled: Some(true), ..Default::default() };
+        assert!(matches!(store.update_user(b, disable, T0).await, Err(StoreError::Refused(_))));
+        assert!(matches!(store.update_user(b, demote, T0).await, Err(StoreError::Refused(_))));
+        let plan = UserChange { plan: Some(Plan::Unlimited), ..Default::default() };
+        assert_eq!(store.update_user(b, plan, T0).await.unwrap().plan, Plan::Unlimited);
+        assert_eq!(store.count_active_users_with_role(&[Role::Superadmin]).await.unwrap(), 1);
+        assert!(matches!(store.update_user(UserId(999), plan, T0).await, Err(StoreError::NotFound)));
+        store.close().await;
+    }
+
+    async fn sessions_expire_and_are_revoked(db) {
+        let store = open(db).await;
+        let u = user(&store, "s@x.io", Role::User).await;
+        let new = |hash| NewWebSession { token_hash: hash, user_id: u, csrf_token: "c", ip: "", user_agent: "", expires_at: T0.plus_secs(60) };
+        store.create_web_session(new("t1"), T0).await.unwrap();
+        store.create_web_session(new("t2"), T0).await.unwrap();
+        assert!(store.active_web_session("t1", T0).await.unwrap().is_some());
+        assert!(store.active_web_session("t1", T0.plus_secs(61)).await.unwrap().is_none(), "expired");
+        assert!(store.revoke_web_session("t1", T0).await.unwrap());
+        assert!(store.active_web_session("t1", T0).await.unwrap().is_none(), "revoked");
+        store.create_web_session(new("t3"), T0).await.unwrap();
+        assert_eq!(store.revoke_user_web_sessions(u, Some("t3"), T0).await.unwrap(), 1);
+        assert!(store.active_web_session("t3", T0).await.unwrap().is_some(), "kept");
+        let disable = UserChange { disabled: Some(true), ..Default::default() };
+        store.update_user(u, disable, T0).await.unwrap();
+        assert!(store.active_web_session("t3", T0).await.unwrap().is_none(), "disabled user");
+        assert_eq!(store.purge_web_sessions(T0.plus_secs(120)).await.unwrap(), 3);
+        store.close().await;
+    }
+
+    async fn outlets_are_scoped_to_their_owner(db) {
+        let store = open(db).await;
+        let ana = user(&store, "ana@x.io", Role::User).await;
+        let bob = user(&store, "bob@x.io", Role::User).await;
+        let jkt = outlet(&store, ana, "Jakarta", "081200000001").await;
+        outlet(&store, ana, "Bandung", "081200000002").await;
+        let sby = outlet(&store, bob, "Surabaya", "081200000003").await;
+        let mine = store.list_outlets(Scope::Owner(ana), None, Page::default()).await.unwrap();
+        assert_eq!(mine.items.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Bandung", "Jakarta"]);
+        assert_eq!(store.list_outlets(Scope::All, None, Page::default()).await.unwrap().total, 3);
+        assert_eq!(store.list_outlets(Scope::All, Some("surab"), Page::default()).await.unwrap().total, 1);
+        assert_eq!(store.list_outlets(Scope::All, Some("+6281200000002"), Page::default()).await.unwrap().total, 1);
+        assert!(store.outlet(Scope::Owner(ana), sby).await.unwrap().is_none());
+        let rename = Label::parse("name", "Hacked", 100).unwrap();
+        let patch = || OutletPatch { name: Some(&rename), ..Default::default() };
+        assert!(matches!(store.update_outlet(Scope::Owner(ana), sby, patch(), T0).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.delete_outlet(Scope::Owner(ana), sby).await, Err(StoreError::NotFound)));
+        assert_eq!(store.outlet(Scope::All, sby).await.unwrap().unwrap().name, "Surabaya");
+        let renamed = store.update_outlet(Scope::Owner(ana), jkt, patch(), T0).await.unwrap();
+        assert_eq!((renamed.name.as_str(), renamed.owner_email.as_str()), ("Hacked", "ana@x.io"));
+        let taken = PhoneNumber::parse("081200000003").unwrap();
+        let steal = OutletPatch { wa_number: Some(&taken), ..Default::default() };
+        assert!(matches!(store.update_outlet(Scope::Owner(ana), jkt, steal, T0).await, Err(StoreError::Conflict(_))));
+        store.delete_outlet(Scope::Owner(bob), sby).await.unwrap();
+        assert!(store.outlet(Scope::All, sby).await.unwrap().is_none());
+        store.close().await;
+    }
+}
