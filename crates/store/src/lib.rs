@@ -15,7 +15,7 @@ mod sessions;
 pub mod testing;
 mod users;
 
-pub use db::{Backend, Store, StoreOptions};
+pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use error::StoreError;
 pub use outlets::{NewOutlet, Outlet, OutletPatch};
 pub use paging::{Page, Paged};

@@ -1,5 +1,6 @@
 use crate::{on_db, Result, Store};
-use domain::{Timestamp, UserId};
+use domain::{Role, Timestamp, UserId};
+use crate::StoreError;
 
 /// A browser login. The cookie holds a random token; only its SHA-256 is stored, so a
 /// database dump cannot be replayed as a cookie.
@@ -7,6 +8,8 @@ use domain::{Timestamp, UserId};
 pub struct WebSession {
     pub id: i64,
     pub user_id: UserId,
+    /// The user's role now, not at login: a demotion takes effect on the next request.
+    pub role: Role,
     pub csrf_token: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
@@ -25,29 +28,31 @@ pub struct NewWebSession<'a> {
 struct SessionRow {
     id: i64,
     user_id: i64,
+    role: String,
     csrf_token: String,
     created_at: i64,
     expires_at: i64,
 }
 
-impl From<SessionRow> for WebSession {
-    fn from(r: SessionRow) -> Self {
-        WebSession {
+impl TryFrom<SessionRow> for WebSession {
+    type Error = StoreError;
+    fn try_from(r: SessionRow) -> Result<Self> {
+        Ok(WebSession {
             id: r.id,
             user_id: UserId(r.user_id),
+            role: r.role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?,
             csrf_token: r.csrf_token,
             created_at: Timestamp(r.created_at),
             expires_at: Timestamp(r.expires_at),
-        }
+        })
     }
 }
 
 impl Store {
-    pub async fn create_web_session(&self, new: NewWebSession<'_>, now: Timestamp) -> Result<WebSession> {
-        let row: SessionRow = on_db!(self, write, pool => sqlx::query_as(
+    pub async fn create_web_session(&self, new: NewWebSession<'_>, now: Timestamp) -> Result<()> {
+        on_db!(self, write, pool => sqlx::query(
             "INSERT INTO web_sessions (token_hash, user_id, csrf_token, ip, user_agent, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             RETURNING id, user_id, csrf_token, created_at, expires_at")
+             VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(new.token_hash)
             .bind(new.user_id.0)
             .bind(new.csrf_token)
@@ -55,15 +60,16 @@ impl Store {
             .bind(new.user_agent)
             .bind(now.millis())
             .bind(new.expires_at.millis())
-            .fetch_one(pool)
-            .await)?;
-        Ok(row.into())
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
     }
 
     /// The session for a token if it is neither expired nor revoked and its user is enabled.
     pub async fn active_web_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<WebSession>> {
         let row: Option<SessionRow> = on_db!(self, read, pool => sqlx::query_as(
-            "SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.expires_at
+            "SELECT s.id, s.user_id, u.role, s.csrf_token, s.created_at, s.expires_at
              FROM web_sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
                AND u.disabled = FALSE")
@@ -71,7 +77,7 @@ impl Store {
             .bind(now.millis())
             .fetch_optional(pool)
             .await)?;
-        Ok(row.map(Into::into))
+        row.map(WebSession::try_from).transpose()
     }
 
     pub async fn revoke_web_session(&self, token_hash: &str, now: Timestamp) -> Result<bool> {

@@ -1,0 +1,149 @@
+//! Account operations shared by the API, the pages and the CLI: logging in, registering,
+//! creating and changing users, changing passwords. Policy decides; the store records.
+
+use crate::app::AppState;
+use crate::auth::{password, token};
+use crate::http::error::{AppError, AppResult};
+use domain::policy::{self, Capability, UserChange};
+use domain::{check_password_strength, Actor, Email, Label, Plan, Role, UserId};
+use store::{NewUser, NewWebSession, Store, User};
+
+/// A fresh browser session: the cookie value and the CSRF token that goes with it.
+pub struct SessionStart {
+    pub user: User,
+    pub token: String,
+    pub csrf_token: String,
+}
+
+/// Where a login comes from, for rate limiting and the session record.
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+const BAD_LOGIN: &str = "wrong e-mail or password";
+
+pub async fn login(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> AppResult<SessionStart> {
+    if let Err(wait) = state.limiter.check(&client.ip, email) {
+        return Err(AppError::too_many(wait, format!("too many failed logins; try again in {wait} seconds")));
+    }
+    let creds = match Email::parse(email) {
+        Ok(e) => state.store.user_credentials(&e).await?,
+        Err(_) => None,
+    };
+    let (user, hash) = match creds {
+        Some(c) => (Some(c.user), Some(c.password_hash)),
+        None => (None, None),
+    };
+    let ok = password::verify(password.to_string(), hash).await;
+    let user = match user {
+        Some(u) if ok => u,
+        _ => {
+            state.limiter.record_failure(&client.ip, email);
+            return Err(AppError::unauthorized(BAD_LOGIN));
+        }
+    };
+    if user.disabled {
+        return Err(AppError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled; contact your administrator",
+        ));
+    }
+    state.limiter.record_success(email);
+    start_session(state, user, client).await
+}
+
+pub async fn start_session(state: &AppState, user: User, client: &ClientInfo) -> AppResult<SessionStart> {
+    let token = token::random_token();
+    let csrf_token = token::random_token();
+    let now = state.clock.now();
+    let ua: String = client.user_agent.chars().take(300).collect();
+    state
+        .store
+        .create_web_session(
+            NewWebSession {
+                token_hash: &token::sha256_hex(&token),
+                user_id: user.id,
+                csrf_token: &csrf_token,
+                ip: &client.ip,
+                user_agent: &ua,
+                expires_at: now.plus_secs(state.config.session_ttl_secs),
+            },
+            now,
+        )
+        .await?;
+    Ok(SessionStart { user, token, csrf_token })
+}
+
+/// Input for a new account, already deserialised but not yet validated.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    pub plan: Plan,
+}
+
+/// Validates and creates a user. No policy check: callers decide who may call it.
+pub async fn add_user(store: &Store, now: domain::Timestamp, new: NewAccount<'_>) -> AppResult<User> {
+    let email = Email::parse(new.email).map_err(|m| AppError::invalid("email", m))?;
+    let name = Label::parse_optional("name", new.name, 100).map_err(|m| AppError::invalid("name", m))?;
+    check_password_strength(new.password, email.as_str()).map_err(|e| AppError::invalid("password", e))?;
+    let hash = password::hash(new.password.to_string()).await?;
+    let user = store
+        .create_user(
+            NewUser { email: &email, name: name.as_str(), password_hash: &hash, role: new.role, plan: new.plan },
+            now,
+        )
+        .await?;
+    Ok(user)
+}
+
+/// Self-registration: role `user` on plan `free`, logged in at once.
+pub async fn register(state: &AppState, email: &str, name: &str, password: &str, client: &ClientInfo) -> AppResult<SessionStart> {
+    if !state.config.registration_open {
+        return Err(AppError::forbidden("registration is closed; ask an administrator for an account"));
+    }
+    let new = NewAccount { email, name, password, role: Role::User, plan: Plan::Free };
+    let user = add_user(&state.store, state.clock.now(), new).await?;
+    start_session(state, user, client).await
+}
+
+/// An admin creating a user.
+pub async fn create_user(state: &AppState, actor: Actor, new: NewAccount<'_>) -> AppResult<User> {
+    policy::check_create_user(actor, new.role)?;
+    add_user(&state.store, state.clock.now(), new).await
+}
+
+/// An admin changing a user's role, plan or disabled flag. Disabling ends their sessions.
+pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: UserChange) -> AppResult<User> {
+    policy::require(actor, Capability::ManageUsers)?;
+    let target = state.store.user(id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let superadmins = state.store.count_active_users_with_role(&[Role::Superadmin]).await?;
+    policy::check_user_change(actor, target.as_target(), change, u64::try_from(superadmins).unwrap_or(0))?;
+    let now = state.clock.now();
+    let user = state.store.update_user(id, change, now).await?;
+    if change.disabled == Some(true) {
+        state.store.revoke_user_web_sessions(id, None, now).await?;
+    }
+    Ok(user)
+}
+
+/// Changes one's own password after checking the current one; ends the user's other sessions.
+pub async fn change_password(state: &AppState, actor: Actor, keep_session: &str, current: &str, new: &str) -> AppResult<()> {
+    policy::require(actor, Capability::EditOwnProfile)?;
+    let creds = state.store.user_credentials_by_id(actor.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    if !password::verify(current.to_string(), Some(creds.password_hash)).await {
+        return Err(AppError::invalid("current_password", "is not your current password"));
+    }
+    check_password_strength(new, &creds.user.email).map_err(|e| AppError::invalid("new_password", e))?;
+    if new == current {
+        return Err(AppError::invalid("new_password", "must differ from the current password"));
+    }
+    let hash = password::hash(new.to_string()).await?;
+    let now = state.clock.now();
+    state.store.set_password_hash(actor.user_id, &hash, now).await?;
+    state.store.revoke_user_web_sessions(actor.user_id, Some(keep_session), now).await?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Building the application and running it on a listener (port 0 in tests).
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::Config;
+use anyhow::Context;
+use domain::Clock;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Everything a request handler may reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    /// Opens and migrates the database named by the config.
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+        let options = StoreOptions { max_connections: config.database_max_connections };
+        let store = Store::open(&config.database_url, &options)
+            .await
+            .with_context(|| format!("opening database {}", store::redact_url(&config.database_url)))?;
+        Ok(Self::with_store(config, store, clock))
+    }
+
+    pub fn with_store(config: Config, store: Store, clock: Arc<dyn Clock>) -> AppState {
+        let limiter = LoginLimiter::new(
+            clock.clone(),
+            config.login_max_failures_per_email,
+            config.login_max_failures_per_ip,
+            config.login_window_secs,
+        );
+        AppState { store, config: Arc::new(config), clock, limiter: Arc::new(limiter) }
+    }
+}
+
+/// A server running in the background.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    janitor: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        self.wait().await;
+    }
+
+    /// Runs until [`Running::shutdown`] is called or the server fails.
+    pub async fn wait(self) {
+        match self.server.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "server stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "server task failed"),
+        }
+        self.janitor.abort();
+    }
+
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Serves the app on `listener` until shut down.
+pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Running> {
+    let addr = listener.local_addr()?;
+    let (stop, mut stopped) = watch::channel(false);
+    let janitor = tokio::spawn(purge_sessions(state.clone()));
+    let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    Ok(Running { addr, stop, server, janitor })
+}
+
+/// Deletes expired and revoked web sessions once an hour so the table does not grow forever.
+async fn purge_sessions(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match state.store.purge_web_sessions(state.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),
+            Err(e) => tracing::error!(error = %e, "purging web sessions"),
+        }
+    }
+}

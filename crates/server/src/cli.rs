@@ -1,0 +1,202 @@
+//! The `kewhats` command line: serve, demo, migrate, user add.
+
+use crate::accounts::{self, NewAccount};
+use crate::app::{launch, AppState};
+use crate::config::{Config, Mode, Overrides};
+use crate::demo;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use domain::{Clock, Plan, Role, SystemClock};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "kewhats", version, about = "Self-hosted multi-tenant WhatsApp gateway")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the production server. Creates no accounts; see `user add`.
+    Serve(ServerArgs),
+    /// Run the server with demo accounts and outlets in its own SQLite data dir.
+    Demo(ServerArgs),
+    /// Apply database migrations and exit.
+    Migrate(CommonArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct CommonArgs {
+    /// Folder for the SQLite database and other state [env: KEWHATS_DATA_DIR]
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// TOML settings file [env: KEWHATS_CONFIG; default: ./kewhats.toml if present]
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ServerArgs {
+    /// Address to listen on [env: KEWHATS_BIND; default 127.0.0.1:8080]
+    #[arg(long)]
+    bind: Option<String>,
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// user, admin, superadmin or monitoring
+        #[arg(long)]
+        role: Role,
+        /// free, pro, enterprise or unlimited
+        #[arg(long, default_value = "free")]
+        plan: Plan,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match dispatch(cli.command).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn overrides(common: CommonArgs, bind: Option<String>) -> Overrides {
+    let data_dir = common.data_dir.or_else(|| std::env::var_os("KEWHATS_DATA_DIR").map(PathBuf::from));
+    Overrides { config_file: common.config, bind, data_dir }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(Mode::Serve, overrides(args.common, args.bind)).await,
+        Command::Demo(args) => serve(Mode::Demo, overrides(args.common, args.bind)).await,
+        Command::Migrate(common) => {
+            let config = Config::load(Mode::Serve, &overrides(common, None))?;
+            prepare_data_dir(&config)?;
+            let store = store::Store::connect(&config.database_url, &Default::default()).await?;
+            let ran = store.migrate().await?;
+            println!("migrations applied: {ran} ({} database up to date)", backend_name(&store));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add { email, role, plan, name, common }) => {
+            let config = Config::load(Mode::Serve, &overrides(common, None))?;
+            let password = read_password()?;
+            prepare_data_dir(&config)?;
+            let state = AppState::open(config, Arc::new(SystemClock)).await?;
+            let new = NewAccount { email: &email, name: &name, password: &password, role, plan };
+            match accounts::add_user(&state.store, SystemClock.now(), new).await {
+                Ok(user) => {
+                    println!("created {} (id {}, role {}, plan {})", user.email, user.id, user.role, user.plan);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) if e.status.is_client_error() => {
+                    eprintln!("error: {}", e.message);
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => anyhow::bail!("{}", e.message),
+            }
+        }
+    }
+}
+
+fn backend_name(store: &store::Store) -> &'static str {
+    match store.backend() {
+        store::Backend::Sqlite => "SQLite",
+        store::Backend::Postgres => "PostgreSQL",
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).context("reading the password from standard input")?;
+    Ok(input.lines().next().unwrap_or("").to_string())
+}
+
+fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data dir {}", config.data_dir.display()))
+}
+
+async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
+    let config = Config::load(mode, &overrides)?;
+    prepare_data_dir(&config)?;
+    let bind = config.bind;
+    let state = AppState::open(config, Arc::new(SystemClock)).await?;
+    if mode == Mode::Demo {
+        demo::seed(&state.store, SystemClock.now()).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
+    let running = launch(listener, state.clone()).await?;
+    let url = format!("http://{}", running.addr);
+    tracing::info!(%url, database = backend_name(&state.store), "kewhats is listening");
+    if mode == Mode::Demo {
+        println!("\nkewhats demo running at {url}/login\n\nDemo accounts:");
+        for (email, password, role) in demo::ACCOUNTS_FOR_DISPLAY {
+            println!("  {email:<24} {password:<14} {role}");
+        }
+        println!("\nData: {}  (Ctrl-C to stop)\n", state.config.data_dir.display());
+    } else {
+        let staff = state.store.count_active_users_with_role(&[Role::Admin, Role::Superadmin]).await?;
+        if staff == 0 {
+            tracing::warn!(
+                "no admin account exists; create one with: \
+                 echo 'a-long-password' | kewhats user add --email you@example.com --role superadmin"
+            );
+        }
+    }
+    let stopper = running.stopper();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopper.send(true);
+    });
+    running.wait().await;
+    state.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,193 @@
+//! Settings. Each comes from, highest first: a command-line flag (where one exists), the
+//! environment (`KEWHATS_<NAME>`), the TOML file (`<name> = …`), then the default below.
+//! The table in the README lists the same keys; keep the two in step.
+
+use anyhow::{bail, Context};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Adds `Secure` to the session cookie; turn on behind HTTPS.
+    pub secure_cookies: bool,
+    pub session_ttl_secs: i64,
+    pub registration_open: bool,
+    /// Failed logins allowed per e-mail, then per client IP, within `login_window_secs`.
+    pub login_max_failures_per_email: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: i64,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy you control).
+    pub trust_proxy: bool,
+    pub max_body_bytes: usize,
+    /// Demo mode: demo accounts exist and the UI says so.
+    pub demo: bool,
+}
+
+/// Which command is asking; demo mode has its own defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Serve,
+    Demo,
+}
+
+/// Values given on the command line; `None` falls through to env, file and default.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+struct Sources {
+    file: toml::Table,
+    file_name: Option<PathBuf>,
+}
+
+impl Sources {
+    fn load(explicit: Option<&Path>) -> anyhow::Result<Sources> {
+        let from_env = std::env::var_os("KEWHATS_CONFIG").map(PathBuf::from);
+        let (path, required) = match explicit.map(Path::to_path_buf).or(from_env) {
+            Some(p) => (p, true),
+            None => (PathBuf::from("kewhats.toml"), false),
+        };
+        if !path.exists() {
+            if required {
+                bail!("config file {} does not exist", path.display());
+            }
+            return Ok(Sources { file: toml::Table::new(), file_name: None });
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let file = text.parse::<toml::Table>().with_context(|| format!("parsing {}", path.display()))?;
+        Ok(Sources { file, file_name: Some(path) })
+    }
+
+    /// The raw text of a setting from the environment or the file.
+    fn raw(&self, key: &str) -> Option<(String, String)> {
+        let env = format!("KEWHATS_{}", key.to_ascii_uppercase());
+        if let Ok(v) = std::env::var(&env) {
+            return Some((env, v));
+        }
+        let value = self.file.get(key)?;
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let origin = format!("{} in {}", key, self.file_name.as_deref().unwrap_or(Path::new("?")).display());
+        Some((origin, text))
+    }
+
+    fn get<T: FromStr>(&self, key: &str, default: T) -> anyhow::Result<T>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.raw(key) {
+            None => Ok(default),
+            Some((origin, text)) => text.trim().parse().map_err(|e| anyhow::anyhow!("{origin} = '{text}': {e}")),
+        }
+    }
+
+    fn check_known_keys(&self) -> anyhow::Result<()> {
+        for key in self.file.keys() {
+            if !KEYS.contains(&key.as_str()) {
+                bail!("unknown setting '{key}' in the config file; known: {}", KEYS.join(", "));
+            }
+        }
+        Ok(())
+    }
+}
+
+const KEYS: &[&str] = &[
+    "bind",
+    "data_dir",
+    "database_url",
+    "database_max_connections",
+    "secure_cookies",
+    "session_ttl_hours",
+    "registration",
+    "login_max_failures_per_email",
+    "login_max_failures_per_ip",
+    "login_window_secs",
+    "trust_proxy",
+    "max_body_kib",
+];
+
+impl Config {
+    pub fn load(mode: Mode, overrides: &Overrides) -> anyhow::Result<Config> {
+        let src = Sources::load(overrides.config_file.as_deref())?;
+        src.check_known_keys()?;
+        let demo = mode == Mode::Demo;
+
+        let bind_text = match &overrides.bind {
+            Some(b) => b.clone(),
+            None => src.get("bind", "127.0.0.1:8080".to_string())?,
+        };
+        let bind = bind_text
+            .parse()
+            .with_context(|| format!("bind address '{bind_text}' must look like 127.0.0.1:8080"))?;
+        let default_dir = if demo { "kewhats-demo-data" } else { "data" };
+        let data_dir = match &overrides.data_dir {
+            Some(d) => d.clone(),
+            None => src.get("data_dir", PathBuf::from(default_dir))?,
+        };
+        let default_url = format!("sqlite://{}", data_dir.join("kewhats.db").display());
+        // The demo is SQLite in its data dir by definition; DATABASE_URL is for `serve`.
+        let database_url = if demo {
+            default_url
+        } else {
+            match std::env::var("DATABASE_URL") {
+                Ok(url) if !url.trim().is_empty() => url,
+                _ => src.get("database_url", default_url)?,
+            }
+        };
+        let registration: String = src.get("registration", if demo { "open" } else { "closed" }.to_string())?;
+        let registration_open = match registration.as_str() {
+            "open" => true,
+            "closed" => false,
+            other => bail!("registration = '{other}': expected open or closed"),
+        };
+        let ttl_hours: i64 = src.get("session_ttl_hours", 24 * 7)?;
+        if ttl_hours < 1 {
+            bail!("session_ttl_hours must be at least 1");
+        }
+        let max_body_kib: usize = src.get("max_body_kib", 256)?;
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            database_max_connections: src.get("database_max_connections", 10)?,
+            secure_cookies: src.get("secure_cookies", false)?,
+            session_ttl_secs: ttl_hours * 3600,
+            registration_open,
+            login_max_failures_per_email: src.get("login_max_failures_per_email", 5)?,
+            login_max_failures_per_ip: src.get("login_max_failures_per_ip", 20)?,
+            login_window_secs: src.get("login_window_secs", 15 * 60)?,
+            trust_proxy: src.get("trust_proxy", false)?,
+            max_body_bytes: max_body_kib.max(1) * 1024,
+            demo,
+        })
+    }
+
+    /// Settings for tests: everything default, the given database.
+    pub fn for_tests(database_url: &str) -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: std::env::temp_dir(),
+            database_url: database_url.to_string(),
+            database_max_connections: 5,
+            secure_cookies: false,
+            session_ttl_secs: 3600,
+            registration_open: true,
+            login_max_failures_per_email: 5,
+            login_max_failures_per_ip: 20,
+            login_window_secs: 900,
+            trust_proxy: false,
+            max_body_bytes: 64 * 1024,
+            demo: false,
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Demo data for `kewhats demo`: the accounts the original product documents and a few
+//! outlets per owner. Seeding is by natural key (e-mail, WhatsApp number), so running the
+//! demo again on the same data dir adds nothing twice.
+
+use crate::auth::password;
+use domain::{Email, Label, PhoneNumber, Plan, Role, Scope, Timestamp};
+use store::{NewOutlet, NewUser, Store, StoreError};
+
+struct DemoUser {
+    email: &'static str,
+    password: &'static str,
+    name: &'static str,
+    role: Role,
+    plan: Plan,
+    outlets: &'static [(&'static str, &'static str, &'static str)],
+}
+
+const USERS: &[DemoUser] = &[
+    DemoUser { email: "admin@kewhats.app", password: "admin123", name: "Demo Admin", role: Role::Admin, plan: Plan::Unlimited, outlets: &[] },
+    DemoUser { email: "monitoring@kewhats.app", password: "monitoring123", name: "Demo Monitoring", role: Role::Monitoring, plan: Plan::Free, outlets: &[] },
+    DemoUser {
+        email: "owner1@kewhats.app",
+        password: "owner123",
+        name: "Owner Satu",
+        role: Role::User,
+        plan: Plan::Pro,
+        outlets: &[
+            ("Kopi Nusantara Jakarta", "Jakarta", "081110000001"),
+            ("Kopi Nusantara Bandung", "Bandung", "081110000002"),
+            ("Kopi Nusantara Surabaya", "Surabaya", "081110000003"),
+        ],
+    },
+    DemoUser {
+        email: "owner2@kewhats.app",
+        password: "owner123",
+        name: "Owner Dua",
+        role: Role::User,
+        plan: Plan::Enterprise,
+        outlets: &[
+            ("Batik Sari Yogyakarta", "Yogyakarta", "081220000001"),
+            ("Batik Sari Semarang", "Semarang", "081220000002"),
+            ("Batik Sari Medan", "Medan", "081220000003"),
+            ("Batik Sari Denpasar", "Denpasar", "081220000004"),
+        ],
+    },
+];
+
+pub const ACCOUNTS_FOR_DISPLAY: [(&str, &str, &str); 4] = [
+    ("admin@kewhats.app", "admin123", "admin"),
+    ("monitoring@kewhats.app", "monitoring123", "monitoring"),
+    ("owner1@kewhats.app", "owner123", "user (pro)"),
+    ("owner2@kewhats.app", "owner123", "user (enterprise)"),
+];
+
+/// Creates whatever demo data is missing; returns (users, outlets) created this time.
+pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize)> {
+    let (mut users, mut outlets) = (0, 0);
+    for demo in USERS {
+        let email = Email::parse(demo.email).map_err(anyhow::Error::msg)?;
+        let id = match store.user_credentials(&email).await? {
+            Some(existing) => existing.user.id,
+            None => {
+                // Demo passwords are the documented weak ones, so the strength rule is skipped here only.
+                let hash = password::hash(demo.password.to_string()).await?;
+                let new = NewUser { email: &email, name: demo.name, password_hash: &hash, role: demo.role, plan: demo.plan };
+                users += 1;
+                store.create_user(new, now).await?.id
+            }
+        };
+        for (name, city, number) in demo.outlets {
+            let name = Label::parse("name", name, 100).map_err(anyhow::Error::msg)?;
+            let city = Label::parse("city", city, 100).map_err(anyhow::Error::msg)?;
+            let number = PhoneNumber::parse(number)?;
+            match store.create_outlet(NewOutlet { owner: id, name: &name, city: &city, wa_number: &number }, now).await {
+                Ok(_) => outlets += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    let total = store.list_outlets(Scope::All, None, store::Page::new(Some(1), Some(1))).await?.total;
+    tracing::info!(users, outlets, total_outlets = total, "demo data ready");
+    Ok((users, outlets))
+}

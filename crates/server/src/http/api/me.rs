@@ -1,0 +1,36 @@
+use crate::accounts;
+use crate::app::AppState;
+use crate::http::error::{AppError, AppResult};
+use crate::http::extract::{ApiJson, Caller};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/me", get(me)).route("/api/me/password", post(change_password))
+}
+
+async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+    let user = state.store.user(caller.actor.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    Ok(Json(json!({"user": user, "csrf_token": caller.csrf_token})))
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changes the caller's password; their other sessions end, this one stays.
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> AppResult<StatusCode> {
+    accounts::change_password(&state, caller.actor, &caller.session_hash, &body.current_password, &body.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

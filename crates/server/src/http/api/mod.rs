@@ -1,0 +1,37 @@
+//! The JSON API under `/api`. One router per module, merged here.
+
+pub mod auth;
+mod health;
+mod me;
+mod outlets;
+mod users;
+
+use crate::app::AppState;
+use crate::http::error::AppError;
+use axum::Router;
+
+pub use health::healthz;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(me::router())
+        .merge(users::router())
+        .merge(outlets::router())
+        .fallback(|| async { AppError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
+}
+
+/// `?page=&per_page=&q=`, shared by the list endpoints.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListParams {
+    pub q: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+impl ListParams {
+    pub fn page(&self) -> store::Page {
+        store::Page::new(self.page, self.per_page)
+    }
+}

@@ -1,0 +1,22 @@
+//! Server-rendered pages. Tables and forms talk to the JSON API through `assets/app.js`, so
+//! the pages and the API cannot disagree about the rules.
+
+mod assets;
+mod pages;
+
+use crate::app::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::root))
+        .route("/login", get(pages::login))
+        .route("/register", get(pages::register))
+        .route("/logout", post(pages::logout))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/outlets", get(pages::outlets))
+        .route("/admin/users", get(pages::users))
+        .route("/profile", get(pages::profile))
+        .route("/assets/{name}", get(assets::serve))
+}

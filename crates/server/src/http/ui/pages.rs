@@ -1,0 +1,225 @@
+use crate::app::AppState;
+use crate::http::api::auth::removal_cookie;
+use crate::http::error::AppError;
+use crate::http::extract::Caller;
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::CookieJar;
+use domain::policy::{self, Capability};
+use domain::{Role, Scope};
+use serde::Deserialize;
+use store::{Page, User};
+
+/// A logged-in person viewing a page; anyone else is sent to the login page.
+pub struct Viewer {
+    user: User,
+    caller: Caller,
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let to_login = || (CookieJar::new().remove(removal_cookie()), Redirect::to("/login")).into_response();
+        let caller = match Caller::from_cookie(parts, state).await {
+            Ok(Some(c)) => c,
+            Ok(None) | Err(_) => return Err(to_login()),
+        };
+        match state.store.user(caller.actor.user_id).await {
+            Ok(Some(user)) => Ok(Viewer { user, caller }),
+            Ok(None) => Err(to_login()),
+            Err(e) => Err(AppError::from(e).into_response()),
+        }
+    }
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What the layout around every app page needs.
+pub struct Shell {
+    pub email: String,
+    pub role: &'static str,
+    pub plan: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub demo: bool,
+}
+
+impl Shell {
+    fn new(state: &AppState, viewer: &Viewer, active: &str) -> Shell {
+        let role = viewer.user.role;
+        let mut nav = vec![("/dashboard", "Dashboard")];
+        if policy::allows(role, Capability::UseWhatsApp) {
+            nav.push(("/outlets", "Outlets"));
+        }
+        if policy::allows(role, Capability::ManageUsers) {
+            nav.push(("/admin/users", "Users"));
+        }
+        nav.push(("/profile", "Profile"));
+        Shell {
+            email: viewer.user.email.clone(),
+            role: role.as_str(),
+            plan: viewer.user.plan.as_str(),
+            csrf: viewer.caller.csrf_token.clone(),
+            nav: nav.into_iter().map(|(href, label)| NavItem { href, label, active: href == active }).collect(),
+            demo: state.config.demo,
+        }
+    }
+}
+
+fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => AppError::internal(format!("template: {e}")).into_response(),
+    }
+}
+
+pub async fn root(State(state): State<AppState>, parts: Parts) -> Redirect {
+    match Caller::from_cookie(&parts, &state).await {
+        Ok(Some(_)) => Redirect::to("/dashboard"),
+        _ => Redirect::to("/login"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    registration_open: bool,
+    demo: bool,
+}
+
+pub async fn login(State(state): State<AppState>) -> Response {
+    render(LoginPage { registration_open: state.config.registration_open, demo: state.config.demo })
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage;
+
+pub async fn register(State(state): State<AppState>) -> Response {
+    if !state.config.registration_open {
+        return Redirect::to("/login").into_response();
+    }
+    render(RegisterPage)
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+/// The sidebar's logout button: a plain form post carrying the CSRF token as `_csrf`.
+pub async fn logout(State(state): State<AppState>, parts: Parts, jar: CookieJar, form: Result<Form<LogoutForm>, FormRejection>) -> Response {
+    let Ok(Some(caller)) = Caller::from_cookie(&parts, &state).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let Some(Form(form)) = form.ok().filter(|Form(f)| caller.csrf_matches(&f.csrf)) else {
+        return (StatusCode::FORBIDDEN, "The form's CSRF token is missing or wrong. Reload the page and try again.")
+            .into_response();
+    };
+    let _ = form;
+    if let Err(e) = state.store.revoke_web_session(&caller.session_hash, state.clock.now()).await {
+        return AppError::from(e).into_response();
+    }
+    (jar.remove(removal_cookie()), Redirect::to("/login")).into_response()
+}
+
+pub struct Stat {
+    pub label: &'static str,
+    pub value: i64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    shell: Shell,
+    stats: Vec<Stat>,
+    monitoring: bool,
+}
+
+pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let one = Page::new(Some(1), Some(1));
+    let mut stats = Vec::new();
+    let result: Result<(), AppError> = async {
+        match viewer.user.role {
+            Role::User => {
+                let mine = state.store.list_outlets(Scope::Owner(viewer.user.id), None, one).await?;
+                stats.push(Stat { label: "My outlets", value: mine.total });
+            }
+            Role::Admin | Role::Superadmin | Role::Monitoring => {
+                stats.push(Stat { label: "Users", value: state.store.list_users(None, one).await?.total });
+                stats.push(Stat { label: "Outlets", value: state.store.list_outlets(Scope::All, None, one).await?.total });
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        return e.into_response();
+    }
+    let monitoring = viewer.user.role == Role::Monitoring;
+    render(DashboardPage { shell: Shell::new(&state, &viewer, "/dashboard"), stats, monitoring })
+}
+
+#[derive(Template)]
+#[template(path = "outlets.html")]
+struct OutletsPage {
+    shell: Shell,
+    staff: bool,
+}
+
+pub async fn outlets(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    let staff = viewer.user.role.is_staff();
+    render(OutletsPage { shell: Shell::new(&state, &viewer, "/outlets"), staff })
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    shell: Shell,
+    superadmin: bool,
+}
+
+pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !policy::allows(viewer.user.role, Capability::ManageUsers) {
+        return forbidden_page(&state, &viewer);
+    }
+    let superadmin = policy::allows(viewer.user.role, Capability::ManageStaff);
+    render(UsersPage { shell: Shell::new(&state, &viewer, "/admin/users"), superadmin })
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    shell: Shell,
+    name: String,
+}
+
+pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Response {
+    let name = viewer.user.name.clone();
+    render(ProfilePage { shell: Shell::new(&state, &viewer, "/profile"), name })
+}
+
+#[derive(Template)]
+#[template(path = "forbidden.html")]
+struct ForbiddenPage {
+    shell: Shell,
+}
+
+fn forbidden_page(state: &AppState, viewer: &Viewer) -> Response {
+    let page = ForbiddenPage { shell: Shell::new(state, viewer, "") };
+    (StatusCode::FORBIDDEN, render(page)).into_response()
+}

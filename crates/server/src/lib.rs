@@ -1,0 +1,12 @@
+//! The `kewhats` server: configuration, CLI, account logic and HTTP.
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+
+pub use app::{launch, AppState, Running};
+pub use config::Config;

@@ -1,0 +1,118 @@
+//! The `kewhats` binary itself: `user add`, `migrate`, `serve` without an admin, SIGTERM.
+
+use domain::{Email, Role, Timestamp};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use store::testing::TestDb;
+use store::{both_backends, Store};
+
+fn kewhats(db: &TestDb, dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kewhats"));
+    cmd.env("DATABASE_URL", &db.url).env("KEWHATS_DATA_DIR", dir).env("RUST_LOG", "warn").env_remove("KEWHATS_CONFIG");
+    cmd
+}
+
+fn user_add(db: &TestDb, dir: &std::path::Path, email: &str, role: &str, password: &str) -> (i32, String) {
+    let mut child = kewhats(db, dir)
+        .args(["user", "add", "--email", email, "--role", role, "--plan", "pro"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kewhats_cli_{}_{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+both_backends! {
+    async fn user_add_reads_the_password_from_stdin_and_refuses_weak_ones(db) {
+        let dir = temp_dir();
+        let (code, text) = user_add(db, &dir, "root@shop.id", "superadmin", "");
+        assert_eq!(code, 2, "{text}");
+        assert!(text.contains("password is empty"), "{text}");
+        let (code, text) = user_add(db, &dir, "root@shop.id", "superadmin", "admin123");
+        assert_eq!(code, 2);
+        assert!(text.contains("at least 10") || text.contains("too common"), "{text}");
+        let (code, text) = user_add(db, &dir, "root@shop.id", "superadmin", "kopi susu gula aren");
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("created root@shop.id") && text.contains("superadmin"), "{text}");
+        let (code, text) = user_add(db, &dir, "ROOT@shop.id", "user", "another fine phrase");
+        assert_eq!(code, 2);
+        assert!(text.contains("already exists"), "{text}");
+        let store = Store::open(&db.url, &Default::default()).await.unwrap();
+        let email = Email::parse("root@shop.id").unwrap();
+        let user = store.user_credentials(&email).await.unwrap().expect("created").user;
+        assert_eq!(user.role, Role::Superadmin);
+        assert_eq!(store.list_users(None, Default::default()).await.unwrap().total, 1, "refused attempts wrote nothing");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    async fn migrate_then_serve_without_admin_says_how_to_make_one_and_stops_on_sigterm(db) {
+        let dir = temp_dir();
+        let out = kewhats(db, &dir).arg("migrate").output().expect("migrate");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied: 1"));
+        let mut child = kewhats(db, &dir)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = String::new();
+        while Instant::now() < deadline && !seen.contains("kewhats user add") {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+        }
+        assert!(seen.contains("no admin account exists") && seen.contains("--role superadmin"), "{seen}");
+        let pid = child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "graceful exit, got {status}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    async fn demo_seeding_twice_adds_nothing_the_second_time(db) {
+        let store = Store::open(&db.url, &Default::default()).await.unwrap();
+        let now = Timestamp(1_700_000_000_000);
+        let (users, outlets) = kewhats::demo::seed(&store, now).await.unwrap();
+        assert_eq!((users, outlets), (4, 7));
+        assert_eq!(kewhats::demo::seed(&store, now).await.unwrap(), (0, 0));
+        assert_eq!(store.list_users(None, Default::default()).await.unwrap().total, 4);
+        let admin = store.user_credentials(&Email::parse("admin@kewhats.app").unwrap()).await.unwrap().unwrap();
+        assert_eq!(admin.user.role, Role::Admin);
+        assert!(kewhats::auth::password::verify("admin123".into(), Some(admin.password_hash)).await);
+        let monitoring = store.user_credentials(&Email::parse("monitoring@kewhats.app").unwrap()).await.unwrap().unwrap();
+        assert_eq!(monitoring.user.role, Role::Monitoring);
+        store.close().await;
+    }
+}

@@ -1,0 +1,137 @@
+use domain::{Email, ManualClock, Plan, Role, SystemClock, Clock, UserId};
+use kewhats::{launch, AppState, Config, Running};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+use store::testing::TestDb;
+use store::{NewUser, Store};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// One argon2 hash of [`PASSWORD`] shared by every seeded test user, to keep tests fast.
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| kewhats::auth::password::hash_blocking(PASSWORD).expect("hash"))
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub clock: ManualClock,
+    running: Running,
+}
+
+impl TestApp {
+    pub async fn start(db: &TestDb) -> TestApp {
+        Self::start_with(db, |_| {}).await
+    }
+
+    pub async fn start_with(db: &TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = Config::for_tests(&db.url);
+        tweak(&mut config);
+        let clock = ManualClock::new(SystemClock.now());
+        let state = AppState::open(config, Arc::new(clock.clone())).await.expect("open app");
+        let store = state.store.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let running = launch(listener, state).await.expect("launch");
+        TestApp { base: format!("http://{}", running.addr), store, clock, running }
+    }
+
+    pub async fn stop(self) {
+        self.running.shutdown().await;
+        self.store.close().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A user with [`PASSWORD`], created straight in the store.
+    pub async fn user(&self, email: &str, role: Role) -> UserId {
+        let email = Email::parse(email).expect("email");
+        let new = NewUser { email: &email, name: "", password_hash: password_hash(), role, plan: Plan::Free };
+        self.store.create_user(new, self.clock.now()).await.expect("create user").id
+    }
+
+    /// A browser-like client with its own cookie jar and no redirects followed.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub async fn login(&self, email: &str) -> Session {
+        self.login_with(email, PASSWORD).await.expect("login")
+    }
+
+    pub async fn login_with(&self, email: &str, password: &str) -> Result<Session, (StatusCode, Value)> {
+        let client = self.client();
+        let res = client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("send");
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        if status != StatusCode::OK {
+            return Err((status, body));
+        }
+        let csrf = body["csrf_token"].as_str().expect("csrf_token").to_string();
+        Ok(Session { client, csrf, base: self.base.clone() })
+    }
+
+    /// Logs in a new user with `role` and returns both.
+    pub async fn as_new(&self, email: &str, role: Role) -> (UserId, Session) {
+        let id = self.user(email, role).await;
+        (id, self.login(email).await)
+    }
+}
+
+/// A logged-in client that sends its CSRF token on every state change.
+pub struct Session {
+    pub client: Client,
+    pub csrf: String,
+    base: String,
+}
+
+impl Session {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("send")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.client.post(self.url(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.expect("send")
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.client.patch(self.url(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.expect("send")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client.delete(self.url(path)).header("x-csrf-token", &self.csrf).send().await.expect("send")
+    }
+}
+
+/// Asserts the status and that the body is our error shape; returns the error object.
+pub async fn expect_error(res: Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "body: {body}");
+    let err = body["error"].clone();
+    assert!(err["code"].is_string() && err["message"].as_str().is_some_and(|m| !m.is_empty()), "error shape: {body}");
+    err
+}
+
+pub async fn expect_json(res: Response, status: StatusCode) -> Value {
+    let got = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert_eq!(got, status, "body: {body}");
+    body
+}
