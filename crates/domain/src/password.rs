@@ -21,10 +21,31 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// Passwords seen at the top of every leaked-password list, plus this product's demo ones.
 const COMMON: &[&str] = &[
-    "password", "password1", "password12", "password123", "passw0rd", "12345678", "123456789",
-    "1234567890", "qwerty123", "qwertyuiop", "iloveyou", "admin123", "administrator",
-    "letmein123", "welcome123", "monitoring123", "owner12345", "changeme", "changeme123",
-    "whatsapp123", "kewhats123", "11111111", "00000000", "abc12345", "abcdefgh",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "passw0rd",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwerty123",
+    "qwertyuiop",
+    "iloveyou",
+    "admin123",
+    "administrator",
+    "letmein123",
+    "welcome123",
+    "monitoring123",
+    "owner12345",
+    "changeme",
+    "changeme123",
+    "whatsapp123",
+    "kewhats123",
+    "11111111",
+    "00000000",
+    "abc12345",
+    "abcdefgh",
 ];
 
 /// The rule for every password a person chooses (registration, CLI, admin, profile).

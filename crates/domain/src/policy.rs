@@ -27,10 +27,7 @@ use Capability::*;
 /// The policy table: every role and exactly what it may do.
 pub const POLICY: &[(Role, &[Capability])] = &[
     (Role::User, &[UseWhatsApp, EditOwnProfile]),
-    (
-        Role::Admin,
-        &[UseWhatsApp, ActOnAllTenants, ViewPlatformAggregates, ManageUsers, EditOwnProfile],
-    ),
+    (Role::Admin, &[UseWhatsApp, ActOnAllTenants, ViewPlatformAggregates, ManageUsers, EditOwnProfile]),
     (
         Role::Superadmin,
         &[UseWhatsApp, ActOnAllTenants, ViewPlatformAggregates, ManageUsers, ManageStaff, EditOwnProfile],
@@ -39,10 +36,7 @@ pub const POLICY: &[(Role, &[Capability])] = &[
 ];
 
 pub fn allows(role: Role, capability: Capability) -> bool {
-    POLICY
-        .iter()
-        .find(|(r, _)| *r == role)
-        .is_some_and(|(_, caps)| caps.contains(&capability))
+    POLICY.iter().find(|(r, _)| *r == role).is_some_and(|(_, caps)| caps.contains(&capability))
 }
 
 /// The authenticated caller of a request.

@@ -101,7 +101,13 @@ pub async fn add_user(store: &Store, now: domain::Timestamp, new: NewAccount<'_>
 }
 
 /// Self-registration: role `user` on plan `free`, logged in at once.
-pub async fn register(state: &AppState, email: &str, name: &str, password: &str, client: &ClientInfo) -> AppResult<SessionStart> {
+pub async fn register(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> AppResult<SessionStart> {
     if !state.config.registration_open {
         return Err(AppError::forbidden("registration is closed; ask an administrator for an account"));
     }
@@ -131,7 +137,13 @@ pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: Use
 }
 
 /// Changes one's own password after checking the current one; ends the user's other sessions.
-pub async fn change_password(state: &AppState, actor: Actor, keep_session: &str, current: &str, new: &str) -> AppResult<()> {
+pub async fn change_password(
+    state: &AppState,
+    actor: Actor,
+    keep_session: &str,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
     policy::require(actor, Capability::EditOwnProfile)?;
     let creds = state.store.user_credentials_by_id(actor.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
     if !password::verify(current.to_string(), Some(creds.password_hash)).await {

@@ -126,9 +126,8 @@ impl Config {
             Some(b) => b.clone(),
             None => src.get("bind", "127.0.0.1:8080".to_string())?,
         };
-        let bind = bind_text
-            .parse()
-            .with_context(|| format!("bind address '{bind_text}' must look like 127.0.0.1:8080"))?;
+        let bind =
+            bind_text.parse().with_context(|| format!("bind address '{bind_text}' must look like 127.0.0.1:8080"))?;
         let default_dir = if demo { "kewhats-demo-data" } else { "data" };
         let data_dir = match &overrides.data_dir {
             Some(d) => d.clone(),

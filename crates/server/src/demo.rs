@@ -16,8 +16,22 @@ struct DemoUser {
 }
 
 const USERS: &[DemoUser] = &[
-    DemoUser { email: "admin@kewhats.app", password: "admin123", name: "Demo Admin", role: Role::Admin, plan: Plan::Unlimited, outlets: &[] },
-    DemoUser { email: "monitoring@kewhats.app", password: "monitoring123", name: "Demo Monitoring", role: Role::Monitoring, plan: Plan::Free, outlets: &[] },
+    DemoUser {
+        email: "admin@kewhats.app",
+        password: "admin123",
+        name: "Demo Admin",
+        role: Role::Admin,
+        plan: Plan::Unlimited,
+        outlets: &[],
+    },
+    DemoUser {
+        email: "monitoring@kewhats.app",
+        password: "monitoring123",
+        name: "Demo Monitoring",
+        role: Role::Monitoring,
+        plan: Plan::Free,
+        outlets: &[],
+    },
     DemoUser {
         email: "owner1@kewhats.app",
         password: "owner123",
@@ -62,7 +76,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             None => {
                 // Demo passwords are the documented weak ones, so the strength rule is skipped here only.
                 let hash = password::hash(demo.password.to_string()).await?;
-                let new = NewUser { email: &email, name: demo.name, password_hash: &hash, role: demo.role, plan: demo.plan };
+                let new =
+                    NewUser { email: &email, name: demo.name, password_hash: &hash, role: demo.role, plan: demo.plan };
                 users += 1;
                 store.create_user(new, now).await?.id
             }
@@ -71,7 +86,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             let name = Label::parse("name", name, 100).map_err(anyhow::Error::msg)?;
             let city = Label::parse("city", city, 100).map_err(anyhow::Error::msg)?;
             let number = PhoneNumber::parse(number)?;
-            match store.create_outlet(NewOutlet { owner: id, name: &name, city: &city, wa_number: &number }, now).await {
+            match store.create_outlet(NewOutlet { owner: id, name: &name, city: &city, wa_number: &number }, now).await
+            {
                 Ok(_) => outlets += 1,
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),

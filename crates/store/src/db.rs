@@ -11,7 +11,10 @@ pub(crate) enum Db {
     /// SQLite allows one writer at a time: writes go through a single connection so they queue
     /// in our process instead of failing with SQLITE_BUSY; reads use a pool (WAL lets them run
     /// beside the writer).
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -95,10 +98,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(opts.clone())
-                .await?;
+            let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.clamp(1, 8))
                 .connect_with(opts.read_only(true))

@@ -24,9 +24,7 @@ impl StoreError {
     /// Turns a unique violation into `Conflict(what)`, leaving other errors alone.
     pub(crate) fn conflict_as(self, what: &str) -> StoreError {
         match &self {
-            StoreError::Database(e)
-                if e.as_database_error().is_some_and(|d| d.is_unique_violation()) =>
-            {
+            StoreError::Database(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
                 StoreError::Conflict(what.to_string())
             }
             _ => self,

@@ -41,18 +41,18 @@ macro_rules! run {
             if let Some(lock) = $lock {
                 sqlx::query(lock).execute(&mut *tx).await?;
             }
-            let done: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(m.version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&mut *tx)
+                .await?;
             if done.is_some() {
                 continue;
             }
-            sqlx::raw_sql(m.sql)
-                .execute(&mut *tx)
-                .await
-                .map_err(|source| StoreError::Migration { version: m.version, name: m.name, source })?;
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(|source| StoreError::Migration {
+                version: m.version,
+                name: m.name,
+                source,
+            })?;
             sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                 .bind(m.version)
                 .bind(m.name)

@@ -112,7 +112,13 @@ impl Store {
         Ok(Paged::new(rows.into_iter().map(Into::into).collect(), total, page))
     }
 
-    pub async fn update_outlet(&self, scope: Scope, id: OutletId, patch: OutletPatch<'_>, now: Timestamp) -> Result<Outlet> {
+    pub async fn update_outlet(
+        &self,
+        scope: Scope,
+        id: OutletId,
+        patch: OutletPatch<'_>,
+        now: Timestamp,
+    ) -> Result<Outlet> {
         let done = on_db!(self, write, pool => sqlx::query(
             "UPDATE outlets SET name = COALESCE($3, name), city = COALESCE($4, city),
                  wa_number = COALESCE($5, wa_number), updated_at = $6

@@ -12,10 +12,7 @@ impl Page {
     pub const DEFAULT_SIZE: u32 = 25;
 
     pub fn new(number: Option<u32>, size: Option<u32>) -> Page {
-        Page {
-            number: number.unwrap_or(1).max(1),
-            size: size.unwrap_or(Self::DEFAULT_SIZE).clamp(1, Self::MAX_SIZE),
-        }
+        Page { number: number.unwrap_or(1).max(1), size: size.unwrap_or(Self::DEFAULT_SIZE).clamp(1, Self::MAX_SIZE) }
     }
 
     pub fn limit(self) -> i64 {

@@ -1,6 +1,6 @@
+use crate::StoreError;
 use crate::{on_db, Result, Store};
 use domain::{Role, Timestamp, UserId};
-use crate::StoreError;
 
 /// A browser login. The cookie holds a random token; only its SHA-256 is stored, so a
 /// database dump cannot be replayed as a cookie.

@@ -32,10 +32,7 @@ impl TestDb {
         if let Err(e) = std::fs::create_dir_all(&dir) {
             panic!("cannot create test folder {}: {e}", dir.display());
         }
-        TestDb {
-            url: format!("sqlite://{}", dir.join("kewhats.db").display()),
-            cleanup: Cleanup::Dir(dir),
-        }
+        TestDb { url: format!("sqlite://{}", dir.join("kewhats.db").display()), cleanup: Cleanup::Dir(dir) }
     }
 
     /// A new, empty PostgreSQL database, or `None` (after saying why) when the server cannot
@@ -69,9 +66,8 @@ impl TestDb {
             }
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
+                    let _ =
+                        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
                     let _ = conn.close().await;
                 }
             }

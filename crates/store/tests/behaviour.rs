@@ -2,7 +2,9 @@
 
 use domain::policy::UserChange;
 use domain::{Email, Label, OutletId, PhoneNumber, Plan, Role, Scope, Timestamp, UserId};
-use kewhats_store::{both_backends, NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError, StoreOptions};
+use kewhats_store::{
+    both_backends, NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError, StoreOptions,
+};
 
 const T0: Timestamp = Timestamp(1_700_000_000_000);
 
@@ -23,11 +25,7 @@ async fn outlet(store: &Store, owner: UserId, name: &str, number: &str) -> Outle
     let name = Label::parse("name", name, 100).unwrap();
     let city = Label::parse("city", "Jakarta", 100).unwrap();
     let number = PhoneNumber::parse(number).unwrap();
-    store
-        .create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, T0)
-        .await
-        .unwrap()
-        .id
+    store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, T0).await.unwrap().id
 }
 
 both_backends! {

@@ -113,9 +113,11 @@ impl From<JsonRejection> for AppError {
                 "unsupported_media_type",
                 "send the body as JSON with the header Content-Type: application/json",
             ),
-            JsonRejection::JsonSyntaxError(e) => {
-                AppError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {}", e.body_text()))
-            }
+            JsonRejection::JsonSyntaxError(e) => AppError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {}", e.body_text()),
+            ),
             JsonRejection::JsonDataError(e) => {
                 AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.body_text())
             }

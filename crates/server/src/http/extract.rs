@@ -84,12 +84,14 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// The client's IP, from the socket or, when `trust_proxy` is set, `X-Forwarded-For`.
-pub fn client_ip(parts_headers: &axum::http::HeaderMap, peer: Option<std::net::SocketAddr>, trust_proxy: bool) -> String {
+pub fn client_ip(
+    parts_headers: &axum::http::HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_proxy: bool,
+) -> String {
     if trust_proxy {
-        if let Some(first) = parts_headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+        if let Some(first) =
+            parts_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
         {
             return first.trim().to_string();
         }

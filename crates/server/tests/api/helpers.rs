@@ -1,4 +1,4 @@
-use domain::{Email, ManualClock, Plan, Role, SystemClock, Clock, UserId};
+use domain::{Clock, Email, ManualClock, Plan, Role, SystemClock, UserId};
 use kewhats::{launch, AppState, Config, Running};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
@@ -55,11 +55,7 @@ impl TestApp {
 
     /// A browser-like client with its own cookie jar and no redirects followed.
     pub fn client(&self) -> Client {
-        Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+        Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
     }
 
     pub async fn login(&self, email: &str) -> Session {

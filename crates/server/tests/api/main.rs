@@ -1,9 +1,12 @@
 //! Integration tests: the real app on port 0 with a fresh database, driven over HTTP. Every
-//! test runs twice, as `<name>::sqlite` and `<name>::postgres`.
+//! API test runs twice, as `<name>::sqlite` and `<name>::postgres`; the browser tests drive
+//! headless Chromium.
 
 mod admin_users;
 mod auth;
+mod browser;
 mod cli;
 mod helpers;
 mod http;
 mod outlets;
+mod webdriver;

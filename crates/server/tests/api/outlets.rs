@@ -5,7 +5,11 @@ use serde_json::{json, Value};
 use store::both_backends;
 
 async fn create(s: &Session, name: &str, number: &str) -> Value {
-    expect_json(s.post("/api/outlets", json!({"name": name, "city": "Jakarta", "wa_number": number})).await, StatusCode::CREATED).await
+    expect_json(
+        s.post("/api/outlets", json!({"name": name, "city": "Jakarta", "wa_number": number})).await,
+        StatusCode::CREATED,
+    )
+    .await
 }
 
 both_backends! {

@@ -56,7 +56,8 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> AppResult<(StatusCode, Json<User>)> {
-    let new = NewAccount { email: &body.email, name: &body.name, password: &body.password, role: body.role, plan: body.plan };
+    let new =
+        NewAccount { email: &body.email, name: &body.name, password: &body.password, role: body.role, plan: body.plan };
     let user = accounts::create_user(&state, caller.actor, new).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

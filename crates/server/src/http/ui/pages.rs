@@ -119,7 +119,12 @@ pub struct LogoutForm {
 }
 
 /// The sidebar's logout button: a plain form post carrying the CSRF token as `_csrf`.
-pub async fn logout(State(state): State<AppState>, parts: Parts, jar: CookieJar, form: Result<Form<LogoutForm>, FormRejection>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    parts: Parts,
+    jar: CookieJar,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
     let Ok(Some(caller)) = Caller::from_cookie(&parts, &state).await else {
         return Redirect::to("/login").into_response();
     };
@@ -158,7 +163,10 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Respons
             }
             Role::Admin | Role::Superadmin | Role::Monitoring => {
                 stats.push(Stat { label: "Users", value: state.store.list_users(None, one).await?.total });
-                stats.push(Stat { label: "Outlets", value: state.store.list_outlets(Scope::All, None, one).await?.total });
+                stats.push(Stat {
+                    label: "Outlets",
+                    value: state.store.list_outlets(Scope::All, None, one).await?.total,
+                });
             }
         }
         Ok(())
