@@ -89,8 +89,7 @@ fn init_tracing() {
 }
 
 fn overrides(common: CommonArgs, bind: Option<String>) -> Overrides {
-    let data_dir = common.data_dir.or_else(|| std::env::var_os("KEWHATS_DATA_DIR").map(PathBuf::from));
-    Overrides { config_file: common.config, bind, data_dir }
+    Overrides { config_file: common.config, bind, data_dir: common.data_dir }
 }
 
 async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {

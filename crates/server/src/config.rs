@@ -190,3 +190,54 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> PathBuf {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("kewhats_cfg_{}_{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("kewhats.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn flags_beat_environment_beat_file_beat_defaults() {
+        let path =
+            file("bind = \"0.0.0.0:9000\"\nregistration = \"open\"\nlogin_window_secs = 60\ntrust_proxy = true\n");
+        let mut o = Overrides { config_file: Some(path.clone()), ..Default::default() };
+        let c = Config::load(Mode::Serve, &o).unwrap();
+        assert_eq!(c.bind.to_string(), "0.0.0.0:9000");
+        assert!(c.registration_open && c.trust_proxy);
+        assert_eq!(c.login_window_secs, 60);
+        assert_eq!(c.session_ttl_secs, 7 * 24 * 3600, "default");
+        // Only this test sets this variable.
+        std::env::set_var("KEWHATS_LOGIN_WINDOW_SECS", "120");
+        assert_eq!(Config::load(Mode::Serve, &o).unwrap().login_window_secs, 120);
+        std::env::remove_var("KEWHATS_LOGIN_WINDOW_SECS");
+        o.bind = Some("127.0.0.1:7000".into());
+        assert_eq!(Config::load(Mode::Serve, &o).unwrap().bind.to_string(), "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn demo_defaults_differ_and_bad_settings_say_where() {
+        let path = file("max_body_kib = 8\n");
+        let o = Overrides { config_file: Some(path), ..Default::default() };
+        let demo = Config::load(Mode::Demo, &o).unwrap();
+        assert!(demo.demo && demo.registration_open);
+        assert!(demo.database_url.starts_with("sqlite://kewhats-demo-data/"));
+        assert_eq!(demo.max_body_bytes, 8 * 1024);
+        let unknown = Overrides { config_file: Some(file("colour = \"green\"\n")), ..Default::default() };
+        let err = Config::load(Mode::Serve, &unknown).unwrap_err().to_string();
+        assert!(err.contains("unknown setting 'colour'"), "{err}");
+        let bad = Overrides { config_file: Some(file("session_ttl_hours = \"soon\"\n")), ..Default::default() };
+        let err = Config::load(Mode::Serve, &bad).unwrap_err().to_string();
+        assert!(err.contains("session_ttl_hours") && err.contains("soon"), "{err}");
+        let missing = Overrides { config_file: Some(PathBuf::from("/nonexistent/kewhats.toml")), ..Default::default() };
+        assert!(Config::load(Mode::Serve, &missing).unwrap_err().to_string().contains("does not exist"));
+    }
+}

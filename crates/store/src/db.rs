@@ -145,14 +145,6 @@ impl Store {
             Db::Postgres(pg) => pg.close().await,
         }
     }
-
-    #[doc(hidden)]
-    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
-        match &self.db {
-            Db::Sqlite { read, .. } => Some(read),
-            Db::Postgres(_) => None,
-        }
-    }
 }
 
 /// A URL fit for logs: the password, if any, replaced.

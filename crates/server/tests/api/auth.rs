@@ -142,6 +142,11 @@ both_backends! {
         assert!(err["message"].as_str().unwrap().contains("registration is closed"));
         assert!(closed.login_with("new@shop.id", "kopi susu gula aren").await.is_err(), "no account was made");
         closed.stop().await;
+
+        let demo = TestApp::start_with(db, |c| c.demo = true).await;
+        let page = demo.client().get(demo.url("/login")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("monitoring@kewhats.app / monitoring123"), "the demo login page lists its accounts");
+        demo.stop().await;
     }
 
     async fn changing_the_password_needs_the_current_one(db) {
@@ -171,6 +176,7 @@ both_backends! {
         }
         let login = anon.get(app.url("/login")).send().await.unwrap();
         assert_eq!(login.status(), StatusCode::OK);
+        assert!(!login.text().await.unwrap().contains("admin123"), "demo accounts are shown only in demo mode");
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
         let page = s.get("/dashboard").await.text().await.unwrap();
         assert!(page.contains(&s.csrf), "the page carries the CSRF token for its scripts");

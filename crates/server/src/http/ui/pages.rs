@@ -94,11 +94,12 @@ pub async fn root(State(state): State<AppState>, parts: Parts) -> Redirect {
 #[template(path = "login.html")]
 struct LoginPage {
     registration_open: bool,
-    demo: bool,
+    demo_accounts: &'static [(&'static str, &'static str, &'static str)],
 }
 
 pub async fn login(State(state): State<AppState>) -> Response {
-    render(LoginPage { registration_open: state.config.registration_open, demo: state.config.demo })
+    let demo_accounts: &'static [_] = if state.config.demo { &crate::demo::ACCOUNTS_FOR_DISPLAY } else { &[] };
+    render(LoginPage { registration_open: state.config.registration_open, demo_accounts })
 }
 
 #[derive(Template)]
