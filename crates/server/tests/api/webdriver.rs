@@ -11,8 +11,18 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub struct Browser {
     http: reqwest::Client,
     session: String,
-    driver: Child,
+    _driver: Driver,
     base: String,
+}
+
+/// The chromedriver process, killed and reaped when dropped, also when a test panics.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl Browser {
@@ -24,12 +34,14 @@ impl Browser {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
+        let driver = Driver(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver"),
+        );
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -52,7 +64,7 @@ impl Browser {
         }}}});
         let res: Value = http.post(format!("{base}/session")).json(&caps).send().await.ok()?.json().await.ok()?;
         let session = res["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {res}")).to_string();
-        Some(Browser { http, session, driver, base })
+        Some(Browser { http, session, _driver: driver, base })
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -112,9 +124,8 @@ impl Browser {
         }
     }
 
-    pub async fn quit(mut self) {
+    /// Ends the browser session; dropping `self` then stops chromedriver.
+    pub async fn quit(self) {
         let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
     }
 }
