@@ -23,3 +23,7 @@ id_type!(
     /// An outlet (branch) with its own WhatsApp number.
     OutletId
 );
+id_type!(
+    /// A WhatsApp session of an outlet.
+    DeviceId
+);

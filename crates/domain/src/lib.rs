@@ -1,6 +1,7 @@
 //! kewhats domain: the types every layer shares and the access policy. No IO lives here.
 
 mod clock;
+mod device;
 mod email;
 mod ids;
 mod password;
@@ -9,8 +10,9 @@ pub mod policy;
 mod role;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use device::{check_transition, Backoff, DeviceStatus, EngineKind, ImpossibleTransition};
 pub use email::Email;
-pub use ids::{OutletId, UserId};
+pub use ids::{DeviceId, OutletId, UserId};
 pub use password::{check_password_strength, WeakPassword};
 pub use phone::{PhoneError, PhoneNumber};
 pub use role::{Plan, Role, UnknownValue};

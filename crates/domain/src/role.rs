@@ -1,6 +1,4 @@
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// Who a user is on the platform. See [`crate::policy`] for what each may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -40,12 +38,12 @@ macro_rules! string_enum {
             }
         }
 
-        impl FromStr for $ty {
-            type Err = UnknownValue;
+        impl std::str::FromStr for $ty {
+            type Err = $crate::UnknownValue;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s.trim().to_ascii_lowercase().as_str() {
                     $($text => Ok($ty::$variant),)+
-                    _ => Err(UnknownValue {
+                    _ => Err($crate::UnknownValue {
                         kind: $kind,
                         value: s.to_string(),
                         expected: concat!($($text, " "),+),
@@ -54,13 +52,15 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
     };
 }
+
+pub(crate) use string_enum;
 
 string_enum!(Role, "role", User => "user", Admin => "admin", Superadmin => "superadmin", Monitoring => "monitoring");
 string_enum!(Plan, "plan", Free => "free", Pro => "pro", Enterprise => "enterprise", Unlimited => "unlimited");

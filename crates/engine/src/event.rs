@@ -1,0 +1,84 @@
+use domain::Timestamp;
+use std::time::Duration;
+
+/// What a connection reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineEvent {
+    /// A QR code to show; it is replaced by the next one after `valid_for`.
+    Qr {
+        code: String,
+        valid_for: Duration,
+    },
+    /// No more QR codes: pairing timed out and the connection is closed.
+    QrExhausted,
+    /// The code to type on the phone (from `request_pairing_code`).
+    PairingCode {
+        code: String,
+    },
+    /// A phone linked this device; `account` is its number as digits.
+    Paired {
+        account: String,
+    },
+    Connected,
+    Disconnected {
+        reason: String,
+    },
+    /// Unlinked from the phone or by WhatsApp; credentials are void.
+    LoggedOut {
+        reason: String,
+    },
+    TemporaryBan {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    Message(IncomingMessage),
+    Receipt(Receipt),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingMessage {
+    /// WhatsApp's id, unique per chat; used to drop duplicates.
+    pub id: String,
+    /// The sender's number as digits.
+    pub from: String,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReceiptKind {
+    Delivered,
+    Read,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt {
+    pub message_ids: Vec<String>,
+    pub kind: ReceiptKind,
+    /// The number that received (or read) the messages, as digits.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutgoingMessage {
+    /// The recipient's number as digits.
+    pub to: String,
+    pub body: MessageBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageBody {
+    Text(String),
+    Image { data: Vec<u8>, mime: String, caption: String },
+    Document { data: Vec<u8>, mime: String, file_name: String, caption: String },
+}
+
+impl MessageBody {
+    /// The text a reader sees first: the message or the caption.
+    pub fn preview(&self) -> &str {
+        match self {
+            MessageBody::Text(t) => t,
+            MessageBody::Image { caption, .. } | MessageBody::Document { caption, .. } => caption,
+        }
+    }
+}
