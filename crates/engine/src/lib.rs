@@ -38,6 +38,10 @@ pub enum EngineError {
 pub struct ConnectOptions {
     /// The outlet's number as digits (`6281234567890`).
     pub phone: Option<String>,
+    /// The account this device was paired with, as recorded by the session manager. The web
+    /// engine keeps its own keys; the simulation, which lives in memory, restores its pairing
+    /// from this after a restart.
+    pub paired_account: Option<String>,
 }
 
 #[async_trait]

@@ -2,8 +2,10 @@
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
+use crate::sessions::{Engines, Sessions, Timer, TokioTimer};
 use anyhow::Context;
 use domain::Clock;
+use engine::sim::{SimConfig, SimEngine};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,35 +21,64 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub limiter: Arc<LoginLimiter>,
+    pub sessions: Sessions,
+    /// Flips to `true` when the server shuts down; long-lived responses (SSE) end on it.
+    pub stop: Arc<watch::Sender<bool>>,
+}
+
+/// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
+/// or faster simulated QR codes.
+pub struct Deps {
+    pub clock: Arc<dyn Clock>,
+    pub timer: Arc<dyn Timer>,
+    pub sim: SimConfig,
+}
+
+impl Deps {
+    pub fn real(config: &Config) -> Deps {
+        Deps { clock: Arc::new(domain::SystemClock), timer: Arc::new(TokioTimer), sim: config.sim_config() }
+    }
 }
 
 impl AppState {
     /// Opens and migrates the database named by the config.
-    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    pub async fn open(config: Config, deps: Deps) -> anyhow::Result<AppState> {
         let options = StoreOptions { max_connections: config.database_max_connections };
         let store = Store::open(&config.database_url, &options)
             .await
             .with_context(|| format!("opening database {}", store::redact_url(&config.database_url)))?;
-        Ok(Self::with_store(config, store, clock))
+        Ok(Self::with_store(config, store, deps))
     }
 
-    pub fn with_store(config: Config, store: Store, clock: Arc<dyn Clock>) -> AppState {
+    pub fn with_store(config: Config, store: Store, deps: Deps) -> AppState {
         let limiter = LoginLimiter::new(
-            clock.clone(),
+            deps.clock.clone(),
             config.login_max_failures_per_email,
             config.login_max_failures_per_ip,
             config.login_window_secs,
         );
-        AppState { store, config: Arc::new(config), clock, limiter: Arc::new(limiter) }
+        let engines = Engines { sim: SimEngine::new(deps.sim), web: None };
+        let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, config.session_settings());
+        let (stop, _) = watch::channel(false);
+        AppState {
+            store,
+            config: Arc::new(config),
+            clock: deps.clock,
+            limiter: Arc::new(limiter),
+            sessions,
+            stop: Arc::new(stop),
+        }
     }
 }
 
 /// A server running in the background.
 pub struct Running {
     pub addr: SocketAddr,
-    stop: watch::Sender<bool>,
+    stop: Arc<watch::Sender<bool>>,
     server: JoinHandle<std::io::Result<()>>,
     janitor: JoinHandle<()>,
+    reconciler: JoinHandle<()>,
+    sessions: Sessions,
 }
 
 impl Running {
@@ -65,17 +96,26 @@ impl Running {
             Err(e) => tracing::error!(error = %e, "server task failed"),
         }
         self.janitor.abort();
+        self.reconciler.abort();
+        self.sessions.shutdown().await;
     }
 
-    pub fn stopper(&self) -> watch::Sender<bool> {
+    pub fn stopper(&self) -> Arc<watch::Sender<bool>> {
         self.stop.clone()
     }
 }
 
-/// Serves the app on `listener` until shut down.
+/// Starts every device's session, then serves the app on `listener` until shut down.
 pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
-    let (stop, mut stopped) = watch::channel(false);
+    let stop = state.stop.clone();
+    let mut stopped = stop.subscribe();
+    let devices = state.sessions.start_all().await?;
+    if devices > 0 {
+        tracing::info!(devices, "started device sessions");
+    }
+    let sessions = state.sessions.clone();
+    let reconciler = sessions.spawn_reconciler();
     let janitor = tokio::spawn(purge_sessions(state.clone()));
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move {
@@ -85,7 +125,7 @@ pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Ru
             })
             .await
     });
-    Ok(Running { addr, stop, server, janitor })
+    Ok(Running { addr, stop, server, janitor, reconciler, sessions })
 }
 
 /// Deletes expired and revoked web sessions once an hour so the table does not grow forever.

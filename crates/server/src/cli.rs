@@ -1,7 +1,7 @@
 //! The `kewhats` command line: serve, demo, migrate, user add.
 
 use crate::accounts::{self, NewAccount};
-use crate::app::{launch, AppState};
+use crate::app::{launch, AppState, Deps};
 use crate::config::{Config, Mode, Overrides};
 use crate::demo;
 use anyhow::Context;
@@ -10,7 +10,6 @@ use domain::{Clock, Plan, Role, SystemClock};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "kewhats", version, about = "Self-hosted multi-tenant WhatsApp gateway")]
@@ -108,7 +107,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let config = Config::load(Mode::Serve, &overrides(common, None))?;
             let password = read_password()?;
             prepare_data_dir(&config)?;
-            let state = AppState::open(config, Arc::new(SystemClock)).await?;
+            let deps = Deps::real(&config);
+            let state = AppState::open(config, deps).await?;
             let new = NewAccount { email: &email, name: &name, password: &password, role, plan };
             match accounts::add_user(&state.store, SystemClock.now(), new).await {
                 Ok(user) => {
@@ -148,7 +148,8 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
     let config = Config::load(mode, &overrides)?;
     prepare_data_dir(&config)?;
     let bind = config.bind;
-    let state = AppState::open(config, Arc::new(SystemClock)).await?;
+    let deps = Deps::real(&config);
+    let state = AppState::open(config, deps).await?;
     if mode == Mode::Demo {
         demo::seed(&state.store, SystemClock.now()).await?;
     }

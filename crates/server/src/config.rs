@@ -3,9 +3,11 @@
 //! The table in the README lists the same keys; keep the two in step.
 
 use anyhow::{bail, Context};
+use domain::EngineKind;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,6 +28,13 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Demo mode: demo accounts exist and the UI says so.
     pub demo: bool,
+    /// The engine a new device uses when the request names none.
+    pub default_engine: EngineKind,
+    pub reconcile_interval_secs: u64,
+    pub backoff_base_secs: u64,
+    pub backoff_cap_secs: u64,
+    /// Sim devices scan their own QR after this many seconds (0: never; the demo uses 5).
+    pub sim_auto_scan_secs: u64,
 }
 
 /// Which command is asking; demo mode has its own defaults.
@@ -114,6 +123,11 @@ const KEYS: &[&str] = &[
     "login_window_secs",
     "trust_proxy",
     "max_body_kib",
+    "default_engine",
+    "reconcile_interval_secs",
+    "backoff_base_secs",
+    "backoff_cap_secs",
+    "sim_auto_scan_secs",
 ];
 
 impl Config {
@@ -154,6 +168,15 @@ impl Config {
             bail!("session_ttl_hours must be at least 1");
         }
         let max_body_kib: usize = src.get("max_body_kib", 256)?;
+        let backoff_base_secs: u64 = src.get("backoff_base_secs", 2)?;
+        let backoff_cap_secs: u64 = src.get("backoff_cap_secs", 300)?;
+        if backoff_base_secs == 0 || backoff_cap_secs < backoff_base_secs {
+            bail!("backoff_base_secs must be at least 1 and backoff_cap_secs at least backoff_base_secs");
+        }
+        let reconcile_interval_secs: u64 = src.get("reconcile_interval_secs", 30)?;
+        if reconcile_interval_secs == 0 {
+            bail!("reconcile_interval_secs must be at least 1");
+        }
         Ok(Config {
             bind,
             data_dir,
@@ -168,7 +191,29 @@ impl Config {
             trust_proxy: src.get("trust_proxy", false)?,
             max_body_bytes: max_body_kib.max(1) * 1024,
             demo,
+            default_engine: src.get("default_engine", if demo { EngineKind::Sim } else { EngineKind::Web })?,
+            reconcile_interval_secs,
+            backoff_base_secs,
+            backoff_cap_secs,
+            sim_auto_scan_secs: src.get("sim_auto_scan_secs", if demo { 5 } else { 0 })?,
         })
+    }
+
+    pub fn session_settings(&self) -> crate::sessions::SessionSettings {
+        crate::sessions::SessionSettings {
+            backoff: domain::Backoff {
+                base: Duration::from_secs(self.backoff_base_secs),
+                cap: Duration::from_secs(self.backoff_cap_secs),
+            },
+            reconcile_interval: Duration::from_secs(self.reconcile_interval_secs),
+        }
+    }
+
+    pub fn sim_config(&self) -> engine::sim::SimConfig {
+        engine::sim::SimConfig {
+            auto_scan_after: (self.sim_auto_scan_secs > 0).then(|| Duration::from_secs(self.sim_auto_scan_secs)),
+            ..Default::default()
+        }
     }
 
     /// Settings for tests: everything default, the given database.
@@ -187,6 +232,11 @@ impl Config {
             trust_proxy: false,
             max_body_bytes: 64 * 1024,
             demo: false,
+            default_engine: EngineKind::Sim,
+            reconcile_interval_secs: 30,
+            backoff_base_secs: 1,
+            backoff_cap_secs: 60,
+            sim_auto_scan_secs: 0,
         }
     }
 }

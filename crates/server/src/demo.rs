@@ -1,10 +1,12 @@
 //! Demo data for `kewhats demo`: the accounts the original product documents and a few
-//! outlets per owner. Seeding is by natural key (e-mail, WhatsApp number), so running the
-//! demo again on the same data dir adds nothing twice.
+//! outlets per owner, each with a simulated device. All but one outlet per owner start paired;
+//! the last one waits for a (simulated) QR scan. Seeding is by natural key (e-mail, WhatsApp
+//! number, one device per outlet), so running the demo again on the same data dir adds nothing
+//! twice.
 
 use crate::auth::password;
-use domain::{Email, Label, PhoneNumber, Plan, Role, Scope, Timestamp};
-use store::{NewOutlet, NewUser, Store, StoreError};
+use domain::{Email, EngineKind, Label, PhoneNumber, Plan, Role, Scope, Timestamp};
+use store::{NewDevice, NewOutlet, NewUser, Store, StoreError};
 
 struct DemoUser {
     email: &'static str,
@@ -90,6 +92,15 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             {
                 Ok(_) => outlets += 1,
                 Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mine = store.list_outlets(Scope::Owner(id), None, store::Page::new(Some(1), Some(50))).await?.items;
+        for (i, outlet) in mine.iter().enumerate() {
+            let paired = (i + 1 < mine.len()).then(|| outlet.wa_number.trim_start_matches('+').to_string());
+            let new = NewDevice { outlet_id: outlet.id, engine: EngineKind::Sim, paired_account: paired };
+            match store.create_device(new, now).await {
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }

@@ -6,6 +6,7 @@
 //! Rust types.
 
 mod db;
+mod devices;
 mod error;
 mod migrate;
 mod outlets;
@@ -16,6 +17,7 @@ pub mod testing;
 mod users;
 
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
+pub use devices::{ConnectionEvent, Device, DeviceChange, NewDevice};
 pub use error::StoreError;
 pub use outlets::{NewOutlet, Outlet, OutletPatch};
 pub use paging::{Page, Paged};

@@ -20,8 +20,9 @@ macro_rules! migration {
     };
 }
 
-const SQLITE: &[Migration] = &[migration!("sqlite", 1, "0001_foundation")];
-const POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001_foundation")];
+const SQLITE: &[Migration] = &[migration!("sqlite", 1, "0001_foundation"), migration!("sqlite", 2, "0002_devices")];
+const POSTGRES: &[Migration] =
+    &[migration!("postgres", 1, "0001_foundation"), migration!("postgres", 2, "0002_devices")];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -1,9 +1,10 @@
 //! The store's behaviour, the same on SQLite and PostgreSQL.
 
 use domain::policy::UserChange;
-use domain::{Email, Label, OutletId, PhoneNumber, Plan, Role, Scope, Timestamp, UserId};
+use domain::{DeviceStatus, Email, EngineKind, Label, OutletId, PhoneNumber, Plan, Role, Scope, Timestamp, UserId};
 use kewhats_store::{
-    both_backends, NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError, StoreOptions,
+    both_backends, DeviceChange, NewDevice, NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError,
+    StoreOptions,
 };
 
 const T0: Timestamp = Timestamp(1_700_000_000_000);
@@ -122,6 +123,44 @@ both_backends! {
         assert!(matches!(store.update_outlet(Scope::Owner(ana), jkt, steal, T0).await, Err(StoreError::Conflict(_))));
         store.delete_outlet(Scope::Owner(bob), sby).await.unwrap();
         assert!(store.outlet(Scope::All, sby).await.unwrap().is_none());
+        store.close().await;
+    }
+
+    async fn device_changes_write_status_and_history_together(db) {
+        let store = open(db).await;
+        let ana = user(&store, "ana@x.io", Role::User).await;
+        let bob = user(&store, "bob@x.io", Role::User).await;
+        let outlet_id = outlet(&store, ana, "Jakarta", "081200000001").await;
+        let new = || NewDevice { outlet_id, engine: EngineKind::Sim, paired_account: None };
+        let d = store.create_device(new(), T0).await.unwrap();
+        assert_eq!((d.status, d.retries, d.owner_id, d.wa_number.as_str()), (DeviceStatus::Disconnected, 0, ana, "+6281200000001"));
+        assert!(matches!(store.create_device(new(), T0).await, Err(StoreError::Conflict(_))));
+        use DeviceStatus::*;
+        let step = |reason: &str| DeviceChange { reason: reason.into(), ..Default::default() };
+        store.record_device_change(d.id, Disconnected, Connecting, &step("start"), T0).await.unwrap();
+        assert_eq!(store.increment_device_retries(d.id, T0).await.unwrap(), 1);
+        assert_eq!(store.increment_device_retries(d.id, T0).await.unwrap(), 2);
+        let paired = DeviceChange { reason: "connected".into(), reset_retries: true, paired_account: Some(Some("6281200000001".into())), ..Default::default() };
+        store.record_device_change(d.id, Connecting, Connected, &paired, T0.plus_secs(5)).await.unwrap();
+        let now = store.device(Scope::Owner(ana), d.id).await.unwrap().unwrap();
+        assert_eq!((now.status, now.retries, now.paired_account.as_deref()), (Connected, 0, Some("6281200000001")));
+        assert_eq!(now.last_connected_at, Some(T0.plus_secs(5)));
+        let stale = store.record_device_change(d.id, Connecting, Disconnected, &step("late"), T0).await;
+        assert!(matches!(stale, Err(StoreError::Refused(_))), "a stale 'from' is refused");
+        let unlink = DeviceChange { reason: "wrong number".into(), paired_account: Some(None), unlinked_reason: Some("paired +62999".into()), ..Default::default() };
+        store.record_device_change(d.id, Connected, LoggedOut, &unlink, T0.plus_secs(9)).await.unwrap();
+        let after = store.device_of_outlet(Scope::All, outlet_id).await.unwrap().unwrap();
+        assert_eq!((after.paired_account, after.unlinked_reason.as_str()), (None, "paired +62999"));
+        let history = store.device_history(Scope::Owner(ana), d.id, Page::default()).await.unwrap();
+        assert_eq!(history.total, 3);
+        let steps: Vec<_> = history.items.iter().map(|e| (e.from, e.to, e.reason.as_str())).collect();
+        assert_eq!(steps, [(Connected, LoggedOut, "wrong number"), (Connecting, Connected, "connected"), (Disconnected, Connecting, "start")]);
+        assert_eq!(store.device_history(Scope::Owner(bob), d.id, Page::default()).await.unwrap().total, 0, "not bob's");
+        assert!(store.device(Scope::Owner(bob), d.id).await.unwrap().is_none());
+        assert!(matches!(store.delete_device(Scope::Owner(bob), d.id).await, Err(StoreError::NotFound)));
+        assert_eq!(store.all_devices().await.unwrap().len(), 1);
+        store.delete_outlet(Scope::Owner(ana), outlet_id).await.unwrap();
+        assert!(store.all_devices().await.unwrap().is_empty(), "deleting the outlet removes its device");
         store.close().await;
     }
 }

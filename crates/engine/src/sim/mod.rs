@@ -131,7 +131,7 @@ impl Engine for SimEngine {
         options: ConnectOptions,
         events: EventSender,
     ) -> Result<Arc<dyn Connection>, EngineError> {
-        let attempt = self.lock().connect(device, events.clone())?;
+        let attempt = self.lock().connect(device, events.clone(), options.paired_account.as_deref())?;
         let conn = Arc::new(connection::SimConnection::new(self.clone(), device, attempt.gen, attempt.live.clone()));
         match attempt.start {
             network::Start::Banned(event) => connection::emit(&events, event).await,

@@ -75,7 +75,18 @@ impl Network {
         self.devices.entry(id).or_default()
     }
 
-    pub fn connect(&mut self, id: DeviceId, events: EventSender) -> Result<Attempt, EngineError> {
+    pub fn connect(
+        &mut self,
+        id: DeviceId,
+        events: EventSender,
+        restore: Option<&str>,
+    ) -> Result<Attempt, EngineError> {
+        if let Some(account) = restore {
+            if self.device(id).account.is_none() {
+                self.device(id).account = Some(account.to_string());
+                self.by_number.insert(account.to_string(), id);
+            }
+        }
         let d = self.device(id);
         d.live.store(false, Ordering::SeqCst);
         if d.fail_connects > 0 {

@@ -84,7 +84,7 @@ async fn pairing_by_code() {
 async fn the_demo_scans_by_itself() {
     let engine = SimEngine::new(SimConfig { auto_scan_after: Some(Duration::from_secs(3)), ..Default::default() });
     let (tx, mut rx) = mpsc::channel(16);
-    let options = ConnectOptions { phone: Some(ME.into()) };
+    let options = ConnectOptions { phone: Some(ME.into()), paired_account: None };
     let conn = engine.connect(DeviceId(1), options, tx).await.unwrap();
     assert!(matches!(next(&mut rx).await, EngineEvent::Qr { .. }));
     assert_eq!(next(&mut rx).await, EngineEvent::Paired { account: ME.into() });
@@ -175,4 +175,15 @@ async fn faults_break_things_on_purpose() {
     assert_eq!(engine.account(d), None);
     let (_c, mut rx) = open(&engine, 1).await;
     assert!(matches!(next(&mut rx).await, EngineEvent::Qr { .. }), "needs pairing again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_recorded_pairing_survives_a_restart() {
+    let engine = SimEngine::new(SimConfig::default());
+    let (tx, mut rx) = mpsc::channel(8);
+    let options = ConnectOptions { phone: None, paired_account: Some(ME.into()) };
+    let conn = engine.connect(DeviceId(7), options, tx).await.unwrap();
+    assert_eq!(next(&mut rx).await, EngineEvent::Connected);
+    assert!(conn.is_live());
+    assert_eq!(engine.account(DeviceId(7)).as_deref(), Some(ME));
 }

@@ -142,3 +142,32 @@ impl From<PathRejection> for AppError {
         AppError::bad_request(format!("invalid path: {}", r.body_text()))
     }
 }
+
+impl From<engine::EngineError> for AppError {
+    fn from(e: engine::EngineError) -> Self {
+        use engine::EngineError::*;
+        match e {
+            NotConnected => AppError::new(
+                StatusCode::CONFLICT,
+                "not_connected",
+                "the device is not connected; connect it first (POST …/device/connect)",
+            ),
+            AlreadyPaired => AppError::new(StatusCode::CONFLICT, "already_paired", "the device is already paired"),
+            Rejected(msg) => AppError::new(StatusCode::CONFLICT, "rejected", msg),
+            Unavailable(msg) => AppError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_unavailable", msg),
+        }
+    }
+}
+
+impl From<crate::sessions::SessionError> for AppError {
+    fn from(e: crate::sessions::SessionError) -> Self {
+        match e {
+            crate::sessions::SessionError::NotRunning => AppError::new(
+                StatusCode::CONFLICT,
+                "not_running",
+                "the device has no running session; connect it first (POST …/device/connect)",
+            ),
+            crate::sessions::SessionError::Engine(e) => e.into(),
+        }
+    }
+}

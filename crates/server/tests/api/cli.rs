@@ -65,7 +65,10 @@ both_backends! {
         let dir = temp_dir();
         let out = kewhats(db, &dir).arg("migrate").output().expect("migrate");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("migrations applied: 1"));
+        let first = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(first.contains("migrations applied:") && !first.contains("applied: 0"), "{first}");
+        let again = kewhats(db, &dir).arg("migrate").output().expect("migrate again");
+        assert!(String::from_utf8_lossy(&again.stdout).contains("migrations applied: 0"), "a second run applies nothing");
         let mut child = kewhats(db, &dir)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .stderr(Stdio::piped())

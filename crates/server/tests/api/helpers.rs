@@ -1,8 +1,13 @@
 use domain::{Clock, Email, ManualClock, Plan, Role, SystemClock, UserId};
+use domain::{DeviceId, DeviceStatus, Scope};
+use engine::sim::SimConfig;
+use kewhats::app::Deps;
+use kewhats::sessions::{RecordingTimer, Sessions};
 use kewhats::{launch, AppState, Config, Running};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 use store::testing::TestDb;
 use store::{NewUser, Store};
 
@@ -18,6 +23,9 @@ pub struct TestApp {
     pub base: String,
     pub store: Store,
     pub clock: ManualClock,
+    pub sessions: Sessions,
+    /// Reconnect delays the session manager asked for; tests do not wait them out.
+    pub timer: Arc<RecordingTimer>,
     running: Running,
 }
 
@@ -27,14 +35,37 @@ impl TestApp {
     }
 
     pub async fn start_with(db: &TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::start_full(db, tweak, fast_sim()).await
+    }
+
+    pub async fn start_full(db: &TestDb, tweak: impl FnOnce(&mut Config), sim: SimConfig) -> TestApp {
         let mut config = Config::for_tests(&db.url);
         tweak(&mut config);
         let clock = ManualClock::new(SystemClock.now());
-        let state = AppState::open(config, Arc::new(clock.clone())).await.expect("open app");
-        let store = state.store.clone();
+        let timer = Arc::new(RecordingTimer::default());
+        let deps = Deps { clock: Arc::new(clock.clone()), timer: timer.clone(), sim };
+        let state = AppState::open(config, deps).await.expect("open app");
+        let (store, sessions) = (state.store.clone(), state.sessions.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let running = launch(listener, state).await.expect("launch");
-        TestApp { base: format!("http://{}", running.addr), store, clock, running }
+        TestApp { base: format!("http://{}", running.addr), store, clock, sessions, timer, running }
+    }
+
+    /// Polls the stored device until `check` holds; panics with the last state after 15 s.
+    pub async fn wait_device(&self, id: DeviceId, what: &str, check: impl Fn(&store::Device) -> bool) -> store::Device {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let d = self.store.device(Scope::All, id).await.expect("read").expect("device exists");
+            if check(&d) {
+                return d;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; device is {d:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn wait_status(&self, id: DeviceId, status: DeviceStatus) -> store::Device {
+        self.wait_device(id, &format!("status {status}"), |d| d.status == status).await
     }
 
     pub async fn stop(self) {
@@ -130,4 +161,14 @@ pub async fn expect_json(res: Response, status: StatusCode) -> Value {
     let body: Value = res.json().await.unwrap_or(Value::Null);
     assert_eq!(got, status, "body: {body}");
     body
+}
+
+/// The simulation with quick receipts, for tests; QR timings as the real service.
+pub fn fast_sim() -> SimConfig {
+    SimConfig {
+        delivered_after: Duration::from_millis(20),
+        read_after: Duration::from_millis(40),
+        flap_up_for: Duration::from_millis(30),
+        ..SimConfig::default()
+    }
 }

@@ -1,9 +1,12 @@
 //! The JSON API under `/api`. One router per module, merged here.
 
 pub mod auth;
+mod devices;
+mod events;
 mod health;
 mod me;
 mod outlets;
+mod sandbox;
 mod users;
 
 use crate::app::AppState;
@@ -18,6 +21,9 @@ pub fn router() -> Router<AppState> {
         .merge(me::router())
         .merge(users::router())
         .merge(outlets::router())
+        .merge(devices::router())
+        .merge(sandbox::router())
+        .merge(events::router())
         .fallback(|| async { AppError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

@@ -109,8 +109,12 @@ async fn update(
     Ok(Json(outlet))
 }
 
+/// Deletes the outlet; its device's session is stopped and its keys wiped first.
 async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
     let scope = whatsapp_scope(caller.actor)?;
+    if let Some(device) = state.store.device_of_outlet(scope, OutletId(id)).await? {
+        state.sessions.remove(device.id, device.engine).await;
+    }
     state.store.delete_outlet(scope, OutletId(id)).await.map_err(|e| not_found_as_outlet(e.into()))?;
     Ok(StatusCode::NO_CONTENT)
 }

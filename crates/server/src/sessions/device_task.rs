@@ -1,0 +1,442 @@
+//! The life of one device: connect, pair, stay connected, reconnect with backoff, stop.
+//!
+//! Exactly one of these runs per device (the registry in `mod.rs` sees to it), and it is the
+//! only code that writes the device's status. Every write goes through
+//! [`domain::check_transition`] and lands with its history row in one transaction.
+
+use super::{Command, DeviceEvent, Fix, Inner, QrSnapshot, Shared};
+use domain::{check_transition, DeviceStatus, PhoneNumber};
+use engine::{ConnectOptions, Connection, EngineEvent};
+use rand::Rng;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Device, DeviceChange};
+use tokio::sync::mpsc;
+
+use DeviceStatus::*;
+
+/// How a connection attempt ended.
+enum Next {
+    /// Reconnect after a backoff delay.
+    Retry,
+    /// Reconnect after this long (a temporary ban).
+    RetryAfter(Duration),
+    /// Wait for a command (unpaired, logged out, QR expired).
+    Idle,
+    Stop,
+}
+
+struct Task {
+    inner: Arc<Inner>,
+    device: Device,
+    shared: Arc<Shared>,
+    commands: mpsc::Receiver<Command>,
+}
+
+pub(super) async fn run(inner: Arc<Inner>, device: Device, shared: Arc<Shared>, commands: mpsc::Receiver<Command>) {
+    let loops = inner.clone();
+    let mut task = Task { inner, device, shared, commands };
+    task.main().await;
+    loops.loops.fetch_sub(1, Ordering::SeqCst);
+}
+
+impl Task {
+    async fn main(&mut self) {
+        self.forget_stale_socket().await;
+        // A paired device that was not unlinked reconnects by itself; others wait to be asked.
+        let mut next = if self.device.paired_account.is_some() && !matches!(self.device.status, LoggedOut | Banned) {
+            Next::Retry
+        } else {
+            Next::Idle
+        };
+        let mut first = true;
+        loop {
+            next = match next {
+                Next::Stop => return,
+                Next::Idle => match self.idle().await {
+                    Some(n) => n,
+                    None => return,
+                },
+                Next::Retry if first => self.attempt().await,
+                Next::Retry => {
+                    let retries = self.count_retry().await;
+                    let jitter = rand::thread_rng().gen::<f64>();
+                    let delay = self.inner.settings.backoff.delay(u32::try_from(retries).unwrap_or(u32::MAX), jitter);
+                    match self.wait(delay).await {
+                        Some(n) => n,
+                        None => self.attempt().await,
+                    }
+                }
+                Next::RetryAfter(delay) => match self.wait(delay).await {
+                    Some(n) => n,
+                    None => self.attempt().await,
+                },
+            };
+            first = false;
+        }
+    }
+
+    /// Waits for a command while not connected. `None` when the registry let go of us.
+    async fn idle(&mut self) -> Option<Next> {
+        loop {
+            match self.commands.recv().await? {
+                Command::Connect => return Some(self.attempt().await),
+                Command::Stop(reply) => {
+                    let _ = reply.send(());
+                    return Some(Next::Stop);
+                }
+                other => self.offline_command(other).await,
+            }
+        }
+    }
+
+    /// Waits out a reconnect delay; a command may cut it short. `None` means "connect now".
+    async fn wait(&mut self, delay: Duration) -> Option<Next> {
+        let sleep = self.inner.timer.sleep(delay);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => return None,
+                cmd = self.commands.recv() => match cmd {
+                    None => return Some(Next::Stop),
+                    Some(Command::Connect) => return None,
+                    Some(Command::Stop(reply)) => {
+                        let _ = reply.send(());
+                        return Some(Next::Stop);
+                    }
+                    Some(Command::Logout(reply)) => {
+                        self.logged_out("logged out by the user").await;
+                        let _ = reply.send(Ok(()));
+                        return Some(Next::Idle);
+                    }
+                    Some(other) => self.offline_command(other).await,
+                }
+            }
+        }
+    }
+
+    /// Commands that arrive while there is no connection.
+    async fn offline_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Logout(reply) => {
+                self.logged_out("logged out by the user").await;
+                let _ = reply.send(Ok(()));
+            }
+            Command::PairingCode(_, reply) => {
+                let _ = reply.send(Err(engine::EngineError::NotConnected));
+            }
+            Command::Reconcile(reply) => {
+                let fix = self.reconcile(None).await;
+                if let Some(reply) = reply {
+                    let _ = reply.send(fix);
+                }
+            }
+            Command::Connect | Command::Stop(_) => {}
+        }
+    }
+
+    async fn attempt(&mut self) -> Next {
+        self.set(Connecting, DeviceChange { reason: "connecting".into(), ..Default::default() }).await;
+        let engine = match self.inner.engines.get(self.device.engine) {
+            Ok(e) => e,
+            Err(e) => {
+                self.set(Disconnected, DeviceChange { reason: e.to_string(), ..Default::default() }).await;
+                return Next::Idle;
+            }
+        };
+        let (tx, mut events) = mpsc::channel(256);
+        let options = ConnectOptions {
+            phone: Some(digits(&self.device.wa_number)),
+            paired_account: self.device.paired_account.clone(),
+        };
+        let conn = match engine.connect(self.device.id, options, tx).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.set(Disconnected, DeviceChange { reason: e.to_string(), ..Default::default() }).await;
+                return self.after_drop();
+            }
+        };
+        *self.shared.conn.write().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        let next = loop {
+            tokio::select! {
+                event = events.recv() => {
+                    let Some(event) = event else {
+                        self.set(Disconnected, DeviceChange { reason: "the engine closed the connection".into(), ..Default::default() }).await;
+                        break self.after_drop();
+                    };
+                    if let Some(next) = self.on_event(event, &conn).await {
+                        break next;
+                    }
+                }
+                cmd = self.commands.recv() => {
+                    if let Some(next) = self.on_command(cmd, &conn).await {
+                        break next;
+                    }
+                }
+            }
+        };
+        *self.shared.conn.write().unwrap_or_else(|e| e.into_inner()) = None;
+        self.clear_pairing_display();
+        next
+    }
+
+    /// Retry when the device has been paired (it can come back by itself), else wait.
+    fn after_drop(&self) -> Next {
+        if self.device.paired_account.is_some() {
+            Next::Retry
+        } else {
+            Next::Idle
+        }
+    }
+
+    async fn on_event(&mut self, event: EngineEvent, conn: &Arc<dyn Connection>) -> Option<Next> {
+        match event {
+            EngineEvent::Qr { code, valid_for } => {
+                let expires_at = self.inner.clock.now().plus_secs(i64::try_from(valid_for.as_secs()).unwrap_or(60));
+                *self.shared.qr.write().unwrap_or_else(|e| e.into_inner()) = Some(QrSnapshot { code, expires_at });
+                self.show_pairing("waiting for the QR code to be scanned").await;
+            }
+            EngineEvent::PairingCode { code } => {
+                *self.shared.pairing_code.write().unwrap_or_else(|e| e.into_inner()) = Some(code);
+                self.show_pairing("waiting for the pairing code to be entered").await;
+            }
+            EngineEvent::QrExhausted => {
+                conn.close().await;
+                let reason = "the QR code expired before it was scanned; connect again for a new one";
+                self.set(Disconnected, DeviceChange { reason: reason.into(), ..Default::default() }).await;
+                return Some(Next::Idle);
+            }
+            EngineEvent::Paired { account } => {
+                self.clear_pairing_display();
+                let expected = digits(&self.device.wa_number);
+                if account != expected {
+                    // Wrong-number guard: another phone linked this outlet; unlink it at once.
+                    let _ = conn.logout().await;
+                    self.forget_keys().await;
+                    let reason = format!(
+                        "unlinked: the phone that paired is +{account}, but this outlet's number is {}",
+                        self.device.wa_number
+                    );
+                    let change = DeviceChange {
+                        reason: reason.clone(),
+                        paired_account: Some(None),
+                        unlinked_reason: Some(reason),
+                        ..Default::default()
+                    };
+                    self.set(LoggedOut, change).await;
+                    return Some(Next::Idle);
+                }
+                self.device.paired_account = Some(account);
+            }
+            EngineEvent::Connected => {
+                let change = DeviceChange {
+                    reason: "connected".into(),
+                    reset_retries: true,
+                    paired_account: Some(self.device.paired_account.clone()),
+                    unlinked_reason: Some(String::new()),
+                };
+                self.set(Connected, change).await;
+                self.device.retries = 0;
+            }
+            EngineEvent::Disconnected { reason } => {
+                self.set(Disconnected, DeviceChange { reason, ..Default::default() }).await;
+                return Some(self.after_drop());
+            }
+            EngineEvent::LoggedOut { reason } => {
+                self.logged_out(&reason).await;
+                return Some(Next::Idle);
+            }
+            EngineEvent::TemporaryBan { reason, retry_after } => {
+                conn.close().await;
+                self.set(Banned, DeviceChange { reason, ..Default::default() }).await;
+                return Some(retry_after.map_or(Next::Idle, Next::RetryAfter));
+            }
+            // Stored and forwarded by the messaging layer (issue #5); nothing to do for status.
+            EngineEvent::Message(_) | EngineEvent::Receipt(_) => {}
+        }
+        None
+    }
+
+    async fn on_command(&mut self, cmd: Option<Command>, conn: &Arc<dyn Connection>) -> Option<Next> {
+        match cmd {
+            None => {
+                conn.close().await;
+                Some(Next::Stop)
+            }
+            Some(Command::Stop(reply)) => {
+                conn.close().await;
+                let _ = reply.send(());
+                Some(Next::Stop)
+            }
+            Some(Command::Connect) => None,
+            Some(Command::Logout(reply)) => {
+                let result = conn.logout().await;
+                self.logged_out("logged out by the user").await;
+                let _ = reply.send(result);
+                Some(Next::Idle)
+            }
+            Some(Command::PairingCode(phone, reply)) => {
+                let _ = reply.send(conn.request_pairing_code(&phone).await);
+                None
+            }
+            Some(Command::Reconcile(reply)) => {
+                let fix = self.reconcile(Some(conn)).await;
+                let dead = fix.as_ref().is_some_and(|f| f.to == Disconnected);
+                if let Some(reply) = reply {
+                    let _ = reply.send(fix);
+                }
+                if dead {
+                    // The socket died without telling us: drop it and reconnect.
+                    conn.close().await;
+                    return Some(self.after_drop());
+                }
+                None
+            }
+        }
+    }
+
+    /// Live wins: compare the stored status (read fresh) with the socket and write the truth.
+    async fn reconcile(&mut self, conn: Option<&Arc<dyn Connection>>) -> Option<Fix> {
+        let stored = match self.inner.store.device(domain::Scope::All, self.device.id).await {
+            Ok(Some(d)) => d.status,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!(device = %self.device.id, error = %e, "reconcile: reading device");
+                return None;
+            }
+        };
+        let live = conn.is_some_and(|c| c.is_live());
+        let truth = match (live, stored) {
+            (true, Connected) => return None,
+            (true, _) => Connected,
+            (false, Connected) => Disconnected,
+            (false, _) => return None,
+        };
+        let reason =
+            format!("reconciled: stored {stored} but the socket is {}", if live { "live" } else { "not live" });
+        let change = DeviceChange { reason, reset_retries: live, ..Default::default() };
+        // The record is corrected to what the socket shows, whatever path led there, so the
+        // transition check does not apply; the history row says it was a reconciliation.
+        let now = self.inner.clock.now();
+        match self.inner.store.record_device_change(self.device.id, stored, truth, &change, now).await {
+            Ok(()) => {
+                self.device.status = truth;
+                self.publish("device.status", Some(stored), &change.reason);
+                Some(Fix { device_id: self.device.id, from: stored, to: truth })
+            }
+            Err(e) => {
+                tracing::error!(device = %self.device.id, error = %e, "reconcile: writing the fix");
+                None
+            }
+        }
+    }
+
+    /// At start no socket exists, whatever the row says (the process may have crashed while
+    /// connected): record that before anything else, as a reconciliation.
+    async fn forget_stale_socket(&mut self) {
+        let stored = self.device.status;
+        if !matches!(stored, Connected | Connecting | Qr) {
+            return;
+        }
+        let change = DeviceChange {
+            reason: "reconciled: the server restarted, so no socket is open".into(),
+            ..Default::default()
+        };
+        let now = self.inner.clock.now();
+        match self.inner.store.record_device_change(self.device.id, stored, Disconnected, &change, now).await {
+            Ok(()) => {
+                self.device.status = Disconnected;
+                self.publish("device.status", Some(stored), &change.reason);
+            }
+            Err(e) => tracing::error!(device = %self.device.id, error = %e, "recording the restart"),
+        }
+    }
+
+    async fn show_pairing(&mut self, reason: &str) {
+        if self.device.status != Qr {
+            self.set(Qr, DeviceChange { reason: reason.into(), ..Default::default() }).await;
+        }
+        self.publish("device.qr", None, reason);
+    }
+
+    fn clear_pairing_display(&self) {
+        *self.shared.qr.write().unwrap_or_else(|e| e.into_inner()) = None;
+        *self.shared.pairing_code.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    async fn logged_out(&mut self, reason: &str) {
+        self.forget_keys().await;
+        if self.device.status != LoggedOut {
+            let change = DeviceChange { reason: reason.into(), paired_account: Some(None), ..Default::default() };
+            self.set(LoggedOut, change).await;
+        }
+        self.device.paired_account = None;
+    }
+
+    async fn forget_keys(&self) {
+        if let Ok(engine) = self.inner.engines.get(self.device.engine) {
+            if let Err(e) = engine.forget(self.device.id).await {
+                tracing::error!(device = %self.device.id, error = %e, "forgetting device keys");
+            }
+        }
+    }
+
+    async fn count_retry(&mut self) -> i64 {
+        match self.inner.store.increment_device_retries(self.device.id, self.inner.clock.now()).await {
+            Ok(n) => {
+                self.device.retries = n;
+                n
+            }
+            Err(e) => {
+                tracing::error!(device = %self.device.id, error = %e, "counting a retry");
+                self.device.retries += 1;
+                self.device.retries
+            }
+        }
+    }
+
+    /// The one place a status is written.
+    async fn set(&mut self, to: DeviceStatus, change: DeviceChange) {
+        let from = self.device.status;
+        if from == to {
+            return;
+        }
+        if let Err(e) = check_transition(from, to) {
+            tracing::error!(device = %self.device.id, error = %e, reason = %change.reason, "refused status change");
+            return;
+        }
+        let now = self.inner.clock.now();
+        if let Err(e) = self.inner.store.record_device_change(self.device.id, from, to, &change, now).await {
+            // The socket's state is real even if the write failed; reconciliation repairs the row.
+            tracing::error!(device = %self.device.id, error = %e, "writing status change");
+        }
+        self.device.status = to;
+        self.device.status_reason = change.reason.clone();
+        if let Some(p) = &change.paired_account {
+            self.device.paired_account = p.clone();
+        }
+        self.publish("device.status", Some(from), &change.reason);
+    }
+
+    fn publish(&self, event: &'static str, from: Option<DeviceStatus>, reason: &str) {
+        let _ = self.inner.bus.send(DeviceEvent {
+            event,
+            device_id: self.device.id,
+            outlet_id: self.device.outlet_id,
+            owner_id: self.device.owner_id,
+            status: self.device.status,
+            from,
+            reason: reason.to_string(),
+            live: self.shared.live(),
+            at: self.inner.clock.now(),
+        });
+    }
+}
+
+/// `+6281…` → `6281…`
+fn digits(e164: &str) -> String {
+    PhoneNumber::parse(e164)
+        .map(|p| p.digits().to_string())
+        .unwrap_or_else(|_| e164.trim_start_matches('+').to_string())
+}

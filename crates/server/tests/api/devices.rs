@@ -1,0 +1,271 @@
+//! The session manager through the devices and sandbox APIs, on the sim engine.
+
+use crate::helpers::*;
+use domain::{DeviceId, DeviceStatus, Role};
+use engine::sim::SimConfig;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use store::both_backends;
+use DeviceStatus::*;
+
+/// An owner with one outlet (number +6281200000001) and its session.
+async fn owner_with_outlet(app: &TestApp) -> (Session, i64) {
+    let (_, s) = app.as_new("owner@shop.id", Role::User).await;
+    let o = expect_json(
+        s.post("/api/outlets", json!({"name": "Jakarta", "wa_number": "081200000001"})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    (s, o["id"].as_i64().unwrap())
+}
+
+async fn connect(s: &Session, outlet: i64) -> DeviceId {
+    let d = expect_json(
+        s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await,
+        StatusCode::ACCEPTED,
+    )
+    .await;
+    DeviceId(d["id"].as_i64().unwrap())
+}
+
+async fn history(s: &Session, outlet: i64) -> Vec<(String, String, String)> {
+    let h =
+        expect_json(s.get(&format!("/api/outlets/{outlet}/device/history?per_page=200")).await, StatusCode::OK).await;
+    let mut rows: Vec<_> = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().to_string(),
+                e["to"].as_str().unwrap().to_string(),
+                e["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    rows.reverse();
+    rows
+}
+
+fn steps(rows: &[(String, String, String)]) -> Vec<String> {
+    rows.iter().map(|(f, t, _)| format!("{f}>{t}")).collect()
+}
+
+/// A paired, connected device.
+async fn paired(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
+    let id = connect(s, outlet).await;
+    app.wait_status(id, Qr).await;
+    assert_eq!(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await.status(), StatusCode::ACCEPTED);
+    app.wait_status(id, Connected).await;
+    id
+}
+
+both_backends! {
+    async fn qr_pairing_end_to_end(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = connect(&s, outlet).await;
+        app.wait_status(id, Qr).await;
+        let qr = expect_json(s.get(&format!("/api/outlets/{outlet}/device/qr")).await, StatusCode::OK).await;
+        assert!(qr["code"].as_str().unwrap().starts_with("2@"));
+        assert!(qr["svg"].as_str().unwrap().contains("<svg"));
+        assert!(qr["expires_at"].is_string());
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::ACCEPTED).await;
+        let d = app.wait_status(id, Connected).await;
+        assert_eq!(d.paired_account.as_deref(), Some("6281200000001"));
+        assert!(d.last_connected_at.is_some());
+        let view = expect_json(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
+        assert_eq!((view["status"].as_str(), view["live"].as_bool()), (Some("connected"), Some(true)));
+        let err = expect_error(s.get(&format!("/api/outlets/{outlet}/device/qr")).await, StatusCode::CONFLICT).await;
+        assert!(err["message"].as_str().unwrap().contains("connected"));
+        assert_eq!(steps(&history(&s, outlet).await), ["disconnected>connecting", "connecting>qr", "qr>connected"]);
+        app.stop().await;
+    }
+
+    async fn qr_codes_rotate_and_run_out_without_reconnecting(db) {
+        let sim = SimConfig { first_qr: Duration::from_millis(300), next_qr: Duration::from_millis(150), qr_codes: 3, ..fast_sim() };
+        let app = TestApp::start_full(db, |_| {}, sim).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = connect(&s, outlet).await;
+        app.wait_status(id, Qr).await;
+        let mut codes = std::collections::HashSet::new();
+        while app.store.device(domain::Scope::All, id).await.unwrap().unwrap().status == Qr {
+            if let Some(q) = app.sessions.qr(id) {
+                codes.insert(q.code);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(codes.len() >= 2, "the QR code rotated: {codes:?}");
+        let d = app.wait_status(id, Disconnected).await;
+        assert!(d.status_reason.contains("expired"), "{}", d.status_reason);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(app.store.device(domain::Scope::All, id).await.unwrap().unwrap().status, Disconnected, "no reconnect for an unpaired device");
+        assert!(app.timer.delays().is_empty(), "no backoff was scheduled");
+        assert_eq!(app.sessions.loops(), 1);
+        connect(&s, outlet).await;
+        app.wait_status(id, Qr).await;
+        assert_eq!(app.sessions.loops(), 1, "connecting again reuses the device's one loop");
+        app.stop().await;
+    }
+
+    async fn pairing_by_code(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = connect(&s, outlet).await;
+        app.wait_status(id, Qr).await;
+        let bad = expect_error(s.post(&format!("/api/outlets/{outlet}/device/pairing-code"), json!({"phone": "12"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(bad["field"], "phone");
+        let code = expect_json(s.post(&format!("/api/outlets/{outlet}/device/pairing-code"), json!({})).await, StatusCode::OK).await;
+        let code = code["code"].as_str().unwrap().to_string();
+        assert_eq!(code.len(), 9);
+        let view = app.wait_device(id, "pairing code shown", |_| app.sessions.pairing_code(id).is_some()).await;
+        assert_eq!(view.status, Qr);
+        assert_eq!(app.sessions.pairing_code(id), Some(code));
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::ACCEPTED).await;
+        app.wait_status(id, Connected).await;
+        let again = expect_error(s.post(&format!("/api/outlets/{outlet}/device/pairing-code"), json!({})).await, StatusCode::CONFLICT).await;
+        assert_eq!(again["code"], "already_paired");
+        app.stop().await;
+    }
+
+    async fn the_wrong_number_is_unlinked_and_the_outlet_says_why(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = connect(&s, outlet).await;
+        app.wait_status(id, Qr).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({"phone": "0813 9999 0000"})).await, StatusCode::ACCEPTED).await;
+        let d = app.wait_status(id, LoggedOut).await;
+        assert!(d.unlinked_reason.contains("+6281399990000") && d.unlinked_reason.contains("+6281200000001"), "{}", d.unlinked_reason);
+        assert_eq!(d.paired_account, None);
+        assert_eq!(app.sessions.engines().sim.account(id), None, "the sim phone was unlinked");
+        let view = expect_json(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
+        assert!(view["unlinked_reason"].as_str().unwrap().contains("paired is +6281399990000"));
+        connect(&s, outlet).await;
+        app.wait_status(id, Qr).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::ACCEPTED).await;
+        let d = app.wait_status(id, Connected).await;
+        assert_eq!(d.unlinked_reason, "", "cleared once the right number pairs");
+        app.stop().await;
+    }
+
+    async fn a_dropped_connection_reconnects_with_growing_delays(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = paired(&app, &s, outlet).await;
+        let path = format!("/api/sandbox/outlets/{outlet}/fault");
+        let fault = |body: Value| s.post(&path, body);
+        assert_eq!(fault(json!({"kind": "fail_connects", "count": 3})).await.status(), StatusCode::ACCEPTED);
+        assert_eq!(fault(json!({"kind": "drop"})).await.status(), StatusCode::ACCEPTED);
+        let d = app.wait_device(id, "four retries, then connected", |d| app.timer.delays().len() >= 4 && d.status == Connected).await;
+        assert_eq!(d.retries, 0, "retries reset on success");
+        let delays = app.timer.delays();
+        assert_eq!(delays.len(), 4, "{delays:?}");
+        for (i, d) in delays.iter().enumerate() {
+            let full = Duration::from_secs(1 << i);
+            assert!(*d >= full / 2 && *d < full, "retry {}: {d:?} not in [{:?}, {full:?})", i + 1, full / 2);
+        }
+        let rows = history(&s, outlet).await;
+        let tail: Vec<_> = steps(&rows).into_iter().skip(3).collect();
+        assert_eq!(tail, [
+            "connected>disconnected", "disconnected>connecting", "connecting>disconnected",
+            "disconnected>connecting", "connecting>disconnected", "disconnected>connecting",
+            "connecting>disconnected", "disconnected>connecting", "connecting>connected",
+        ]);
+        assert!(rows[5].2.contains("simulated network failure"), "{:?}", rows[5]);
+        app.stop().await;
+    }
+
+    async fn logout_from_the_phone_stops_reconnecting(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = paired(&app, &s, outlet).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "logout_from_phone"})).await, StatusCode::ACCEPTED).await;
+        let d = app.wait_status(id, LoggedOut).await;
+        assert!(d.status_reason.contains("logged out from the phone"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let d = app.store.device(domain::Scope::All, id).await.unwrap().unwrap();
+        assert_eq!((d.status, d.retries), (LoggedOut, 0));
+        assert!(app.timer.delays().is_empty(), "no reconnect was scheduled");
+        assert_eq!(steps(&history(&s, outlet).await).last().map(String::as_str), Some("connected>logged_out"));
+        app.stop().await;
+    }
+
+    async fn a_user_logout_unlinks_and_delete_wipes_the_device(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = paired(&app, &s, outlet).await;
+        let out = expect_json(s.post(&format!("/api/outlets/{outlet}/device/logout"), json!({})).await, StatusCode::OK).await;
+        assert_eq!((out["status"].as_str(), out["live"].as_bool()), (Some("logged_out"), Some(false)));
+        assert_eq!(app.sessions.engines().sim.account(id), None);
+        let id = paired(&app, &s, outlet).await;
+        assert_eq!(app.sessions.loops(), 1);
+        assert_eq!(s.delete(&format!("/api/outlets/{outlet}/device")).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(app.sessions.loops(), 0, "the loop stopped");
+        assert!(!app.sessions.is_live(id));
+        assert_eq!(app.sessions.engines().sim.account(id), None, "keys wiped");
+        let err = expect_error(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::NOT_FOUND).await;
+        assert_eq!(err["code"], "no_device");
+        app.stop().await;
+    }
+
+    async fn a_dead_socket_is_reconciled_with_a_history_row(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = paired(&app, &s, outlet).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "silent_drop"})).await, StatusCode::ACCEPTED).await;
+        let view = expect_json(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
+        assert_eq!((view["status"].as_str(), view["live"].as_bool()), (Some("connected"), Some(false)), "stored and live disagree");
+        let fixes = app.sessions.reconcile_all().await;
+        assert_eq!(fixes.len(), 1);
+        assert_eq!((fixes[0].from, fixes[0].to), (Connected, Disconnected));
+        let rows = history(&s, outlet).await;
+        assert!(rows.iter().any(|(f, t, r)| f == "connected" && t == "disconnected" && r == "reconciled: stored connected but the socket is not live"), "{rows:?}");
+        app.wait_status(id, Connected).await;
+        assert!(app.sessions.is_live(id), "and it reconnected");
+        assert!(app.sessions.reconcile_all().await.is_empty(), "nothing left to fix");
+        app.stop().await;
+    }
+
+    async fn devices_and_sandbox_are_scoped_to_the_owner(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        connect(&s, outlet).await;
+        let (_, other) = app.as_new("other@shop.id", Role::User).await;
+        let (_, monitor) = app.as_new("eye@shop.id", Role::Monitoring).await;
+        let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
+        for path in ["device", "device/qr", "device/history"] {
+            expect_error(other.get(&format!("/api/outlets/{outlet}/{path}")).await, StatusCode::NOT_FOUND).await;
+            expect_error(monitor.get(&format!("/api/outlets/{outlet}/{path}")).await, StatusCode::FORBIDDEN).await;
+        }
+        expect_error(other.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::NOT_FOUND).await;
+        expect_error(other.post(&format!("/api/outlets/{outlet}/device/connect"), json!({})).await, StatusCode::NOT_FOUND).await;
+        expect_error(monitor.get("/api/events").await, StatusCode::FORBIDDEN).await;
+        expect_json(admin.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
+        let bad = expect_error(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "explode"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(bad["message"].as_str().unwrap().contains("unknown variant"), "{bad}");
+        let web = expect_error(s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "web"})).await, StatusCode::CONFLICT).await;
+        assert!(web["message"].as_str().unwrap().contains("sim engine"));
+        app.stop().await;
+    }
+
+    async fn status_changes_stream_as_server_sent_events_to_their_owner_only(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let (_, other) = app.as_new("other@shop.id", Role::User).await;
+        let mut mine = s.get("/api/events").await;
+        assert_eq!(mine.headers()["content-type"], "text/event-stream");
+        let mut theirs = other.get("/api/events").await;
+        paired(&app, &s, outlet).await;
+        let mut seen = String::new();
+        while !seen.contains("\"status\":\"connected\"") {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), mine.chunk()).await.expect("an event in time").unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains("event: device.status") && seen.contains(&format!("\"outlet_id\":{outlet}")), "{seen}");
+        assert!(!seen.contains("owner_id"), "owner ids stay server-side");
+        let quiet = tokio::time::timeout(Duration::from_millis(300), theirs.chunk()).await;
+        assert!(quiet.is_err(), "another user hears nothing: {quiet:?}");
+        app.stop().await;
+    }
+}
