@@ -269,3 +269,58 @@ both_backends! {
         app.stop().await;
     }
 }
+
+mod at_scale {
+    use super::*;
+    use domain::{Clock, Label, PhoneNumber, Scope};
+    use store::{DeviceChange, NewDevice, NewOutlet};
+
+    both_backends! {
+        async fn five_hundred_sim_devices_start_and_connect_with_one_loop_each(db) {
+            // Seed through the store first, as a previous run of the server would have left it.
+            let seed = TestApp::start(db).await;
+            let owner = seed.user("chain@shop.id", Role::User).await;
+            let now = seed.clock.now();
+            let city = Label::parse("city", "Jakarta", 100).unwrap();
+            for i in 0..500 {
+                let name = Label::parse("name", &format!("Cabang {i:03}"), 100).unwrap();
+                let number = PhoneNumber::parse(&format!("0812{i:08}")).unwrap();
+                let outlet = seed.store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now).await.unwrap();
+                let paired = Some(number.digits().to_string());
+                let d = seed.store.create_device(NewDevice { outlet_id: outlet.id, engine: domain::EngineKind::Sim, paired_account: paired }, now).await.unwrap();
+                if i % 50 == 0 {
+                    // The previous process died while these were connected.
+                    let step = DeviceChange { reason: "before the crash".into(), ..Default::default() };
+                    seed.store.record_device_change(d.id, Disconnected, Connecting, &step, now).await.unwrap();
+                    seed.store.record_device_change(d.id, Connecting, Connected, &step, now).await.unwrap();
+                }
+            }
+            seed.stop().await;
+
+            let app = TestApp::start(db).await;
+            assert_eq!(app.sessions.loops(), 500, "one loop per device at boot");
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            loop {
+                let devices = app.store.all_devices().await.unwrap();
+                let connected = devices.iter().filter(|d| d.status == Connected && app.sessions.is_live(d.id)).count();
+                if connected == 500 {
+                    break;
+                }
+                assert!(std::time::Instant::now() < deadline, "only {connected} of 500 connected");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let devices = app.store.all_devices().await.unwrap();
+            for d in devices.iter().take(5) {
+                app.sessions.connect(d.clone()).await;
+            }
+            assert_eq!(app.sessions.loops(), 500, "asking again starts no second loop");
+            let restarted = &devices[0];
+            let rows = app.store.device_history(Scope::All, restarted.id, store::Page::default()).await.unwrap();
+            assert!(rows.items.iter().any(|e| e.from == Connected && e.to == Disconnected && e.reason.contains("restarted")), "{:?}", rows.items);
+            assert!(app.timer.delays().is_empty(), "no device needed a retry");
+            let sessions = app.sessions.clone();
+            app.stop().await;
+            assert_eq!(sessions.loops(), 0, "shutdown stops every loop");
+        }
+    }
+}
