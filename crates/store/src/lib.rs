@@ -15,6 +15,7 @@ mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
+mod wa_keys;
 
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use devices::{ConnectionEvent, Device, DeviceChange, NewDevice};

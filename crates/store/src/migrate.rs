@@ -20,9 +20,16 @@ macro_rules! migration {
     };
 }
 
-const SQLITE: &[Migration] = &[migration!("sqlite", 1, "0001_foundation"), migration!("sqlite", 2, "0002_devices")];
-const POSTGRES: &[Migration] =
-    &[migration!("postgres", 1, "0001_foundation"), migration!("postgres", 2, "0002_devices")];
+const SQLITE: &[Migration] = &[
+    migration!("sqlite", 1, "0001_foundation"),
+    migration!("sqlite", 2, "0002_devices"),
+    migration!("sqlite", 3, "0003_wa_keys"),
+];
+const POSTGRES: &[Migration] = &[
+    migration!("postgres", 1, "0001_foundation"),
+    migration!("postgres", 2, "0002_devices"),
+    migration!("postgres", 3, "0003_wa_keys"),
+];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

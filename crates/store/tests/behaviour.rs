@@ -163,4 +163,30 @@ both_backends! {
         assert!(store.all_devices().await.unwrap().is_empty(), "deleting the outlet removes its device");
         store.close().await;
     }
+
+    async fn wa_keys_round_trip_per_device_and_vanish_with_the_device(db) {
+        let store = open(db).await;
+        let ana = user(&store, "ana@x.io", Role::User).await;
+        let o1 = outlet(&store, ana, "One", "081200000001").await;
+        let o2 = outlet(&store, ana, "Two", "081200000002").await;
+        let d1 = store.create_device(NewDevice { outlet_id: o1, engine: EngineKind::Web, paired_account: None }, T0).await.unwrap().id;
+        let d2 = store.create_device(NewDevice { outlet_id: o2, engine: EngineKind::Web, paired_account: None }, T0).await.unwrap().id;
+        let bytes = |s: &str| s.as_bytes().to_vec();
+        store.put_wa_keys(d1, "prekey", &[("2".into(), bytes("b")), ("1".into(), bytes("a"))]).await.unwrap();
+        store.put_wa_keys(d1, "prekey", &[("1".into(), vec![0, 255, 7])]).await.unwrap();
+        store.put_wa_keys(d1, "identity", &[("own".into(), bytes("id1"))]).await.unwrap();
+        store.put_wa_keys(d2, "identity", &[("own".into(), bytes("id2"))]).await.unwrap();
+        assert_eq!(store.wa_key(d1, "prekey", "1").await.unwrap(), Some(vec![0, 255, 7]), "binary values and upserts");
+        assert_eq!(store.wa_keys(d1, "prekey").await.unwrap(), vec![("1".to_string(), vec![0, 255, 7]), ("2".to_string(), bytes("b"))]);
+        store.delete_wa_key(d1, "prekey", "2").await.unwrap();
+        assert_eq!(store.wa_keys(d1, "prekey").await.unwrap().len(), 1);
+        store.delete_wa_namespace(d1, "prekey").await.unwrap();
+        assert!(store.wa_keys(d1, "prekey").await.unwrap().is_empty());
+        store.wipe_wa_keys(d1).await.unwrap();
+        assert_eq!(store.wa_key(d1, "identity", "own").await.unwrap(), None);
+        assert_eq!(store.wa_key(d2, "identity", "own").await.unwrap(), Some(bytes("id2")), "other devices untouched");
+        store.delete_device(Scope::All, d2).await.unwrap();
+        assert_eq!(store.wa_key(d2, "identity", "own").await.unwrap(), None, "deleting the device deletes its keys");
+        store.close().await;
+    }
 }
