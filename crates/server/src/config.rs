@@ -35,6 +35,15 @@ pub struct Config {
     pub backoff_cap_secs: u64,
     /// Sim devices scan their own QR after this many seconds (0: never; the demo uses 5).
     pub sim_auto_scan_secs: u64,
+    /// 64 hex characters encrypting device keys at rest; else the key file below is used.
+    pub secret_key: Option<String>,
+    /// Where the generated secret key lives when `secret_key` is not set.
+    pub secret_key_file: PathBuf,
+    /// The WhatsApp Web socket the `web` engine dials.
+    pub web_url: String,
+    /// The WhatsApp Web client version the `web` engine announces, pinned so that start-up
+    /// makes no network fetch: `major.minor.patch`.
+    pub web_version: (u32, u32, u32),
 }
 
 /// Which command is asking; demo mode has its own defaults.
@@ -50,6 +59,20 @@ pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub bind: Option<String>,
     pub data_dir: Option<PathBuf>,
+}
+
+pub const DEFAULT_WEB_URL: &str = "wss://web.whatsapp.com/ws/chat";
+/// The version whatsapp-rust 0.7.0 ships with.
+pub const DEFAULT_WEB_VERSION: &str = "2.3000.1042742319";
+
+fn parse_version(text: &str) -> anyhow::Result<(u32, u32, u32)> {
+    let parts: Vec<&str> = text.trim().split('.').collect();
+    let num =
+        |s: &str| s.parse::<u32>().with_context(|| format!("web_version '{text}' must look like 2.3000.1042742319"));
+    match parts.as_slice() {
+        [a, b, c] => Ok((num(a)?, num(b)?, num(c)?)),
+        _ => bail!("web_version '{text}' must look like 2.3000.1042742319"),
+    }
 }
 
 struct Sources {
@@ -128,6 +151,10 @@ const KEYS: &[&str] = &[
     "backoff_base_secs",
     "backoff_cap_secs",
     "sim_auto_scan_secs",
+    "secret_key",
+    "secret_key_file",
+    "web_url",
+    "web_version",
 ];
 
 impl Config {
@@ -179,7 +206,6 @@ impl Config {
         }
         Ok(Config {
             bind,
-            data_dir,
             database_url,
             database_max_connections: src.get("database_max_connections", 10)?,
             secure_cookies: src.get("secure_cookies", false)?,
@@ -196,6 +222,11 @@ impl Config {
             backoff_base_secs,
             backoff_cap_secs,
             sim_auto_scan_secs: src.get("sim_auto_scan_secs", if demo { 5 } else { 0 })?,
+            secret_key: src.raw("secret_key").map(|(_, v)| v),
+            secret_key_file: src.get("secret_key_file", data_dir.join("secret.key"))?,
+            web_url: src.get("web_url", DEFAULT_WEB_URL.to_string())?,
+            web_version: parse_version(&src.get("web_version", DEFAULT_WEB_VERSION.to_string())?)?,
+            data_dir,
         })
     }
 
@@ -237,6 +268,10 @@ impl Config {
             backoff_base_secs: 1,
             backoff_cap_secs: 60,
             sim_auto_scan_secs: 0,
+            secret_key: Some("42".repeat(32)),
+            secret_key_file: std::env::temp_dir().join("kewhats-test-secret.key"),
+            web_url: "ws://127.0.0.1:1/ws/chat".into(),
+            web_version: parse_version(DEFAULT_WEB_VERSION).unwrap_or((2, 3000, 0)),
         }
     }
 }
