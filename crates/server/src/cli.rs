@@ -81,9 +81,15 @@ pub async fn run() -> ExitCode {
     }
 }
 
+/// Our own crates and request logs at info; every dependency (the WhatsApp engine above all,
+/// whose `log` records are bridged in) at error only, unless `RUST_LOG` says otherwise. The
+/// engine's per-attempt "failed to connect" line is off: the session manager logs each status
+/// change once, with its reason.
+pub const DEFAULT_LOG_FILTER: &str = "error,kewhats=info,tower_http=info,whatsapp_rust::client::lifecycle=off";
+
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 

@@ -411,6 +411,7 @@ impl Task {
             // The socket's state is real even if the write failed; reconciliation repairs the row.
             tracing::error!(device = %self.device.id, error = %e, "writing status change");
         }
+        tracing::info!(device = %self.device.id, outlet = %self.device.outlet_id, %from, %to, reason = %change.reason, "device status");
         self.device.status = to;
         self.device.status_reason = change.reason.clone();
         if let Some(p) = &change.paired_account {
