@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod outlet_status;
 pub mod secrets;
 pub mod sessions;
 

@@ -39,6 +39,9 @@ impl Default for StoreOptions {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: Db,
+    /// Database round trips made through this store (all clones), for tests and benchmarks
+    /// that check a query count does not grow with the data.
+    pub(crate) round_trips: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Runs `$body` with `$pool` bound to the right pool of either backend. `read` picks SQLite's
@@ -47,7 +50,10 @@ pub struct Store {
 #[doc(hidden)]
 macro_rules! on_db {
     ($store:expr, read, $pool:ident => $body:expr) => {
-        match &$store.db {
+        match {
+            $store.round_trips.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            &$store.db
+        } {
             $crate::db::Db::Sqlite { read, .. } => {
                 let $pool = read;
                 $body
@@ -59,7 +65,10 @@ macro_rules! on_db {
         }
     };
     ($store:expr, write, $pool:ident => $body:expr) => {
-        match &$store.db {
+        match {
+            $store.round_trips.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            &$store.db
+        } {
             $crate::db::Db::Sqlite { write, .. } => {
                 let $pool = write;
                 $body
@@ -110,7 +119,12 @@ impl Store {
                 redact(url)
             )));
         };
-        Ok(Store { db })
+        Ok(Store { db, round_trips: Default::default() })
+    }
+
+    /// How many store calls have gone to the database so far.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> Backend {

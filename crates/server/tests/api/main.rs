@@ -9,5 +9,6 @@ mod cli;
 mod devices;
 mod helpers;
 mod http;
+mod outlet_status;
 mod outlets;
 mod webdriver;

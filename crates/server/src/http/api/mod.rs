@@ -5,6 +5,7 @@ mod devices;
 mod events;
 mod health;
 mod me;
+mod outlet_status;
 mod outlets;
 mod sandbox;
 mod users;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(users::router())
+        .merge(outlet_status::router())
         .merge(outlets::router())
         .merge(devices::router())
         .merge(sandbox::router())
