@@ -15,7 +15,12 @@ async function api(method, url, body) {
     throw new Error("Your session ended; log in again.");
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw new Error(data?.error?.message || `Request failed (${res.status})`);
+  if (!res.ok) {
+    const err = new Error(data?.error?.message || `Request failed (${res.status})`);
+    err.status = res.status;
+    err.code = data?.error?.code;
+    throw err;
+  }
   return data;
 }
 
@@ -82,7 +87,160 @@ function pagedTable({ url, tbody, row, empty, pager, search }) {
   return { reload: load };
 }
 
+// The outlet connection status page (spec 000): data at once, every 10 s, and on every
+// device event; a problem row offers Rescan QR, a healthy one is ready for broadcast.
+function outletStatusPage() {
+  const $ = (id) => document.getElementById(id);
+  const tbody = document.querySelector("#status-table tbody");
+  let page = 1, q = "", health = "", lastLoaded = 0, loading = null, pairing = null;
+
+  const label = { disconnected: "Disconnected", connecting: "Connecting", qr: "Waiting for scan",
+    connected: "Connected", logged_out: "Logged out", banned: "Banned" };
+
+  async function load() {
+    if (loading) return loading;
+    loading = (async () => {
+      try {
+        const params = new URLSearchParams({ page, per_page: 50, sort: "health" });
+        if (q) params.set("q", q);
+        if (health) params.set("health", health);
+        render(await api("GET", `/api/outlets/status?${params}`));
+        $("status-error").hidden = true;
+        lastLoaded = Date.now();
+        tick();
+      } catch (err) {
+        $("status-error").textContent = `Could not load the outlet status: ${err.message}. Retrying every 10 seconds.`;
+        $("status-error").hidden = false;
+      } finally { loading = null; }
+    })();
+    return loading;
+  }
+
+  function render(data) {
+    $("sum-total").textContent = data.summary.total;
+    $("sum-healthy").textContent = data.summary.healthy;
+    $("sum-problem").textContent = data.summary.problem;
+    tbody.replaceChildren(...data.outlets.map(row));
+    const nothing = data.summary.total === 0;
+    $("empty").hidden = !nothing;
+    if (!nothing && data.outlets.length === 0) tbody.append(el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No outlets match.")));
+    const pages = Math.max(1, Math.ceil(data.total / data.per_page));
+    $("pager").replaceChildren(
+      el("span", {}, `${data.total} shown · page ${data.page} of ${pages}`),
+      el("button", { type: "button", disabled: page <= 1, onclick: () => { page--; load(); } }, "Previous"),
+      el("button", { type: "button", disabled: page >= pages, onclick: () => { page++; load(); } }, "Next"));
+    if (pairing) {
+      const o = data.outlets.find((x) => x.id === pairing.outlet.id);
+      if (o && o.healthy) finishPairing("Connected. This outlet is ready for broadcast.");
+    }
+  }
+
+  function row(o) {
+    const reason = o.unlinked_reason || (!o.healthy && o.status_reason) || "";
+    return el("tr", { class: o.healthy ? "healthy" : "problem", "data-outlet": o.id, "data-health": o.healthy ? "healthy" : "problem" },
+      el("td", {}, o.name, o.city ? el("span", { class: "muted" }, ` · ${o.city}`) : null,
+        reason ? el("span", { class: "reason" }, reason) : null),
+      el("td", { "data-label": "WA No" }, o.wa_number),
+      el("td", { "data-label": "DB" }, el("span", { class: `badge ${o.db_status === "connected" ? "ok" : "bad"}` }, o.db_status ? label[o.db_status] : "No device")),
+      el("td", { "data-label": "Live" }, el("span", { class: `badge ${o.live ? "ok" : "bad"}` }, o.live ? "✓ Live" : "✗ Down")),
+      el("td", { "data-label": "Health" }, el("span", { class: `badge ${o.healthy ? "ok" : "bad"}` }, o.healthy ? "✓ OK" : "✗ Problem")),
+      el("td", {}, o.healthy
+        ? el("span", { class: "ready" }, "Ready for broadcast")
+        : el("button", { type: "button", class: "primary rescan", onclick: () => startPairing(o) }, "Rescan QR")));
+  }
+
+  function tick() {
+    if (!lastLoaded) return;
+    const secs = Math.round((Date.now() - lastLoaded) / 1000);
+    $("updated").textContent = `Last updated ${secs} s ago`;
+  }
+
+  async function startPairing(outlet) {
+    pairing = { outlet, timer: null };
+    $("pair-title").textContent = `Rescan QR · ${outlet.name}`;
+    $("pair-status").textContent = "Connecting…";
+    $("pair-qr").hidden = true;
+    $("pair-code").hidden = true;
+    $("pair-sim-scan").hidden = true;
+    $("pair-dialog").showModal();
+    try {
+      const device = await api("POST", `/api/outlets/${outlet.id}/device/connect`, {});
+      $("pair-sim-scan").hidden = device.engine !== "sim";
+      await showQr();
+      pairing.timer = setInterval(showQr, 3000);
+    } catch (err) { $("pair-status").textContent = err.message; }
+  }
+
+  async function showQr() {
+    if (!pairing) return;
+    try {
+      const qr = await api("GET", `/api/outlets/${pairing.outlet.id}/device/qr`);
+      $("pair-qr").src = `data:image/svg+xml;utf8,${encodeURIComponent(qr.svg)}`;
+      $("pair-qr").hidden = false;
+      const secs = Math.max(0, Math.round((Date.parse(qr.expires_at) - Date.now()) / 1000));
+      $("pair-status").textContent = `Scan within ${secs} s; a new code appears when this one expires.`;
+    } catch (err) {
+      $("pair-qr").hidden = true;
+      $("pair-status").textContent = err.code === "no_qr" ? err.message : `Could not get a QR code: ${err.message}`;
+    }
+  }
+
+  function finishPairing(message) {
+    if (!pairing) return;
+    clearInterval(pairing.timer);
+    pairing = null;
+    $("pair-status").textContent = message;
+    $("pair-qr").hidden = true;
+    setTimeout(() => $("pair-dialog").close(), 1200);
+  }
+
+  $("pair-close").addEventListener("click", () => {
+    if (pairing) clearInterval(pairing.timer);
+    pairing = null;
+    $("pair-dialog").close();
+  });
+  $("pair-code-btn").addEventListener("click", async () => {
+    if (!pairing) return;
+    try {
+      const r = await api("POST", `/api/outlets/${pairing.outlet.id}/device/pairing-code`, {});
+      $("pair-code").textContent = r.code;
+      $("pair-code").hidden = false;
+      $("pair-status").textContent = `On the phone (${r.phone}): Linked devices → Link with phone number, then type this code.`;
+    } catch (err) { $("pair-status").textContent = err.message; }
+  });
+  $("pair-sim-scan").addEventListener("click", async () => {
+    if (!pairing) return;
+    try {
+      await api("POST", `/api/sandbox/outlets/${pairing.outlet.id}/scan`, {});
+      $("pair-status").textContent = "Scanned. Waiting for the device to connect…";
+    } catch (err) { $("pair-status").textContent = err.message; }
+  });
+
+  let timer;
+  $("search").addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { q = $("search").value.trim(); page = 1; load(); }, 250);
+  });
+  $("health-filter").addEventListener("change", () => { health = $("health-filter").value; page = 1; load(); });
+
+  let soon;
+  const reloadSoon = () => { clearTimeout(soon); soon = setTimeout(load, 150); };
+  const events = new EventSource("/api/events");
+  events.addEventListener("device.status", reloadSoon);
+  events.addEventListener("lagged", reloadSoon);
+  events.addEventListener("device.qr", (e) => {
+    const ev = JSON.parse(e.data);
+    if (pairing && ev.outlet_id === pairing.outlet.id) showQr();
+  });
+
+  load();
+  setInterval(load, 10000);
+  setInterval(tick, 1000);
+}
+
 const pages = {
+  outlet_status: outletStatusPage,
+
   login() {
     onSubmit(document.getElementById("login-form"), async (data) => {
       await api("POST", "/api/auth/login", { email: data.email, password: data.password });

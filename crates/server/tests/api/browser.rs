@@ -31,7 +31,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
     log_in(&b, &app, "owner@shop.id", PASSWORD).await;
     b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
     let nav = b.eval("return [...document.querySelectorAll('.sidebar nav a')].map(a => a.textContent)").await;
-    assert_eq!(nav, json!(["Dashboard", "Outlets", "Profile"]));
+    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "Profile"]));
 
     b.goto(&app.url("/outlets")).await;
     b.wait_for("the outlet rows", "document.querySelectorAll('#outlets-table tbody tr').length === 1").await;
@@ -81,4 +81,123 @@ async fn an_admin_sees_every_outlet_and_the_users_page() {
     b.quit().await;
     app.stop().await;
     db.cleanup().await;
+}
+
+mod outlet_status_page {
+    use super::*;
+    use domain::{DeviceId, DeviceStatus};
+    use reqwest::StatusCode;
+
+    async fn outlet(s: &Session, name: &str, number: &str) -> i64 {
+        let o = s.post("/api/outlets", json!({"name": name, "city": "Jakarta", "wa_number": number})).await;
+        o.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap()
+    }
+
+    async fn pair(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
+        let d = s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await;
+        assert_eq!(d.status(), StatusCode::ACCEPTED);
+        let id = DeviceId(d.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
+        app.wait_status(id, DeviceStatus::Qr).await;
+        s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await;
+        app.wait_status(id, DeviceStatus::Connected).await;
+        id
+    }
+
+    fn row_health(outlet: i64) -> String {
+        format!("document.querySelector('tr[data-outlet=\"{outlet}\"]')?.dataset.health")
+    }
+
+    #[tokio::test]
+    async fn an_owner_sees_only_their_outlets_and_an_admin_sees_all() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let (_, other) = app.as_new("other@shop.id", Role::User).await;
+        let mine = outlet(&owner, "Kopi Jakarta", "081200000001").await;
+        outlet(&other, "Rival Bandung", "081200000002").await;
+        pair(&app, &owner, mine).await;
+        app.user("boss@shop.id", Role::Admin).await;
+
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/outlet-status")).await;
+        b.wait_for("the rows", "document.querySelectorAll('#status-table tbody tr').length === 1").await;
+        let text = b.text().await;
+        assert!(text.contains("Kopi Jakarta") && !text.contains("Rival Bandung"), "{text}");
+        assert!(text.contains("Ready for broadcast"));
+        assert_eq!(b.eval("return document.getElementById('sum-healthy').textContent").await, "1");
+        b.wait_for(
+            "the age of the data",
+            "/Last updated \\d+ s ago/.test(document.getElementById('updated').textContent)",
+        )
+        .await;
+
+        b.click("#logout").await;
+        b.wait_for("the login page", "location.pathname === '/login'").await;
+        log_in(&b, &app, "boss@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/outlet-status")).await;
+        b.wait_for("every outlet", "document.querySelectorAll('#status-table tbody tr').length === 2").await;
+        let text = b.text().await;
+        assert!(text.contains("Kopi Jakarta") && text.contains("Rival Bandung"), "{text}");
+        assert_eq!(b.eval("return document.getElementById('sum-problem').textContent").await, "1");
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn a_dropped_device_turns_red_without_a_reload_and_rescan_turns_it_green() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let jkt = outlet(&owner, "Kopi Jakarta", "081200000001").await;
+        pair(&app, &owner, jkt).await;
+
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/outlet-status")).await;
+        b.wait_for("a healthy row", &format!("{} === 'healthy'", row_health(jkt))).await;
+        b.eval("window.__sameDocument = true; return 1").await;
+
+        // The phone unlinks: the row must turn red by itself (SSE), well within 10 s.
+        owner.post(&format!("/api/sandbox/outlets/{jkt}/fault"), json!({"kind": "logout_from_phone"})).await;
+        b.wait_for("the row to turn red", &format!("{} === 'problem'", row_health(jkt))).await;
+        assert_eq!(b.eval("return window.__sameDocument === true").await, true, "no reload happened");
+        assert!(b.text().await.contains("logged out from the phone"), "the reason is shown");
+
+        b.click(&format!("tr[data-outlet=\"{jkt}\"] button.rescan")).await;
+        b.wait_for("the QR code", "!document.getElementById('pair-qr').hidden && document.getElementById('pair-qr').src.startsWith('data:image/svg+xml')").await;
+        b.wait_for("the sandbox scan button", "!document.getElementById('pair-sim-scan').hidden").await;
+        b.click("#pair-sim-scan").await;
+        b.wait_for("the row to turn green", &format!("{} === 'healthy'", row_health(jkt))).await;
+        b.wait_for("the dialog to close", "!document.getElementById('pair-dialog').open").await;
+        assert_eq!(b.eval("return window.__sameDocument === true").await, true);
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn an_empty_account_and_a_failing_api_are_explained() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        app.user("new@shop.id", Role::User).await;
+        log_in(&b, &app, "new@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/outlet-status")).await;
+        b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+        assert!(b.text().await.contains("No outlets yet"));
+        // The API fails (the database is gone): an error banner, not a blank page.
+        app.store.close().await;
+        b.eval("document.getElementById('health-filter').value = 'problem'; document.getElementById('health-filter').dispatchEvent(new Event('change')); return 1").await;
+        b.wait_for("the error banner", "!document.getElementById('status-error').hidden").await;
+        assert!(b.text().await.contains("Could not load the outlet status"));
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
 }

@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::dashboard))
         .route("/outlets", get(pages::outlets))
+        .route("/outlet-status", get(pages::outlet_status))
         .route("/admin/users", get(pages::users))
         .route("/profile", get(pages::profile))
         .route("/assets/{name}", get(assets::serve))

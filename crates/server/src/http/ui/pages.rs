@@ -59,6 +59,7 @@ impl Shell {
         let role = viewer.user.role;
         let mut nav = vec![("/dashboard", "Dashboard")];
         if policy::allows(role, Capability::UseWhatsApp) {
+            nav.push(("/outlet-status", "Outlet status"));
             nav.push(("/outlets", "Outlets"));
         }
         if policy::allows(role, Capability::ManageUsers) {
@@ -193,6 +194,19 @@ pub async fn outlets(State(state): State<AppState>, viewer: Viewer) -> Response 
     }
     let staff = viewer.user.role.is_staff();
     render(OutletsPage { shell: Shell::new(&state, &viewer, "/outlets"), staff })
+}
+
+#[derive(Template)]
+#[template(path = "outlet_status.html")]
+struct OutletStatusPage {
+    shell: Shell,
+}
+
+pub async fn outlet_status(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    render(OutletStatusPage { shell: Shell::new(&state, &viewer, "/outlet-status") })
 }
 
 #[derive(Template)]
