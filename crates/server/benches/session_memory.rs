@@ -38,7 +38,11 @@ fn main() {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or_else(|| panic!("scenario {name} failed: {}", String::from_utf8_lossy(&out.stderr)))
     };
-    let rows = [("bare task + channel (baseline)", "baseline", 1000), ("sim session, connected", "sim", 1000)];
+    let rows = [
+        ("bare task + channel (baseline)", "baseline", 1000),
+        ("sim session, connected", "sim", 1000),
+        ("web session, unpaired, after a failed connect", "web", 500),
+    ];
     let baseline = scenario("baseline", 1000);
     println!("\n| scenario | sessions | RSS per session | vs baseline |");
     println!("|---|---:|---:|---:|");
@@ -63,6 +67,7 @@ async fn run(name: &str, n: usize) -> f64 {
             (rss_bytes() - before) as f64 / n as f64
         }
         "sim" => sessions(n, EngineKind::Sim).await,
+        "web" => sessions(n, EngineKind::Web).await,
         other => panic!("unknown scenario {other}"),
     }
 }
@@ -96,16 +101,32 @@ async fn sessions(n: usize, engine: EngineKind) -> f64 {
             .await
             .expect("device");
     }
-    let engines = Engines { sim: engine::sim::SimEngine::new(Default::default()), web: None };
+    let secrets = kewhats::secrets::SecretBox::from_hex(&"7c".repeat(32)).expect("key");
+    let keys = Arc::new(kewhats::web_keys::EncryptedKeyStore::new(store.clone(), secrets));
+    // WhatsApp is unreachable here: each web session dials a closed local port once and idles.
+    let web =
+        engine_web::WebConfig { url: Some("ws://127.0.0.1:1/ws/chat".into()), version: engine_web::DEFAULT_VERSION };
+    let engines = Engines {
+        sim: engine::sim::SimEngine::new(Default::default()),
+        web: Some(Arc::new(engine_web::WebEngine::new(web, keys))),
+    };
     let sessions =
         Sessions::new(store.clone(), engines, Arc::new(SystemClock), Arc::new(TokioTimer), SessionSettings::default());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = rss_bytes();
     sessions.start_all().await.expect("start");
-    let want = if engine == EngineKind::Sim { DeviceStatus::Connected } else { DeviceStatus::Disconnected };
-    let deadline = Instant::now() + Duration::from_secs(120);
+    if engine == EngineKind::Web {
+        for d in store.all_devices().await.expect("devices") {
+            sessions.connect(d).await;
+        }
+    }
+    let settled = |d: &store::Device| match engine {
+        EngineKind::Sim => d.status == DeviceStatus::Connected,
+        EngineKind::Web => d.status == DeviceStatus::Disconnected && !d.status_reason.is_empty(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(180);
     loop {
-        let settled = store.all_devices().await.expect("devices").iter().filter(|d| d.status == want).count();
+        let settled = store.all_devices().await.expect("devices").iter().filter(|d| settled(d)).count();
         if settled == n || Instant::now() > deadline {
             break;
         }

@@ -2,10 +2,13 @@
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
+use crate::secrets::SecretBox;
 use crate::sessions::{Engines, Sessions, Timer, TokioTimer};
+use crate::web_keys::EncryptedKeyStore;
 use anyhow::Context;
 use domain::Clock;
 use engine::sim::{SimConfig, SimEngine};
+use engine_web::{WebConfig, WebEngine};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,23 +44,26 @@ impl Deps {
 }
 
 impl AppState {
-    /// Opens and migrates the database named by the config.
+    /// Opens and migrates the database named by the config, and loads the secret key.
     pub async fn open(config: Config, deps: Deps) -> anyhow::Result<AppState> {
+        let secrets = SecretBox::load(config.secret_key.as_deref(), &config.secret_key_file)?;
         let options = StoreOptions { max_connections: config.database_max_connections };
         let store = Store::open(&config.database_url, &options)
             .await
             .with_context(|| format!("opening database {}", store::redact_url(&config.database_url)))?;
-        Ok(Self::with_store(config, store, deps))
+        Ok(Self::with_store(config, store, secrets, deps))
     }
 
-    pub fn with_store(config: Config, store: Store, deps: Deps) -> AppState {
+    pub fn with_store(config: Config, store: Store, secrets: SecretBox, deps: Deps) -> AppState {
         let limiter = LoginLimiter::new(
             deps.clock.clone(),
             config.login_max_failures_per_email,
             config.login_max_failures_per_ip,
             config.login_window_secs,
         );
-        let engines = Engines { sim: SimEngine::new(deps.sim), web: None };
+        let keys = Arc::new(EncryptedKeyStore::new(store.clone(), secrets));
+        let web = WebConfig { url: Some(config.web_url.clone()), version: config.web_version };
+        let engines = Engines { sim: SimEngine::new(deps.sim), web: Some(Arc::new(WebEngine::new(web, keys))) };
         let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, config.session_settings());
         let (stop, _) = watch::channel(false);
         AppState {

@@ -10,6 +10,7 @@ pub mod http;
 pub mod outlet_status;
 pub mod secrets;
 pub mod sessions;
+pub mod web_keys;
 
 pub use app::{launch, AppState, Running};
 pub use config::Config;

@@ -18,13 +18,19 @@ impl Timer for TokioTimer {
     }
 }
 
-/// Records every requested delay and returns after a scheduler yield.
+/// Records every requested delay and returns after a scheduler yield; with a limit, the
+/// sleeps after the limit never end (the device waits "forever"), which bounds a test.
 #[derive(Default)]
 pub struct RecordingTimer {
     delays: Mutex<Vec<Duration>>,
+    limit: Option<usize>,
 }
 
 impl RecordingTimer {
+    pub fn stopping_after(limit: usize) -> RecordingTimer {
+        RecordingTimer { delays: Mutex::default(), limit: Some(limit) }
+    }
+
     pub fn delays(&self) -> Vec<Duration> {
         self.delays.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -32,7 +38,11 @@ impl RecordingTimer {
 
 impl Timer for RecordingTimer {
     fn sleep(&self, delay: Duration) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        self.delays.lock().unwrap_or_else(|e| e.into_inner()).push(delay);
+        let mut delays = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+        delays.push(delay);
+        if self.limit.is_some_and(|limit| delays.len() > limit) {
+            return Box::pin(std::future::pending());
+        }
         Box::pin(tokio::task::yield_now())
     }
 }

@@ -27,6 +27,18 @@ fn user_add(db: &TestDb, dir: &std::path::Path, email: &str, role: &str, passwor
     (out.status.code().unwrap_or(-1), text)
 }
 
+/// The child's standard error, line by line, read on a thread so the test can time out.
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
 fn temp_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("kewhats_cli_{}_{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -74,13 +86,7 @@ both_backends! {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+        let rx = stderr_lines(&mut child);
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut seen = String::new();
         while Instant::now() < deadline && !seen.contains("kewhats user add") {
@@ -117,5 +123,64 @@ both_backends! {
         let monitoring = store.user_credentials(&Email::parse("monitoring@kewhats.app").unwrap()).await.unwrap().unwrap();
         assert_eq!(monitoring.user.role, Role::Monitoring);
         store.close().await;
+    }
+}
+
+mod web_engine_logs {
+    use super::*;
+    use domain::{Clock, DeviceStatus, EngineKind, Label, PhoneNumber, Plan};
+    use store::{DeviceChange, NewDevice, NewOutlet, NewUser};
+
+    both_backends! {
+        async fn an_unreachable_whatsapp_logs_one_line_per_status_change_and_nothing_from_the_engine(db) {
+            let store = Store::open(&db.url, &Default::default()).await.unwrap();
+            let now = domain::SystemClock.now();
+            let email = Email::parse("owner@shop.id").unwrap();
+            let owner = store.create_user(NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Free }, now).await.unwrap().id;
+            let name = Label::parse("name", "Jakarta", 50).unwrap();
+            let city = Label::parse_optional("city", "", 50).unwrap();
+            let number = PhoneNumber::parse("081200000009").unwrap();
+            let o = store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now).await.unwrap();
+            let d = store.create_device(NewDevice { outlet_id: o.id, engine: EngineKind::Web, paired_account: Some("6281200000009".into()) }, now).await.unwrap();
+            let step = DeviceChange { reason: "paired earlier".into(), ..Default::default() };
+            store.record_device_change(d.id, DeviceStatus::Disconnected, DeviceStatus::Connecting, &step, now).await.unwrap();
+            store.record_device_change(d.id, DeviceStatus::Connecting, DeviceStatus::Connected, &step, now).await.unwrap();
+            store.close().await;
+
+            let dir = temp_dir();
+            let mut child = kewhats(db, &dir)
+                .args(["serve", "--bind", "127.0.0.1:0"])
+                .env_remove("RUST_LOG")
+                .env("NO_COLOR", "1")
+                .env("KEWHATS_WEB_URL", "ws://127.0.0.1:1/ws/chat")
+                .env("KEWHATS_SECRET_KEY", "ab".repeat(32))
+                .env("KEWHATS_BACKOFF_BASE_SECS", "1")
+                .env("KEWHATS_BACKOFF_CAP_SECS", "2")
+                .stderr(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let rx = stderr_lines(&mut child);
+            let mut lines = Vec::new();
+            let until = Instant::now() + Duration::from_secs(6);
+            while Instant::now() < until {
+                if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+                    lines.push(line);
+                }
+            }
+            assert!(child.try_wait().expect("try_wait").is_none(), "the server is still running (no panic)");
+            let pid = child.id().to_string();
+            assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+            let status = child.wait().expect("wait");
+            assert!(status.success(), "clean exit: {status}\n{}", lines.join("\n"));
+            let failures = lines.iter().filter(|l| l.contains("to=disconnected") && l.contains("could not reach WhatsApp")).count();
+            let connecting = lines.iter().filter(|l| l.contains("to=connecting")).count();
+            assert!(failures >= 3, "at least three failed attempts in 6 s with a 1-2 s backoff:\n{}", lines.join("\n"));
+            assert!(connecting <= failures + 1, "one connecting line per attempt");
+            let other = lines.iter().filter(|l| !l.contains("device status") && !l.contains("reconciled")).count();
+            assert!(other <= 4, "besides status lines only start-up lines:\n{}", lines.join("\n"));
+            assert!(!lines.iter().any(|l| l.contains("Will retry") || l.contains("whatsapp_rust") || l.contains("panicked")), "{}", lines.join("\n"));
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

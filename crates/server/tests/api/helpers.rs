@@ -39,10 +39,19 @@ impl TestApp {
     }
 
     pub async fn start_full(db: &TestDb, tweak: impl FnOnce(&mut Config), sim: SimConfig) -> TestApp {
+        Self::start_timed(db, tweak, sim, RecordingTimer::default()).await
+    }
+
+    pub async fn start_timed(
+        db: &TestDb,
+        tweak: impl FnOnce(&mut Config),
+        sim: SimConfig,
+        timer: RecordingTimer,
+    ) -> TestApp {
         let mut config = Config::for_tests(&db.url);
         tweak(&mut config);
         let clock = ManualClock::new(SystemClock.now());
-        let timer = Arc::new(RecordingTimer::default());
+        let timer = Arc::new(timer);
         let deps = Deps { clock: Arc::new(clock.clone()), timer: timer.clone(), sim };
         let state = AppState::open(config, deps).await.expect("open app");
         let (store, sessions) = (state.store.clone(), state.sessions.clone());

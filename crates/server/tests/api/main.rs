@@ -11,4 +11,5 @@ mod helpers;
 mod http;
 mod outlet_status;
 mod outlets;
+mod web_engine;
 mod webdriver;
