@@ -238,8 +238,38 @@ function outletStatusPage() {
   setInterval(tick, 1000);
 }
 
+const when = (t) => (t ? new Date(t).toLocaleString() : "never");
+
 const pages = {
   outlet_status: outletStatusPage,
+
+  api_keys() {
+    const table = pagedTable({
+      url: "/api/keys",
+      tbody: document.querySelector("#keys-table tbody"),
+      empty: document.getElementById("empty"),
+      pager: document.getElementById("pager"),
+      row: (k) => el("tr", { "data-id": k.id },
+        el("td", {}, k.name), el("td", {}, el("code", {}, `${k.prefix}…`)),
+        el("td", {}, k.requests_in), el("td", {}, k.messages_out),
+        el("td", {}, when(k.last_used_at)), el("td", {}, when(k.created_at)),
+        el("td", {}, k.revoked_at
+          ? el("span", { class: "badge bad" }, "revoked")
+          : el("button", { type: "button", class: "danger", onclick: async () => {
+              if (!confirm(`Revoke "${k.name}"? Systems using it stop working at once.`)) return;
+              try { await api("DELETE", `/api/keys/${k.id}`); flash(`Revoked "${k.name}".`, true); table.reload(); }
+              catch (err) { flash(err.message); }
+            } }, "Revoke"))),
+    });
+    const form = document.getElementById("key-form");
+    onSubmit(form, async (data) => {
+      const created = await api("POST", "/api/keys", { name: data.name });
+      form.reset();
+      document.getElementById("secret-value").textContent = created.secret;
+      document.getElementById("new-secret").hidden = false;
+      table.reload();
+    });
+  },
 
   login() {
     onSubmit(document.getElementById("login-form"), async (data) => {

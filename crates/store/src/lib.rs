@@ -5,6 +5,7 @@
 //! Times are Unix milliseconds (`BIGINT`) and ids `BIGINT`, so both backends bind the same
 //! Rust types.
 
+mod api_keys;
 mod db;
 mod devices;
 mod error;
@@ -18,6 +19,7 @@ pub mod testing;
 mod users;
 mod wa_keys;
 
+pub use api_keys::{ApiKey, KeyHolder};
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use devices::{ConnectionEvent, Device, DeviceChange, NewDevice};
 pub use error::StoreError;

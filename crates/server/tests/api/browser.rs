@@ -31,7 +31,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
     log_in(&b, &app, "owner@shop.id", PASSWORD).await;
     b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
     let nav = b.eval("return [...document.querySelectorAll('.sidebar nav a')].map(a => a.textContent)").await;
-    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "Profile"]));
+    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "API keys", "Profile"]));
 
     b.goto(&app.url("/outlets")).await;
     b.wait_for("the outlet rows", "document.querySelectorAll('#outlets-table tbody tr').length === 1").await;
@@ -200,4 +200,40 @@ mod outlet_status_page {
         app.stop().await;
         db.cleanup().await;
     }
+}
+
+#[tokio::test]
+async fn an_api_key_is_created_shown_once_used_and_revoked_in_the_browser() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    app.user("owner@shop.id", Role::User).await;
+    log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/api-keys")).await;
+    b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+    b.type_into("#key-form input[name=name]", "Cashier app").await;
+    b.click("#key-form button[type=submit]").await;
+    b.wait_for("the secret", "!document.getElementById('new-secret').hidden").await;
+    let secret =
+        b.eval("return document.getElementById('secret-value').textContent").await.as_str().unwrap().to_string();
+    assert!(secret.starts_with("kwk_"));
+    b.wait_for("the key row", "document.querySelectorAll('#keys-table tbody tr').length === 1").await;
+    let used = app.client().get(app.url("/api/outlets")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(used.status(), reqwest::StatusCode::OK);
+    b.goto(&app.url("/api-keys")).await;
+    b.wait_for(
+        "the counted request",
+        "document.querySelector('#keys-table tbody tr td:nth-child(3)')?.textContent === '1'",
+    )
+    .await;
+    assert!(!b.text().await.contains(&secret[12..]), "the secret is not shown again");
+    b.eval("window.confirm = () => true; return 1").await;
+    b.click("#keys-table tbody button.danger").await;
+    b.wait_for("revoked", "document.querySelector('#keys-table .badge.bad')?.textContent === 'revoked'").await;
+    let after = app.client().get(app.url("/api/outlets")).bearer_auth(&secret).send().await.unwrap();
+    assert_eq!(after.status(), reqwest::StatusCode::UNAUTHORIZED);
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
 }

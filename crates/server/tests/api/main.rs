@@ -3,6 +3,7 @@
 //! headless Chromium.
 
 mod admin_users;
+mod api_keys;
 mod auth;
 mod browser;
 mod cli;

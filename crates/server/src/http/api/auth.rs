@@ -89,11 +89,13 @@ async fn register(
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> AppResult<impl IntoResponse> {
-    state.store.revoke_web_session(&caller.session_hash, state.clock.now()).await?;
+    let (hash, _) = caller.browser_session()?;
+    state.store.revoke_web_session(hash, state.clock.now()).await?;
     Ok((StatusCode::NO_CONTENT, jar.remove(removal_cookie())))
 }
 
 async fn logout_all(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> AppResult<impl IntoResponse> {
+    caller.browser_session()?;
     state.store.revoke_user_web_sessions(caller.actor.user_id, None, state.clock.now()).await?;
     Ok((StatusCode::NO_CONTENT, jar.remove(removal_cookie())))
 }

@@ -15,7 +15,8 @@ pub fn router() -> Router<AppState> {
 
 async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
     let user = state.store.user(caller.actor.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
-    Ok(Json(json!({"user": user, "csrf_token": caller.csrf_token})))
+    let csrf = caller.browser_session().ok().map(|(_, csrf)| csrf);
+    Ok(Json(json!({"user": user, "csrf_token": csrf})))
 }
 
 #[derive(Deserialize)]
@@ -30,7 +31,7 @@ async fn change_password(
     caller: Caller,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> AppResult<StatusCode> {
-    accounts::change_password(&state, caller.actor, &caller.session_hash, &body.current_password, &body.new_password)
-        .await?;
+    let (session, _) = caller.browser_session()?;
+    accounts::change_password(&state, caller.actor, session, &body.current_password, &body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,7 @@ pub mod auth;
 mod devices;
 mod events;
 mod health;
+mod keys;
 mod me;
 mod outlet_status;
 mod outlets;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(me::router())
+        .merge(keys::router())
         .merge(users::router())
         .merge(outlet_status::router())
         .merge(outlets::router())

@@ -19,5 +19,6 @@ pub fn router() -> Router<AppState> {
         .route("/outlet-status", get(pages::outlet_status))
         .route("/admin/users", get(pages::users))
         .route("/profile", get(pages::profile))
+        .route("/api-keys", get(pages::api_keys))
         .route("/assets/{name}", get(assets::serve))
 }

@@ -65,12 +65,13 @@ impl Shell {
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "Users"));
         }
+        nav.push(("/api-keys", "API keys"));
         nav.push(("/profile", "Profile"));
         Shell {
             email: viewer.user.email.clone(),
             role: role.as_str(),
             plan: viewer.user.plan.as_str(),
-            csrf: viewer.caller.csrf_token.clone(),
+            csrf: viewer.caller.browser_session().map(|(_, csrf)| csrf.to_string()).unwrap_or_default(),
             nav: nav.into_iter().map(|(href, label)| NavItem { href, label, active: href == active }).collect(),
             demo: state.config.demo,
         }
@@ -135,7 +136,10 @@ pub async fn logout(
             .into_response();
     };
     let _ = form;
-    if let Err(e) = state.store.revoke_web_session(&caller.session_hash, state.clock.now()).await {
+    let Ok((hash, _)) = caller.browser_session() else {
+        return Redirect::to("/login").into_response();
+    };
+    if let Err(e) = state.store.revoke_web_session(hash, state.clock.now()).await {
         return AppError::from(e).into_response();
     }
     (jar.remove(removal_cookie()), Redirect::to("/login")).into_response()
@@ -234,6 +238,16 @@ struct ProfilePage {
 pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Response {
     let name = viewer.user.name.clone();
     render(ProfilePage { shell: Shell::new(&state, &viewer, "/profile"), name })
+}
+
+#[derive(Template)]
+#[template(path = "api_keys.html")]
+struct ApiKeysPage {
+    shell: Shell,
+}
+
+pub async fn api_keys(State(state): State<AppState>, viewer: Viewer) -> Response {
+    render(ApiKeysPage { shell: Shell::new(&state, &viewer, "/api-keys") })
 }
 
 #[derive(Template)]
