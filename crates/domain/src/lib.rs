@@ -17,6 +17,8 @@ pub use password::{check_password_strength, WeakPassword};
 pub use phone::{PhoneError, PhoneNumber};
 pub use role::{Plan, Role, UnknownValue};
 mod label;
+mod message;
 
 pub use label::Label;
+pub use message::{Direction, MessageStatus};
 pub use policy::{Actor, Scope};

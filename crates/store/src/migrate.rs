@@ -25,12 +25,14 @@ const SQLITE: &[Migration] = &[
     migration!("sqlite", 2, "0002_devices"),
     migration!("sqlite", 3, "0003_wa_keys"),
     migration!("sqlite", 4, "0004_api_keys"),
+    migration!("sqlite", 5, "0005_messages"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
     migration!("postgres", 2, "0002_devices"),
     migration!("postgres", 3, "0003_wa_keys"),
     migration!("postgres", 4, "0004_api_keys"),
+    migration!("postgres", 5, "0005_messages"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

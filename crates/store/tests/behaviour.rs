@@ -1,10 +1,13 @@
 //! The store's behaviour, the same on SQLite and PostgreSQL.
 
 use domain::policy::UserChange;
-use domain::{DeviceStatus, Email, EngineKind, Label, OutletId, PhoneNumber, Plan, Role, Scope, Timestamp, UserId};
+use domain::{
+    DeviceStatus, Direction, Email, EngineKind, Label, MessageStatus, OutletId, PhoneNumber, Plan, Role, Scope,
+    Timestamp, UserId,
+};
 use kewhats_store::{
-    both_backends, DeviceChange, NewDevice, NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError,
-    StoreOptions,
+    both_backends, DeviceChange, MessageFilter, NewDevice, NewInbound, NewOutgoing, NewOutlet, NewUser, NewWebSession,
+    OutletPatch, Page, Store, StoreError, StoreOptions,
 };
 
 const T0: Timestamp = Timestamp(1_700_000_000_000);
@@ -187,6 +190,57 @@ both_backends! {
         assert_eq!(store.wa_key(d2, "identity", "own").await.unwrap(), Some(bytes("id2")), "other devices untouched");
         store.delete_device(Scope::All, d2).await.unwrap();
         assert_eq!(store.wa_key(d2, "identity", "own").await.unwrap(), None, "deleting the device deletes its keys");
+        store.close().await;
+    }
+
+    async fn messages_outbox_receipts_and_dedupe(db) {
+        let store = open(db).await;
+        let ana = user(&store, "ana@x.io", Role::User).await;
+        let bob = user(&store, "bob@x.io", Role::User).await;
+        let o = outlet(&store, ana, "Jakarta", "081200000001").await;
+        let out = |body: &'static str, key: Option<&'static str>| NewOutgoing { owner: ana, outlet: o, to: "+6281300000001", body, api_key_id: None, idempotency_key: key, expires_at: None };
+        let (first, created) = store.create_outgoing(out("halo", Some("k1")), T0).await.unwrap();
+        assert!(created);
+        let (again, created) = store.create_outgoing(out("something else", Some("k1")), T0).await.unwrap();
+        assert!(!created, "the same idempotency key gives the same message");
+        assert_eq!(again.id, first.id);
+        assert_eq!(again.body, "halo");
+        let (second, _) = store.create_outgoing(out("kedua", None), T0).await.unwrap();
+        let expired = NewOutgoing { expires_at: Some(T0.plus_secs(10)), ..out("late", None) };
+        let (late, _) = store.create_outgoing(expired, T0).await.unwrap();
+
+        let claimed = store.claim_next_outgoing(o, T0).await.unwrap().unwrap();
+        assert_eq!((claimed.id, claimed.status, claimed.attempts), (first.id, MessageStatus::Sending, 1));
+        store.finish_outgoing(claimed.id, Ok("WA1"), T0.plus_secs(1)).await.unwrap();
+        let next = store.claim_next_outgoing(o, T0).await.unwrap().unwrap();
+        assert_eq!(next.id, second.id);
+        store.release_outgoing(next.id, T0).await.unwrap();
+        assert_eq!(store.claim_next_outgoing(o, T0).await.unwrap().unwrap().id, second.id, "released goes back in line");
+        store.finish_outgoing(second.id, Err("refused"), T0).await.unwrap();
+        assert_eq!(store.claim_next_outgoing(o, T0.plus_secs(11)).await.unwrap(), None, "the late one expired");
+        let late = store.message(Scope::All, late.id).await.unwrap().unwrap();
+        assert_eq!((late.status, late.error.as_str()), (MessageStatus::Failed, "expired before the device was connected"));
+
+        let ids = vec!["WA1".to_string()];
+        assert_eq!(store.apply_receipt(o, &ids, MessageStatus::Read, T0.plus_secs(3)).await.unwrap(), 1);
+        assert_eq!(store.apply_receipt(o, &ids, MessageStatus::Delivered, T0.plus_secs(4)).await.unwrap(), 0, "read never goes back");
+        let read = store.message(Scope::Owner(ana), first.id).await.unwrap().unwrap();
+        assert_eq!((read.status, read.read_at, read.sent_at), (MessageStatus::Read, Some(T0.plus_secs(3)), Some(T0.plus_secs(1))));
+        assert!(store.message(Scope::Owner(bob), first.id).await.unwrap().is_none(), "another owner's message");
+
+        let inbound = |id: &'static str| NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "pesan", wa_message_id: id, at: T0 };
+        assert!(store.record_inbound(inbound("IN1"), T0).await.unwrap().is_some());
+        assert!(store.record_inbound(inbound("IN1"), T0).await.unwrap().is_none(), "stored once");
+        let (stuck, _) = store.create_outgoing(out("crash", None), T0).await.unwrap();
+        store.claim_next_outgoing(o, T0).await.unwrap();
+        assert_eq!(store.fail_interrupted_sends(o, T0).await.unwrap(), 1);
+        assert_eq!(store.message(Scope::All, stuck.id).await.unwrap().unwrap().status, MessageStatus::Failed);
+
+        let filter = MessageFilter { direction: Some(Direction::In), ..Default::default() };
+        assert_eq!(store.list_messages(Scope::Owner(ana), &filter, Page::default()).await.unwrap().total, 1);
+        let failed = MessageFilter { status: Some(MessageStatus::Failed), outlet: Some(o), ..Default::default() };
+        assert_eq!(store.list_messages(Scope::Owner(ana), &failed, Page::default()).await.unwrap().total, 3);
+        assert_eq!(store.list_messages(Scope::Owner(bob), &MessageFilter::default(), Page::default()).await.unwrap().total, 0);
         store.close().await;
     }
 }

@@ -1,0 +1,315 @@
+//! Messages: the outbox of outgoing ones and the record of incoming ones.
+
+use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use domain::{Direction, MessageStatus, OutletId, Scope, Timestamp, UserId};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub id: i64,
+    pub owner_id: UserId,
+    pub outlet_id: OutletId,
+    pub direction: Direction,
+    /// The other party's number (E.164).
+    pub peer: String,
+    pub kind: String,
+    pub body: String,
+    pub status: MessageStatus,
+    pub error: String,
+    pub wa_message_id: Option<String>,
+    pub api_key_id: Option<i64>,
+    pub idempotency_key: Option<String>,
+    pub attempts: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub read_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+}
+
+pub struct NewOutgoing<'a> {
+    pub owner: UserId,
+    pub outlet: OutletId,
+    pub to: &'a str,
+    pub body: &'a str,
+    pub api_key_id: Option<i64>,
+    pub idempotency_key: Option<&'a str>,
+    pub expires_at: Option<Timestamp>,
+}
+
+pub struct NewInbound<'a> {
+    pub owner: UserId,
+    pub outlet: OutletId,
+    pub from: &'a str,
+    pub body: &'a str,
+    pub wa_message_id: &'a str,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub outlet: Option<OutletId>,
+    pub direction: Option<Direction>,
+    pub status: Option<MessageStatus>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    owner_id: i64,
+    outlet_id: i64,
+    direction: String,
+    peer: String,
+    kind: String,
+    body: String,
+    status: String,
+    error: String,
+    wa_message_id: Option<String>,
+    api_key_id: Option<i64>,
+    idempotency_key: Option<String>,
+    attempts: i64,
+    created_at: i64,
+    updated_at: i64,
+    sent_at: Option<i64>,
+    delivered_at: Option<i64>,
+    read_at: Option<i64>,
+    expires_at: Option<i64>,
+}
+
+impl TryFrom<Row> for Message {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<Message> {
+        let corrupt = |e: domain::UnknownValue| StoreError::Corrupt(e.to_string());
+        Ok(Message {
+            id: r.id,
+            owner_id: UserId(r.owner_id),
+            outlet_id: OutletId(r.outlet_id),
+            direction: r.direction.parse().map_err(corrupt)?,
+            peer: r.peer,
+            kind: r.kind,
+            body: r.body,
+            status: r.status.parse().map_err(corrupt)?,
+            error: r.error,
+            wa_message_id: r.wa_message_id,
+            api_key_id: r.api_key_id,
+            idempotency_key: r.idempotency_key,
+            attempts: r.attempts,
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+            sent_at: r.sent_at.map(Timestamp),
+            delivered_at: r.delivered_at.map(Timestamp),
+            read_at: r.read_at.map(Timestamp),
+            expires_at: r.expires_at.map(Timestamp),
+        })
+    }
+}
+
+const COLUMNS: &str = "id, owner_id, outlet_id, direction, peer, kind, body, status, error, wa_message_id,
+    api_key_id, idempotency_key, attempts, created_at, updated_at, sent_at, delivered_at, read_at, expires_at";
+
+fn one(row: Option<Row>) -> Result<Option<Message>> {
+    row.map(Message::try_from).transpose()
+}
+
+impl Store {
+    /// Writes an outgoing message as `pending`. With an idempotency key already used by this
+    /// owner, returns the existing message instead (`Ok((message, false))`): never a second one.
+    pub async fn create_outgoing(&self, new: NewOutgoing<'_>, now: Timestamp) -> Result<(Message, bool)> {
+        let sql = format!(
+            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, api_key_id, idempotency_key,
+                 created_at, updated_at, expires_at)
+             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $6, $7, $7, $8)
+             ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+        );
+        let row: Option<Row> = on_db!(self, write, pool => sqlx::query_as(&sql)
+            .bind(new.owner.0)
+            .bind(new.outlet.0)
+            .bind(new.to)
+            .bind(new.body)
+            .bind(new.api_key_id)
+            .bind(new.idempotency_key)
+            .bind(now.millis())
+            .bind(new.expires_at.map(Timestamp::millis))
+            .fetch_optional(pool)
+            .await)?;
+        if let Some(created) = one(row)? {
+            return Ok((created, true));
+        }
+        let key = new.idempotency_key.ok_or_else(|| StoreError::Conflict("message not written".into()))?;
+        let sql = format!("SELECT {COLUMNS} FROM messages WHERE owner_id = $1 AND idempotency_key = $2");
+        let existing: Option<Row> =
+            on_db!(self, read, pool => sqlx::query_as(&sql).bind(new.owner.0).bind(key).fetch_optional(pool).await)?;
+        Ok((one(existing)?.ok_or(StoreError::NotFound)?, false))
+    }
+
+    /// Stores an incoming message once; `None` when this WhatsApp id was already stored.
+    pub async fn record_inbound(&self, new: NewInbound<'_>, now: Timestamp) -> Result<Option<Message>> {
+        let sql = format!(
+            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, wa_message_id, created_at, updated_at)
+             VALUES ($1, $2, 'in', $3, $4, 'received', $5, $6, $7)
+             ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
+        );
+        let row: Option<Row> = on_db!(self, write, pool => sqlx::query_as(&sql)
+            .bind(new.owner.0)
+            .bind(new.outlet.0)
+            .bind(new.from)
+            .bind(new.body)
+            .bind(new.wa_message_id)
+            .bind(new.at.millis())
+            .bind(now.millis())
+            .fetch_optional(pool)
+            .await)?;
+        one(row)
+    }
+
+    /// Fails the outlet's pending messages whose time ran out, then claims the oldest pending
+    /// one (`sending`) for its device's session. Only that session claims for an outlet.
+    pub async fn claim_next_outgoing(&self, outlet: OutletId, now: Timestamp) -> Result<Option<Message>> {
+        let claim = format!(
+            "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2
+             WHERE id = (SELECT id FROM messages WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending'
+                         ORDER BY id LIMIT 1)
+             RETURNING {COLUMNS}"
+        );
+        let row: Option<Row> = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE messages SET status = 'failed', error = 'expired before the device was connected', updated_at = $2
+                 WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $2")
+                .bind(outlet.0)
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query_as(&claim).bind(outlet.0).bind(now.millis()).fetch_optional(&mut *tx).await?;
+            tx.commit().await?;
+            row
+        });
+        one(row)
+    }
+
+    /// Records the engine's answer for a claimed message.
+    pub async fn finish_outgoing(
+        &self,
+        id: i64,
+        result: std::result::Result<&str, &str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (status, wa_id, error) = match result {
+            Ok(wa_id) => ("sent", Some(wa_id), ""),
+            Err(e) => ("failed", None, e),
+        };
+        on_db!(self, write, pool => sqlx::query(
+            "UPDATE messages SET status = $2, wa_message_id = $3, error = $4, updated_at = $5,
+                 sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
+             WHERE id = $1 AND status = 'sending'")
+            .bind(id)
+            .bind(status)
+            .bind(wa_id)
+            .bind(error)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Puts a claimed message back in the queue (the device went away before sending).
+    pub async fn release_outgoing(&self, id: i64, now: Timestamp) -> Result<()> {
+        on_db!(self, write, pool => sqlx::query(
+            "UPDATE messages SET status = 'pending', updated_at = $2 WHERE id = $1 AND status = 'sending'")
+            .bind(id)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Messages left `sending` by a crash may or may not have gone out; they are failed with a
+    /// reason instead of being sent again. Returns how many.
+    pub async fn fail_interrupted_sends(&self, outlet: OutletId, now: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => sqlx::query(
+            "UPDATE messages SET status = 'failed', updated_at = $2,
+                 error = 'interrupted while sending (server restart); not sent again to avoid a duplicate'
+             WHERE outlet_id = $1 AND direction = 'out' AND status = 'sending'")
+            .bind(outlet.0)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
+    /// Applies a delivered/read receipt, only ever moving a status forward.
+    pub async fn apply_receipt(
+        &self,
+        outlet: OutletId,
+        wa_ids: &[String],
+        to: MessageStatus,
+        at: Timestamp,
+    ) -> Result<u64> {
+        let from = to.replaces();
+        if from.is_empty() || wa_ids.is_empty() {
+            return Ok(0);
+        }
+        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let column = if to == MessageStatus::Read { "read_at" } else { "delivered_at" };
+        let mut changed = 0;
+        for wa_id in wa_ids {
+            let sql = format!(
+                "UPDATE messages SET status = $3, {column} = $4, updated_at = $4
+                 WHERE outlet_id = $1 AND direction = 'out' AND wa_message_id = $2
+                   AND status IN ('{}')",
+                allowed.join("', '")
+            );
+            changed += on_db!(self, write, pool => sqlx::query(&sql)
+                .bind(outlet.0)
+                .bind(wa_id)
+                .bind(to.as_str())
+                .bind(at.millis())
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        Ok(changed)
+    }
+
+    pub async fn message(&self, scope: Scope, id: i64) -> Result<Option<Message>> {
+        let sql = format!("SELECT {COLUMNS} FROM messages WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)");
+        let row: Option<Row> = on_db!(self, read, pool => sqlx::query_as(&sql)
+            .bind(id)
+            .bind(scope.owner().map(|u| u.0))
+            .fetch_optional(pool)
+            .await)?;
+        one(row)
+    }
+
+    /// Newest first.
+    pub async fn list_messages(&self, scope: Scope, filter: &MessageFilter, page: Page) -> Result<Paged<Message>> {
+        let filter_sql =
+            "($1 IS NULL OR owner_id = $1) AND ($2 IS NULL OR outlet_id = $2) AND ($3 IS NULL OR direction = $3)
+            AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR created_at >= $5) AND ($6 IS NULL OR created_at < $6)";
+        let list = format!("SELECT {COLUMNS} FROM messages WHERE {filter_sql} ORDER BY id DESC LIMIT $7 OFFSET $8");
+        let count = format!("SELECT COUNT(*) FROM messages WHERE {filter_sql}");
+        let owner = scope.owner().map(|u| u.0);
+        let outlet = filter.outlet.map(|o| o.0);
+        let direction = filter.direction.map(|d| d.as_str());
+        let status = filter.status.map(|s| s.as_str());
+        let since = filter.since.map(Timestamp::millis);
+        let until = filter.until.map(Timestamp::millis);
+        let (rows, total): (Vec<Row>, i64) = on_db!(self, read, pool => {
+            let rows = sqlx::query_as(&list)
+                .bind(owner).bind(outlet).bind(direction).bind(status).bind(since).bind(until)
+                .bind(page.limit()).bind(page.offset())
+                .fetch_all(pool).await?;
+            let total = sqlx::query_scalar(&count)
+                .bind(owner).bind(outlet).bind(direction).bind(status).bind(since).bind(until)
+                .fetch_one(pool).await?;
+            (rows, total)
+        });
+        let items = rows.into_iter().map(Message::try_from).collect::<Result<_>>()?;
+        Ok(Paged::new(items, total, page))
+    }
+}
