@@ -39,6 +39,10 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Where the generated secret key lives when `secret_key` is not set.
     pub secret_key_file: PathBuf,
+    /// The least time between two messages one device sends.
+    pub send_min_gap_ms: u64,
+    /// Pending messages fail after this long without a connected device (0: never).
+    pub message_expiry_secs: u64,
     /// The WhatsApp Web socket the `web` engine dials.
     pub web_url: String,
     /// The WhatsApp Web client version the `web` engine announces, pinned so that start-up
@@ -153,6 +157,8 @@ const KEYS: &[&str] = &[
     "sim_auto_scan_secs",
     "secret_key",
     "secret_key_file",
+    "send_min_gap_ms",
+    "message_expiry_secs",
     "web_url",
     "web_version",
 ];
@@ -223,6 +229,8 @@ impl Config {
             backoff_cap_secs,
             sim_auto_scan_secs: src.get("sim_auto_scan_secs", if demo { 5 } else { 0 })?,
             secret_key: src.raw("secret_key").map(|(_, v)| v),
+            send_min_gap_ms: src.get("send_min_gap_ms", 1000)?,
+            message_expiry_secs: src.get("message_expiry_secs", 24 * 3600)?,
             secret_key_file: src.get("secret_key_file", data_dir.join("secret.key"))?,
             web_url: src.get("web_url", DEFAULT_WEB_URL.to_string())?,
             web_version: parse_version(&src.get("web_version", DEFAULT_WEB_VERSION.to_string())?)?,
@@ -237,6 +245,7 @@ impl Config {
                 cap: Duration::from_secs(self.backoff_cap_secs),
             },
             reconcile_interval: Duration::from_secs(self.reconcile_interval_secs),
+            send_gap: Duration::from_millis(self.send_min_gap_ms),
         }
     }
 
@@ -269,6 +278,8 @@ impl Config {
             backoff_cap_secs: 60,
             sim_auto_scan_secs: 0,
             secret_key: Some("42".repeat(32)),
+            send_min_gap_ms: 0,
+            message_expiry_secs: 24 * 3600,
             secret_key_file: std::env::temp_dir().join("kewhats-test-secret.key"),
             web_url: "ws://127.0.0.1:1/ws/chat".into(),
             web_version: parse_version(DEFAULT_WEB_VERSION).unwrap_or((2, 3000, 0)),

@@ -6,7 +6,7 @@
 
 use super::{Command, DeviceEvent, Fix, Inner, QrSnapshot, Shared};
 use domain::{check_transition, DeviceStatus, PhoneNumber};
-use engine::{ConnectOptions, Connection, EngineEvent};
+use engine::{ConnectOptions, Connection, EngineError, EngineEvent, MessageBody, OutgoingMessage};
 use rand::Rng;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -15,6 +15,13 @@ use store::{Device, DeviceChange};
 use tokio::sync::mpsc;
 
 use DeviceStatus::*;
+
+/// What one turn of the outbox did.
+enum Sent {
+    One,
+    Nothing,
+    NotLive,
+}
 
 /// How a connection attempt ended.
 enum Next {
@@ -44,6 +51,13 @@ pub(super) async fn run(inner: Arc<Inner>, device: Device, shared: Arc<Shared>, 
 impl Task {
     async fn main(&mut self) {
         self.forget_stale_socket().await;
+        match self.inner.store.fail_interrupted_sends(self.device.outlet_id, self.inner.clock.now()).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::warn!(device = %self.device.id, messages = n, "messages interrupted while sending were marked failed")
+            }
+            Err(e) => tracing::error!(device = %self.device.id, error = %e, "checking interrupted sends"),
+        }
         // A paired device that was not unlinked reconnects by itself; others wait to be asked.
         let mut next = if self.device.paired_account.is_some() && !matches!(self.device.status, LoggedOut | Banned) {
             Next::Retry
@@ -158,15 +172,29 @@ impl Task {
             }
         };
         *self.shared.conn.write().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        // The outbox is worked one message per turn of this loop, so events and commands are
+        // never kept waiting behind a long queue; `next_send` paces the device.
+        let mut outbox_ready = false;
+        let mut next_send = tokio::time::Instant::now();
         let next = loop {
+            let can_send = outbox_ready && self.device.status == Connected;
             tokio::select! {
                 event = events.recv() => {
                     let Some(event) = event else {
                         self.set(Disconnected, DeviceChange { reason: "the engine closed the connection".into(), ..Default::default() }).await;
                         break self.after_drop();
                     };
+                    let connected = event == EngineEvent::Connected;
                     if let Some(next) = self.on_event(event, &conn).await {
                         break next;
+                    }
+                    outbox_ready |= connected;
+                }
+                _ = self.shared.outbox.notified() => outbox_ready = true,
+                _ = tokio::time::sleep_until(next_send), if can_send => {
+                    match self.send_one(&conn).await {
+                        Sent::One => next_send = tokio::time::Instant::now() + self.inner.settings.send_gap,
+                        Sent::Nothing | Sent::NotLive => outbox_ready = false,
                     }
                 }
                 cmd = self.commands.recv() => {
@@ -252,8 +280,17 @@ impl Task {
                 self.set(Banned, DeviceChange { reason, ..Default::default() }).await;
                 return Some(retry_after.map_or(Next::Idle, Next::RetryAfter));
             }
-            // Stored and forwarded by the messaging layer (issue #5); nothing to do for status.
-            EngineEvent::Message(_) | EngineEvent::Receipt(_) => {}
+            EngineEvent::Message(m) => self.record_inbound(m).await,
+            EngineEvent::Receipt(r) => {
+                let to = match r.kind {
+                    engine::ReceiptKind::Delivered => domain::MessageStatus::Delivered,
+                    engine::ReceiptKind::Read => domain::MessageStatus::Read,
+                };
+                let now = self.inner.clock.now();
+                if let Err(e) = self.inner.store.apply_receipt(self.device.outlet_id, &r.message_ids, to, now).await {
+                    tracing::error!(device = %self.device.id, error = %e, "storing a receipt");
+                }
+            }
         }
         None
     }
@@ -293,6 +330,61 @@ impl Task {
                 }
                 None
             }
+        }
+    }
+
+    /// Claims the oldest pending message of the outlet and sends it.
+    async fn send_one(&mut self, conn: &Arc<dyn Connection>) -> Sent {
+        let store = &self.inner.store;
+        let message = match store.claim_next_outgoing(self.device.outlet_id, self.inner.clock.now()).await {
+            Ok(Some(m)) => m,
+            Ok(None) => return Sent::Nothing,
+            Err(e) => {
+                tracing::error!(device = %self.device.id, error = %e, "claiming an outgoing message");
+                return Sent::Nothing;
+            }
+        };
+        let outgoing = OutgoingMessage { to: digits(&message.peer), body: MessageBody::Text(message.body.clone()) };
+        let result = conn.send(outgoing).await;
+        let now = self.inner.clock.now();
+        let written = match &result {
+            Err(EngineError::NotConnected) => store.release_outgoing(message.id, now).await,
+            Ok(wa_id) => store.finish_outgoing(message.id, Ok(wa_id), now).await,
+            Err(e) => store.finish_outgoing(message.id, Err(&e.to_string()), now).await,
+        };
+        if let Err(e) = written {
+            tracing::error!(device = %self.device.id, message = message.id, error = %e, "recording a send");
+        }
+        match result {
+            Err(EngineError::NotConnected) => Sent::NotLive,
+            Ok(_) => {
+                if let Some(key) = message.api_key_id {
+                    if let Err(e) = store.count_api_key_message(key).await {
+                        tracing::error!(key, error = %e, "counting a sent message");
+                    }
+                }
+                self.shared.outbox.notify_one();
+                Sent::One
+            }
+            Err(_) => {
+                self.shared.outbox.notify_one();
+                Sent::One
+            }
+        }
+    }
+
+    async fn record_inbound(&self, m: engine::IncomingMessage) {
+        let from = format!("+{}", m.from.trim_start_matches('+'));
+        let new = store::NewInbound {
+            owner: self.device.owner_id,
+            outlet: self.device.outlet_id,
+            from: &from,
+            body: &m.text,
+            wa_message_id: &m.id,
+            at: m.at,
+        };
+        if let Err(e) = self.inner.store.record_inbound(new, self.inner.clock.now()).await {
+            tracing::error!(device = %self.device.id, error = %e, "storing an incoming message");
         }
     }
 

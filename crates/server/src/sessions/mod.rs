@@ -74,11 +74,17 @@ pub struct QrSnapshot {
 pub struct SessionSettings {
     pub backoff: Backoff,
     pub reconcile_interval: Duration,
+    /// The least time between two messages sent by one device.
+    pub send_gap: Duration,
 }
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        SessionSettings { backoff: Backoff::default(), reconcile_interval: Duration::from_secs(30) }
+        SessionSettings {
+            backoff: Backoff::default(),
+            reconcile_interval: Duration::from_secs(30),
+            send_gap: Duration::from_secs(1),
+        }
     }
 }
 
@@ -94,6 +100,8 @@ pub(crate) enum Command {
 #[derive(Default)]
 pub(crate) struct Shared {
     conn: RwLock<Option<Arc<dyn Connection>>>,
+    /// Woken when a message for this device joins the outbox.
+    outbox: tokio::sync::Notify,
     qr: RwLock<Option<QrSnapshot>>,
     pairing_code: RwLock<Option<String>>,
 }
@@ -248,6 +256,13 @@ impl Sessions {
     /// Socket open and logged in, from memory.
     pub fn is_live(&self, id: DeviceId) -> bool {
         self.shared(id).is_some_and(|s| s.live())
+    }
+
+    /// Tells the device's session that its outbox has a new message.
+    pub fn wake_sender(&self, id: DeviceId) {
+        if let Some(shared) = self.shared(id) {
+            shared.outbox.notify_one();
+        }
     }
 
     pub fn qr(&self, id: DeviceId) -> Option<QrSnapshot> {

@@ -10,6 +10,7 @@ mod cli;
 mod devices;
 mod helpers;
 mod http;
+mod messages;
 mod outlet_status;
 mod outlets;
 mod web_engine;

@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod keys;
 mod me;
+mod messages;
 mod outlet_status;
 mod outlets;
 mod sandbox;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(me::router())
         .merge(keys::router())
+        .merge(messages::router())
         .merge(users::router())
         .merge(outlet_status::router())
         .merge(outlets::router())
