@@ -61,12 +61,13 @@ function onSubmit(form, action) {
 }
 
 // A paged, searchable table fed by a list endpoint returning {items,total,page,per_page}.
-function pagedTable({ url, tbody, row, empty, pager, search }) {
+function pagedTable({ url, tbody, row, empty, pager, search, params: extra }) {
   let page = 1, q = "";
   async function load() {
     try {
       const params = new URLSearchParams({ page, per_page: 25 });
       if (q) params.set("q", q);
+      for (const [k, v] of Object.entries(extra ? extra() : {})) if (v) params.set(k, v);
       const data = await api("GET", `${url}?${params}`);
       tbody.replaceChildren(...data.items.map(row));
       empty.hidden = data.items.length > 0;
@@ -242,6 +243,40 @@ const when = (t) => (t ? new Date(t).toLocaleString() : "never");
 
 const pages = {
   outlet_status: outletStatusPage,
+
+  async messages() {
+    const outlets = new Map();
+    const select = document.getElementById("outlet-select");
+    try {
+      const list = await api("GET", "/api/outlets?per_page=200");
+      for (const o of list.items) {
+        outlets.set(o.id, o.name);
+        select.append(el("option", { value: o.id }, `${o.name} (${o.wa_number})`));
+      }
+    } catch (err) { flash(err.message); }
+    let direction = "", status = "";
+    const table = pagedTable({
+      url: "/api/messages",
+      params: () => ({ direction, status }),
+      tbody: document.querySelector("#messages-table tbody"),
+      empty: document.getElementById("empty"),
+      pager: document.getElementById("pager"),
+      row: (m) => el("tr", { "data-id": m.id },
+        el("td", {}, when(m.created_at)), el("td", {}, outlets.get(m.outlet_id) || `#${m.outlet_id}`),
+        el("td", {}, m.direction === "out" ? "→" : "←"), el("td", {}, m.peer),
+        el("td", { class: "text-cell" }, m.body),
+        el("td", { class: `status-${m.status}`, title: m.error || "" }, m.status, m.error ? ` — ${m.error}` : "")),
+    });
+    document.getElementById("direction-filter").addEventListener("change", (e) => { direction = e.target.value; table.reload(); });
+    document.getElementById("status-filter").addEventListener("change", (e) => { status = e.target.value; table.reload(); });
+    setInterval(table.reload, 3000);
+    onSubmit(document.getElementById("send-form"), async (data) => {
+      const m = await api("POST", "/api/messages", { outlet_id: Number(data.outlet_id), to: data.to, text: data.text });
+      document.querySelector("#send-form input[name=text]").value = "";
+      flash(`Message #${m.id} to ${m.peer} is ${m.status}.`, true);
+      table.reload();
+    });
+  },
 
   api_keys() {
     const table = pagedTable({

@@ -31,7 +31,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
     log_in(&b, &app, "owner@shop.id", PASSWORD).await;
     b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
     let nav = b.eval("return [...document.querySelectorAll('.sidebar nav a')].map(a => a.textContent)").await;
-    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "API keys", "Profile"]));
+    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "Messages", "API keys", "Profile"]));
 
     b.goto(&app.url("/outlets")).await;
     b.wait_for("the outlet rows", "document.querySelectorAll('#outlets-table tbody tr').length === 1").await;
@@ -233,6 +233,40 @@ async fn an_api_key_is_created_shown_once_used_and_revoked_in_the_browser() {
     b.wait_for("revoked", "document.querySelector('#keys-table .badge.bad')?.textContent === 'revoked'").await;
     let after = app.client().get(app.url("/api/outlets")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(after.status(), reqwest::StatusCode::UNAUTHORIZED);
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_message_sent_from_the_page_reaches_read() {
+    use domain::{DeviceId, DeviceStatus};
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+    let o = owner.post("/api/outlets", json!({"name": "Kopi Jakarta", "wa_number": "081200000001"})).await;
+    let outlet = o.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    let d = owner.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await;
+    let device = DeviceId(d.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
+    app.wait_status(device, DeviceStatus::Qr).await;
+    owner.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await;
+    app.wait_status(device, DeviceStatus::Connected).await;
+
+    log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/messages")).await;
+    b.wait_for("the outlet choice", "document.querySelectorAll('#outlet-select option').length === 1").await;
+    b.type_into("#send-form input[name=to]", "0813 1111 2222").await;
+    b.type_into("#send-form input[name=text]", "Pesanan siap").await;
+    b.click("#send-form button[type=submit]").await;
+    b.wait_for("the message row", "document.querySelectorAll('#messages-table tbody tr').length === 1").await;
+    b.wait_for(
+        "status read",
+        "document.querySelector('#messages-table tbody tr td:last-child').textContent.startsWith('read')",
+    )
+    .await;
+    assert!(b.text().await.contains("+6281311112222"));
     b.quit().await;
     app.stop().await;
     db.cleanup().await;

@@ -20,5 +20,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(pages::users))
         .route("/profile", get(pages::profile))
         .route("/api-keys", get(pages::api_keys))
+        .route("/messages", get(pages::messages))
         .route("/assets/{name}", get(assets::serve))
 }

@@ -61,6 +61,7 @@ impl Shell {
         if policy::allows(role, Capability::UseWhatsApp) {
             nav.push(("/outlet-status", "Outlet status"));
             nav.push(("/outlets", "Outlets"));
+            nav.push(("/messages", "Messages"));
         }
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "Users"));
@@ -238,6 +239,19 @@ struct ProfilePage {
 pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Response {
     let name = viewer.user.name.clone();
     render(ProfilePage { shell: Shell::new(&state, &viewer, "/profile"), name })
+}
+
+#[derive(Template)]
+#[template(path = "messages.html")]
+struct MessagesPage {
+    shell: Shell,
+}
+
+pub async fn messages(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    render(MessagesPage { shell: Shell::new(&state, &viewer, "/messages") })
 }
 
 #[derive(Template)]
