@@ -27,6 +27,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Flips to `true` when the server shuts down; long-lived responses (SSE) end on it.
     pub stop: Arc<watch::Sender<bool>>,
+    /// Encrypts secrets kept in the database (device keys, webhook signing secrets).
+    pub secrets: SecretBox,
 }
 
 /// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
@@ -61,7 +63,7 @@ impl AppState {
             config.login_max_failures_per_ip,
             config.login_window_secs,
         );
-        let keys = Arc::new(EncryptedKeyStore::new(store.clone(), secrets));
+        let keys = Arc::new(EncryptedKeyStore::new(store.clone(), secrets.clone()));
         let web = WebConfig { url: Some(config.web_url.clone()), version: config.web_version };
         let engines = Engines { sim: SimEngine::new(deps.sim), web: Some(Arc::new(WebEngine::new(web, keys))) };
         let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, config.session_settings());
@@ -73,6 +75,7 @@ impl AppState {
             limiter: Arc::new(limiter),
             sessions,
             stop: Arc::new(stop),
+            secrets,
         }
     }
 }

@@ -19,6 +19,7 @@ mod sessions;
 pub mod testing;
 mod users;
 mod wa_keys;
+mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
@@ -30,5 +31,6 @@ pub use outlets::{NewOutlet, Outlet, OutletPatch};
 pub use paging::{Page, Paged};
 pub use sessions::{NewWebSession, WebSession};
 pub use users::{NewUser, User, UserCredentials};
+pub use webhooks::{Webhook, WebhookPatch};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -26,6 +26,7 @@ const SQLITE: &[Migration] = &[
     migration!("sqlite", 3, "0003_wa_keys"),
     migration!("sqlite", 4, "0004_api_keys"),
     migration!("sqlite", 5, "0005_messages"),
+    migration!("sqlite", 6, "0006_webhooks"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -33,6 +34,7 @@ const POSTGRES: &[Migration] = &[
     migration!("postgres", 3, "0003_wa_keys"),
     migration!("postgres", 4, "0004_api_keys"),
     migration!("postgres", 5, "0005_messages"),
+    migration!("postgres", 6, "0006_webhooks"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

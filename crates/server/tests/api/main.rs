@@ -15,3 +15,4 @@ mod outlet_status;
 mod outlets;
 mod web_engine;
 mod webdriver;
+mod webhooks;

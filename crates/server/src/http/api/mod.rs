@@ -11,6 +11,7 @@ mod outlet_status;
 mod outlets;
 mod sandbox;
 mod users;
+mod webhooks;
 
 use crate::app::AppState;
 use crate::http::error::AppError;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(devices::router())
         .merge(sandbox::router())
         .merge(events::router())
+        .merge(webhooks::router())
         .fallback(|| async { AppError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

@@ -1,0 +1,127 @@
+//! Where the platform may send webhooks. A gateway that posts wherever a tenant says could be
+//! aimed at its own network (SSRF), so private and loopback targets are refused unless the
+//! operator allows them. A name that resolves to such an address is checked again when
+//! delivering.
+
+use serde::Serialize;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct WebhookUrl(String);
+
+pub const MAX_URL_LEN: usize = 2048;
+
+impl WebhookUrl {
+    pub fn parse(input: &str, allow_private: bool) -> Result<WebhookUrl, String> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err("url is required".into());
+        }
+        if input.len() > MAX_URL_LEN {
+            return Err(format!("url must be at most {MAX_URL_LEN} characters"));
+        }
+        let url = url::Url::parse(input).map_err(|e| format!("url is not a valid URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err("url must start with http:// or https://".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("url must not contain a user name or password".into());
+        }
+        let private = match url.host() {
+            None => return Err("url needs a host".into()),
+            Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+            Some(url::Host::Domain(name)) => is_local_name(name),
+        };
+        if private && !allow_private {
+            return Err("url points to a private, loopback or local address, which this server does not send to".into());
+        }
+        Ok(WebhookUrl(url.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_local_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || [".localhost", ".local", ".internal", ".lan", ".home.arpa"].iter().any(|s| name.ends_with(s))
+        || !name.contains('.')
+}
+
+/// Addresses a public webhook must never reach: loopback, private ranges, link-local, shared
+/// (CGNAT), unspecified, multicast and the like.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_v4(v4);
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || v6 == Ipv6Addr::LOCALHOST
+        }
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || (a == 100 && (64..128).contains(&b))
+        || a == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_http_and_https_urls_are_accepted() {
+        assert_eq!(
+            WebhookUrl::parse(" https://hooks.example.com/kewhats ", false).unwrap().as_str(),
+            "https://hooks.example.com/kewhats"
+        );
+        assert!(WebhookUrl::parse("http://93.184.216.34:8080/in", false).is_ok());
+    }
+
+    #[test]
+    fn bad_and_private_targets_are_refused_with_a_reason() {
+        for (input, hint) in [
+            ("", "required"),
+            ("ftp://example.com/x", "http"),
+            ("not a url", "valid URL"),
+            ("https://user:pw@example.com/", "user name"),
+            ("http://127.0.0.1:9000/", "private"),
+            ("http://10.1.2.3/", "private"),
+            ("http://172.20.0.1/", "private"),
+            ("http://192.168.1.10/", "private"),
+            ("http://169.254.169.254/latest/meta-data", "private"),
+            ("http://100.64.0.1/", "private"),
+            ("http://[::1]/", "private"),
+            ("http://[fd00::1]/", "private"),
+            ("http://[::ffff:127.0.0.1]/", "private"),
+            ("http://localhost:8080/", "private"),
+            ("http://printer.local/", "private"),
+            ("http://intranet/", "private"),
+        ] {
+            let err = WebhookUrl::parse(input, false).unwrap_err();
+            assert!(err.contains(hint), "{input}: {err}");
+        }
+        assert!(WebhookUrl::parse("http://127.0.0.1:9000/hook", true).is_ok(), "allowed by configuration");
+        assert!(WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(3000)), false).is_err());
+    }
+}
