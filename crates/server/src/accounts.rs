@@ -24,7 +24,7 @@ pub struct ClientInfo {
 const BAD_LOGIN: &str = "wrong e-mail or password";
 
 pub async fn login(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> AppResult<SessionStart> {
-    if let Err(wait) = state.limiter.check(&client.ip, email) {
+    if let Err(wait) = state.limiter.begin(&client.ip, email) {
         return Err(AppError::too_many(wait, format!("too many failed logins; try again in {wait} seconds")));
     }
     let creds = match Email::parse(email) {
@@ -38,10 +38,8 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: &Clien
     let ok = password::verify(password.to_string(), hash).await;
     let user = match user {
         Some(u) if ok => u,
-        _ => {
-            state.limiter.record_failure(&client.ip, email);
-            return Err(AppError::unauthorized(BAD_LOGIN));
-        }
+        // The attempt was already counted as a failure by `begin`.
+        _ => return Err(AppError::unauthorized(BAD_LOGIN)),
     };
     if user.disabled {
         return Err(AppError::new(
@@ -50,7 +48,7 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: &Clien
             "this account is disabled; contact your administrator",
         ));
     }
-    state.limiter.record_success(email);
+    state.limiter.record_success(&client.ip, email);
     start_session(state, user, client).await
 }
 

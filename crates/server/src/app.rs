@@ -137,15 +137,23 @@ pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Ru
     Ok(Running { addr, stop, server, janitor, reconciler, sessions })
 }
 
-/// Deletes expired and revoked web sessions once an hour so the table does not grow forever.
+/// Housekeeping: every minute, fails pending messages whose time ran out (their device may
+/// never connect to notice); every hour, deletes ended web sessions.
 async fn purge_sessions(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    let mut minutes = tokio::time::interval(Duration::from_secs(60));
+    let mut hours = tokio::time::interval(Duration::from_secs(3600));
     loop {
-        tick.tick().await;
-        match state.store.purge_web_sessions(state.clock.now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),
-            Err(e) => tracing::error!(error = %e, "purging web sessions"),
+        tokio::select! {
+            _ = minutes.tick() => match state.store.expire_pending_messages(state.clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "pending messages expired"),
+                Err(e) => tracing::error!(error = %e, "expiring pending messages"),
+            },
+            _ = hours.tick() => match state.store.purge_web_sessions(state.clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),
+                Err(e) => tracing::error!(error = %e, "purging web sessions"),
+            },
         }
     }
 }

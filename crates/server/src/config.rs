@@ -43,6 +43,8 @@ pub struct Config {
     pub send_min_gap_ms: u64,
     /// Pending messages fail after this long without a connected device (0: never).
     pub message_expiry_secs: u64,
+    /// How often an open event stream checks that its caller may still see it.
+    pub events_recheck_secs: u64,
     /// Let webhooks target private and loopback addresses (only for a trusted local setup).
     pub webhooks_allow_private: bool,
     /// The WhatsApp Web socket the `web` engine dials.
@@ -161,6 +163,7 @@ const KEYS: &[&str] = &[
     "secret_key_file",
     "send_min_gap_ms",
     "webhooks_allow_private",
+    "events_recheck_secs",
     "message_expiry_secs",
     "web_url",
     "web_version",
@@ -234,6 +237,7 @@ impl Config {
             secret_key: src.raw("secret_key").map(|(_, v)| v),
             send_min_gap_ms: src.get("send_min_gap_ms", 1000)?,
             webhooks_allow_private: src.get("webhooks_allow_private", false)?,
+            events_recheck_secs: src.get::<u64>("events_recheck_secs", 15)?.max(1),
             message_expiry_secs: src.get("message_expiry_secs", 24 * 3600)?,
             secret_key_file: src.get("secret_key_file", data_dir.join("secret.key"))?,
             web_url: src.get("web_url", DEFAULT_WEB_URL.to_string())?,
@@ -284,6 +288,7 @@ impl Config {
             secret_key: Some("42".repeat(32)),
             send_min_gap_ms: 0,
             webhooks_allow_private: false,
+            events_recheck_secs: 1,
             message_expiry_secs: 24 * 3600,
             secret_key_file: std::env::temp_dir().join("kewhats-test-secret.key"),
             web_url: "ws://127.0.0.1:1/ws/chat".into(),

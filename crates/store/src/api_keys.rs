@@ -134,6 +134,21 @@ impl Store {
         .transpose()
     }
 
+    /// The holder of a key by id, if the key is live and its owner enabled; counts nothing.
+    pub async fn api_key_holder(&self, key_id: i64) -> Result<Option<KeyHolder>> {
+        let row: Option<(i64, i64, String)> = on_db!(self, read, pool => sqlx::query_as(
+            "SELECT k.id, k.owner_id, u.role FROM api_keys k JOIN users u ON u.id = k.owner_id
+             WHERE k.id = $1 AND k.revoked_at IS NULL AND u.disabled = FALSE")
+            .bind(key_id)
+            .fetch_optional(pool)
+            .await)?;
+        row.map(|(key_id, owner, role)| {
+            let role = role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
+            Ok(KeyHolder { key_id, user_id: UserId(owner), role })
+        })
+        .transpose()
+    }
+
     /// Counts one WhatsApp message sent out on behalf of a request made with the key.
     pub async fn count_api_key_message(&self, key_id: i64) -> Result<()> {
         on_db!(self, write, pool => sqlx::query("UPDATE api_keys SET messages_out = messages_out + 1 WHERE id = $1")

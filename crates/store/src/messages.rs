@@ -172,6 +172,7 @@ impl Store {
             "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2
              WHERE id = (SELECT id FROM messages WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending'
                          ORDER BY id LIMIT 1)
+               AND status = 'pending'
              RETURNING {COLUMNS}"
         );
         let row: Option<Row> = on_db!(self, write, pool => {
@@ -226,6 +227,17 @@ impl Store {
             .await
             .map(|_| ()))?;
         Ok(())
+    }
+
+    /// Fails every pending message whose time ran out, whether or not its device is connected.
+    pub async fn expire_pending_messages(&self, now: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => sqlx::query(
+            "UPDATE messages SET status = 'failed', error = 'expired before the device was connected', updated_at = $1
+             WHERE direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $1")
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
     }
 
     /// Messages left `sending` by a crash may or may not have gone out; they are failed with a

@@ -53,7 +53,8 @@ pub(crate) fn contains_pattern(needle: Option<&str>) -> Option<String> {
     }
     let mut p = String::with_capacity(needle.len() + 2);
     p.push('%');
-    for c in needle.to_lowercase().chars() {
+    // PostgreSQL text cannot hold NUL; nothing stored contains one, so it can only miss.
+    for c in needle.to_lowercase().chars().filter(|c| *c != '\0') {
         if matches!(c, '%' | '_' | '\\') {
             p.push('\\');
         }

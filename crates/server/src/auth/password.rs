@@ -4,8 +4,17 @@
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
+
+/// argon2 takes ~19 MiB and tens of milliseconds per call: a flood of logins must queue here
+/// rather than fill the blocking pool and the memory.
+fn permits() -> &'static Semaphore {
+    static PERMITS: OnceLock<Semaphore> = OnceLock::new();
+    PERMITS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get() * 2)))
+}
 
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _permit = permits().acquire().await?;
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
 }
 
@@ -20,6 +29,7 @@ pub fn hash_blocking(password: &str) -> anyhow::Result<String> {
 /// Checks `password` against `stored`. With no stored hash (unknown e-mail) it still spends
 /// the same effort on a dummy hash, so response time does not reveal which e-mails exist.
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_permit) = permits().acquire().await else { return false };
     tokio::task::spawn_blocking(move || {
         let dummy = dummy_hash();
         let stored = stored.as_deref().unwrap_or(dummy);

@@ -30,6 +30,15 @@ impl LoginLimiter {
         LoginLimiter { clock, per_email, per_ip, window_ms: window_secs * 1000, failures: Mutex::default() }
     }
 
+    /// Counts this attempt as a failure up front, so parallel guesses cannot all pass the
+    /// check before any is recorded; [`LoginLimiter::record_success`] takes it back.
+    /// `Err(seconds)` when either key had used up its failures in the current window.
+    pub fn begin(&self, ip: &str, email: &str) -> Result<(), i64> {
+        self.check(ip, email)?;
+        self.record_failure(ip, email);
+        Ok(())
+    }
+
     /// `Err(seconds)` when either key has used up its failures in the current window.
     pub fn check(&self, ip: &str, email: &str) -> Result<(), i64> {
         let now = self.clock.now();
@@ -66,9 +75,13 @@ impl LoginLimiter {
         }
     }
 
-    pub fn record_success(&self, email: &str) {
+    /// A good password: forget the e-mail's failures and take back this attempt's IP count.
+    pub fn record_success(&self, ip: &str, email: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&email_key(email));
+        if let Some(w) = map.get_mut(&ip_key(ip)) {
+            w.count = w.count.saturating_sub(1);
+        }
     }
 }
 
@@ -106,10 +119,19 @@ mod tests {
         let clock = ManualClock::new(Timestamp(0));
         let l = LoginLimiter::new(Arc::new(clock), 2, 3, 60);
         l.record_failure("9.9.9.9", "a@x.io");
-        l.record_success("a@x.io");
-        l.record_failure("9.9.9.9", "a@x.io");
+        assert!(l.begin("9.9.9.9", "a@x.io").is_ok());
+        l.record_success("9.9.9.9", "a@x.io");
         assert!(l.check("8.8.8.8", "a@x.io").is_ok(), "success reset the e-mail count");
         l.record_failure("9.9.9.9", "b@x.io");
-        assert!(l.check("9.9.9.9", "c@x.io").is_err(), "the IP has failed 3 times");
+        l.record_failure("9.9.9.9", "c@x.io");
+        assert!(l.check("9.9.9.9", "d@x.io").is_err(), "the IP has failed 3 times");
+    }
+
+    #[test]
+    fn parallel_attempts_are_counted_before_they_are_verified() {
+        let clock = ManualClock::new(Timestamp(0));
+        let l = LoginLimiter::new(Arc::new(clock), 3, 100, 60);
+        let admitted = (0..10).filter(|_| l.begin("1.1.1.1", "a@x.io").is_ok()).count();
+        assert_eq!(admitted, 3, "only as many guesses in flight as the limit allows");
     }
 }

@@ -151,6 +151,13 @@ impl Task {
     }
 
     async fn attempt(&mut self) -> Next {
+        // The outlet may have been renumbered since this task started; pairings are checked
+        // against the number it has now.
+        match self.inner.store.device(domain::Scope::All, self.device.id).await {
+            Ok(Some(fresh)) => self.device.wa_number = fresh.wa_number,
+            Ok(None) => return Next::Stop,
+            Err(e) => tracing::error!(device = %self.device.id, error = %e, "refreshing the device"),
+        }
         self.set(Connecting, DeviceChange { reason: "connecting".into(), ..Default::default() }).await;
         let engine = match self.inner.engines.get(self.device.engine) {
             Ok(e) => e,
@@ -375,11 +382,13 @@ impl Task {
 
     async fn record_inbound(&self, m: engine::IncomingMessage) {
         let from = format!("+{}", m.from.trim_start_matches('+'));
+        // PostgreSQL text cannot hold NUL; drop it rather than the whole message.
+        let text = m.text.replace('\0', "");
         let new = store::NewInbound {
             owner: self.device.owner_id,
             outlet: self.device.outlet_id,
             from: &from,
-            body: &m.text,
+            body: &text,
             wa_message_id: &m.id,
             at: m.at,
         };
@@ -399,6 +408,12 @@ impl Task {
             }
         };
         let live = conn.is_some_and(|c| c.is_live());
+        if live && matches!(self.device.status, Connecting | Qr) {
+            // The socket came up and its events (pairing, then connected) are still queued for
+            // this task: they, not a reconciliation, must record the change, or the pairing
+            // and the wrong-number guard would be skipped.
+            return None;
+        }
         let truth = match (live, stored) {
             (true, Connected) => return None,
             (true, _) => Connected,

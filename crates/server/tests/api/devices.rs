@@ -191,6 +191,22 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn a_paired_outlet_keeps_its_number_until_the_device_is_logged_out(db) {
+        let app = TestApp::start(db).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        paired(&app, &s, outlet).await;
+        let err = expect_error(s.patch(&format!("/api/outlets/{outlet}"), json!({"wa_number": "081200000099"})).await, StatusCode::CONFLICT).await;
+        assert!(err["message"].as_str().unwrap().contains("log the device out"));
+        expect_json(s.patch(&format!("/api/outlets/{outlet}"), json!({"name": "Renamed is fine"})).await, StatusCode::OK).await;
+        expect_json(s.post(&format!("/api/outlets/{outlet}/device/logout"), json!({})).await, StatusCode::OK).await;
+        let renumbered = expect_json(s.patch(&format!("/api/outlets/{outlet}"), json!({"wa_number": "081200000099"})).await, StatusCode::OK).await;
+        assert_eq!(renumbered["wa_number"], "+6281200000099");
+        let id = paired(&app, &s, outlet).await;
+        let d = app.store.device(domain::Scope::All, id).await.unwrap().unwrap();
+        assert_eq!(d.paired_account.as_deref(), Some("6281200000099"), "the new number pairs, not flagged as wrong");
+        app.stop().await;
+    }
+
     async fn a_user_logout_unlinks_and_delete_wipes_the_device(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
@@ -246,6 +262,27 @@ both_backends! {
         assert!(bad["message"].as_str().unwrap().contains("unknown variant"), "{bad}");
         let web = expect_error(s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "web"})).await, StatusCode::CONFLICT).await;
         assert!(web["message"].as_str().unwrap().contains("sim engine"));
+        app.stop().await;
+    }
+
+    async fn an_event_stream_ends_when_its_session_does_or_the_role_changes(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("owner@shop.id", Role::User).await;
+        let (admin_id, admin) = app.as_new("boss@shop.id", Role::Admin).await;
+        let (_, root) = app.as_new("root@shop.id", Role::Superadmin).await;
+        let ends = |mut res: reqwest::Response| async move {
+            tokio::time::timeout(Duration::from_secs(10), async move {
+                while let Ok(Some(_)) = res.chunk().await {}
+            })
+            .await
+            .is_ok()
+        };
+        let stream = s.get("/api/events").await;
+        assert_eq!(s.post("/api/auth/logout", json!({})).await.status(), StatusCode::NO_CONTENT);
+        assert!(ends(stream).await, "the stream closed after the logout");
+        let all = admin.get("/api/events").await;
+        expect_json(root.patch(&format!("/api/admin/users/{admin_id}"), json!({"role": "user"})).await, StatusCode::OK).await;
+        assert!(ends(all).await, "a demoted admin no longer sees every tenant's events");
         app.stop().await;
     }
 

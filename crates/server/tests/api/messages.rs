@@ -133,6 +133,19 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn pending_messages_expire_even_without_a_device(db) {
+        let app = TestApp::start_with(db, |c| c.message_expiry_secs = 60).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let o = outlet(&s, "081200000001").await;
+        let m = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "text": "x"})).await, StatusCode::ACCEPTED).await;
+        app.clock.advance_secs(61);
+        use domain::Clock;
+        assert_eq!(app.store.expire_pending_messages(app.clock.now()).await.unwrap(), 1);
+        let failed = expect_json(s.get(&format!("/api/messages/{}", m["id"])).await, StatusCode::OK).await;
+        assert_eq!((failed["status"].as_str(), failed["error"].as_str()), (Some("failed"), Some("expired before the device was connected")));
+        app.stop().await;
+    }
+
     async fn failures_are_recorded_with_the_reason(db) {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
@@ -169,6 +182,10 @@ both_backends! {
         expect_error(send(json!({"outlet_id": o, "to": "081311112222", "type": "sticker", "text": "x"})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
         let malformed = c.post(app.url("/api/messages")).bearer_auth(&secret).header("content-type", "application/json").body("{\"outlet_id\":").send().await.unwrap();
         expect_error(malformed, StatusCode::BAD_REQUEST).await;
+        let nul = expect_error(send(json!({"outlet_id": o, "to": "081311112222", "text": "hi\u{0}"})).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(nul["field"], "text");
+        expect_json(s.get("/api/outlets?q=%00").await, StatusCode::OK).await;
+        expect_json(s.get("/api/outlets/status?q=a%00b").await, StatusCode::OK).await;
         let bad_time = expect_error(s.get("/api/messages?since=yesterday").await, StatusCode::BAD_REQUEST).await;
         assert!(bad_time["message"].as_str().unwrap().contains("RFC 3339"));
         let none = expect_json(s.get("/api/messages").await, StatusCode::OK).await;

@@ -1,17 +1,23 @@
 //! `GET /api/events`: device status changes as Server-Sent Events, filtered to what the caller
 //! may see (their own outlets; staff see all; monitoring gets 403 like every device endpoint).
+//!
+//! A stream lives long, so the caller is checked again every `events_recheck_secs` (15 s by
+//! default) and before an event goes out (at most every third of that): a logout, a revoked key, a disabled user or a changed role ends it, and
+//! the browser's reconnect then gets what the caller may see now.
 
 use crate::app::AppState;
 use crate::http::error::AppResult;
-use crate::http::extract::Caller;
+use crate::http::extract::{Caller, Via};
 use crate::sessions::DeviceEvent;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
 use domain::policy::{whatsapp_scope, Scope};
+use domain::Actor;
 use futures_util::stream::{self, Stream};
 use std::convert::Infallible;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
 pub fn router() -> Router<AppState> {
@@ -25,28 +31,79 @@ async fn events(
     let scope = whatsapp_scope(caller.actor)?;
     let rx = state.sessions.subscribe();
     let stop = state.stop.subscribe();
-    let stream = stream::unfold((rx, stop), move |(mut rx, mut stop)| async move {
+    let watch = Watch { state: state.clone(), via: caller.via.clone(), scope, checked: Instant::now() };
+    let stream = stream::unfold((rx, stop, watch), move |(mut rx, mut stop, mut watch)| async move {
+        let every = Duration::from_secs(watch.state.config.events_recheck_secs);
+        let mut recheck = tokio::time::interval(every);
+        recheck.tick().await;
         loop {
-            let received = tokio::select! {
-                r = rx.recv() => r,
+            let step = tokio::select! {
+                r = rx.recv() => Step::Received(r),
                 // Graceful shutdown waits for open responses; an event stream must end itself.
-                _ = stop.wait_for(|s| *s) => return None,
+                _ = stop.wait_for(|s| *s) => Step::Stop,
+                _ = recheck.tick() => Step::Recheck,
             };
+            let received = match step {
+                Step::Stop => return None,
+                Step::Recheck => {
+                    if !watch.still_allowed().await {
+                        return None;
+                    }
+                    continue;
+                }
+                Step::Received(r) => r,
+            };
+            if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
+                return None;
+            }
             match received {
                 Ok(ev) if visible(scope, &ev) => {
                     let data = serde_json::to_string(&ev).unwrap_or_default();
-                    return Some((Ok(Event::default().event(ev.event).data(data)), (rx, stop)));
+                    return Some((Ok(Event::default().event(ev.event).data(data)), (rx, stop, watch)));
                 }
                 Ok(_) => continue,
                 // Too slow a reader missed events; tell it to reload what it shows.
                 Err(RecvError::Lagged(n)) => {
-                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), (rx, stop)));
+                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), (rx, stop, watch)));
                 }
                 Err(RecvError::Closed) => return None,
             }
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+enum Step {
+    Received(Result<DeviceEvent, RecvError>),
+    Recheck,
+    Stop,
+}
+
+/// The credential behind an open stream, and the scope it was opened with.
+struct Watch {
+    state: AppState,
+    via: Via,
+    scope: Scope,
+    checked: Instant,
+}
+
+impl Watch {
+    /// Is the session or key still valid, with a role that sees the same scope?
+    async fn still_allowed(&mut self) -> bool {
+        self.checked = Instant::now();
+        let store = &self.state.store;
+        let actor = match &self.via {
+            Via::Session { hash, .. } => match store.active_web_session(hash, self.state.clock.now()).await {
+                Ok(Some(s)) => Actor { user_id: s.user_id, role: s.role },
+                _ => return false,
+            },
+            Via::ApiKey { id } => match store.api_key_holder(*id).await {
+                Ok(Some(k)) => Actor { user_id: k.user_id, role: k.role },
+                _ => return false,
+            },
+        };
+        whatsapp_scope(actor).is_ok_and(|now| now == self.scope)
+    }
 }
 
 fn visible(scope: Scope, ev: &DeviceEvent) -> bool {

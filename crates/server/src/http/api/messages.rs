@@ -65,6 +65,9 @@ async fn send(
     if text.trim().is_empty() {
         return Err(AppError::invalid("text", "is required for a text message"));
     }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::invalid("text", "must not contain control characters other than line breaks and tabs"));
+    }
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(AppError::invalid("text", format!("must be at most {MAX_TEXT_CHARS} characters")));
     }

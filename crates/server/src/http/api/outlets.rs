@@ -100,6 +100,19 @@ async fn update(
     let name = body.name.as_deref().map(name).transpose()?;
     let city = body.city.as_deref().map(city).transpose()?;
     let wa_number = body.wa_number.as_deref().map(number).transpose()?;
+    if let Some(new) = &wa_number {
+        // A paired device belongs to the old number; its session would keep checking pairings
+        // against it. Unlink first, then renumber.
+        let device = state.store.device_of_outlet(scope, OutletId(id)).await?;
+        let current = state.store.outlet(scope, OutletId(id)).await?;
+        if let (Some(d), Some(o)) = (device, current) {
+            if d.paired_account.is_some() && o.wa_number != new.as_str() {
+                return Err(AppError::conflict(
+                    "this outlet's device is paired with its current number; log the device out before changing the number",
+                ));
+            }
+        }
+    }
     let patch = OutletPatch { name: name.as_ref(), city: city.as_ref(), wa_number: wa_number.as_ref() };
     let outlet = state
         .store
