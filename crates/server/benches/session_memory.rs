@@ -6,12 +6,14 @@
 //! measured the same way: bare tokio tasks each waiting on a channel, the least any per-device
 //! loop must hold.
 
-use domain::{DeviceStatus, EngineKind, Label, PhoneNumber, Plan, Role, Scope, SystemClock};
+use domain::{DeviceStatus, EngineKind, SystemClock};
+mod common;
+
 use kewhats::sessions::{Engines, SessionSettings, Sessions, TokioTimer};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::{NewDevice, NewOutlet, NewUser, Store};
+use store::Store;
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -77,30 +79,7 @@ async fn sessions(n: usize, engine: EngineKind) -> f64 {
     std::fs::create_dir_all(&dir).expect("dir");
     let store =
         Store::open(&format!("sqlite://{}", dir.join("bench.db").display()), &Default::default()).await.expect("store");
-    let now = domain::Clock::now(&SystemClock);
-    let email = domain::Email::parse("bench@shop.id").expect("email");
-    let owner = store
-        .create_user(
-            NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Unlimited },
-            now,
-        )
-        .await
-        .expect("user")
-        .id;
-    let city = Label::parse("city", "Jakarta", 50).expect("city");
-    for i in 0..n {
-        let name = Label::parse("name", &format!("Outlet {i}"), 50).expect("name");
-        let number = PhoneNumber::parse(&format!("0812{i:08}")).expect("number");
-        let outlet = store
-            .create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now)
-            .await
-            .expect("outlet");
-        let paired = (engine == EngineKind::Sim).then(|| number.digits().to_string());
-        store
-            .create_device(NewDevice { outlet_id: outlet.id, engine, paired_account: paired }, now)
-            .await
-            .expect("device");
-    }
+    common::seed(&store, "bench@shop.id", "x", n, engine).await;
     let secrets = kewhats::secrets::SecretBox::from_hex(&"7c".repeat(32)).expect("key");
     let keys = Arc::new(kewhats::web_keys::EncryptedKeyStore::new(store.clone(), secrets));
     // WhatsApp is unreachable here: each web session dials a closed local port once and idles.
@@ -134,7 +113,6 @@ async fn sessions(n: usize, engine: EngineKind) -> f64 {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let per = (rss_bytes() - before) as f64 / n as f64;
-    let _ = store.device(Scope::All, domain::DeviceId(1)).await;
     let _ = std::fs::remove_dir_all(&dir);
     per
 }

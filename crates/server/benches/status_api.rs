@@ -8,13 +8,14 @@
 //!
 //! Set BENCH_DATABASE_URL=postgres://… to run on PostgreSQL instead of a temporary SQLite file.
 
-use domain::{Clock, DeviceStatus, EngineKind, Label, PhoneNumber, Plan, Role, Scope, SystemClock};
+use domain::{Clock, DeviceStatus, EngineKind, Scope, SystemClock};
+mod common;
+
 use kewhats::app::{AppState, Deps};
 use kewhats::outlet_status::{self, StatusQuery};
 use kewhats::{launch, Config};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
-use store::{NewDevice, NewOutlet, NewUser};
 
 const RAW: &str = "SELECT o.id, o.name, o.city, o.wa_number, o.owner_id, u.email, d.id, d.engine, d.status,
     d.status_reason, d.unlinked_reason, d.retries, d.last_connected_at, d.status_changed_at
@@ -63,31 +64,8 @@ async fn bench(n: usize) {
     config.database_max_connections = 8;
     let state = AppState::open(config, Deps::real(&Config::for_tests(&url))).await.expect("open");
     let store = state.store.clone();
-    let now = SystemClock.now();
-    let email = domain::Email::parse("chain@shop.id").expect("email");
     let hash = kewhats::auth::password::hash_blocking("bench password 1").expect("hash");
-    let owner = store
-        .create_user(
-            NewUser { email: &email, name: "", password_hash: &hash, role: Role::User, plan: Plan::Unlimited },
-            now,
-        )
-        .await
-        .expect("user")
-        .id;
-    let city = Label::parse("city", "Jakarta", 50).expect("city");
-    for i in 0..n {
-        let name = Label::parse("name", &format!("Outlet {i:05}"), 50).expect("name");
-        let number = PhoneNumber::parse(&format!("0812{i:08}")).expect("number");
-        let o = store
-            .create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now)
-            .await
-            .expect("outlet");
-        let paired = Some(number.digits().to_string());
-        store
-            .create_device(NewDevice { outlet_id: o.id, engine: EngineKind::Sim, paired_account: paired }, now)
-            .await
-            .expect("device");
-    }
+    common::seed(&store, "chain@shop.id", &hash, n, EngineKind::Sim).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let running = launch(listener, state.clone()).await.expect("launch");
     let deadline = Instant::now() + Duration::from_secs(300);

@@ -58,6 +58,11 @@ impl From<Row> for ApiKey {
     }
 }
 
+fn holder((key_id, owner, role): (i64, i64, String)) -> Result<KeyHolder> {
+    let role = role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
+    Ok(KeyHolder { key_id, user_id: UserId(owner), role })
+}
+
 const COLUMNS: &str = "id, owner_id, name, prefix, requests_in, messages_out, created_at, last_used_at, revoked_at";
 
 impl Store {
@@ -127,11 +132,7 @@ impl Store {
             .bind(now.millis())
             .fetch_optional(pool)
             .await)?;
-        row.map(|(key_id, owner, role)| {
-            let role = role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
-            Ok(KeyHolder { key_id, user_id: UserId(owner), role })
-        })
-        .transpose()
+        row.map(holder).transpose()
     }
 
     /// The holder of a key by id, if the key is live and its owner enabled; counts nothing.
@@ -142,11 +143,7 @@ impl Store {
             .bind(key_id)
             .fetch_optional(pool)
             .await)?;
-        row.map(|(key_id, owner, role)| {
-            let role = role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
-            Ok(KeyHolder { key_id, user_id: UserId(owner), role })
-        })
-        .transpose()
+        row.map(holder).transpose()
     }
 
     /// Counts one WhatsApp message sent out on behalf of a request made with the key.

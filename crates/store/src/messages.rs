@@ -254,7 +254,8 @@ impl Store {
             .map(|r| r.rows_affected()))?)
     }
 
-    /// Applies a delivered/read receipt, only ever moving a status forward.
+    /// Applies a delivered/read receipt, only ever moving a status forward. One statement for
+    /// all the receipt's message ids.
     pub async fn apply_receipt(
         &self,
         outlet: OutletId,
@@ -268,23 +269,21 @@ impl Store {
         }
         let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         let column = if to == MessageStatus::Read { "read_at" } else { "delivered_at" };
-        let mut changed = 0;
-        for wa_id in wa_ids {
-            let sql = format!(
-                "UPDATE messages SET status = $3, {column} = $4, updated_at = $4
-                 WHERE outlet_id = $1 AND direction = 'out' AND wa_message_id = $2
-                   AND status IN ('{}')",
-                allowed.join("', '")
-            );
-            changed += on_db!(self, write, pool => sqlx::query(&sql)
-                .bind(outlet.0)
-                .bind(wa_id)
-                .bind(to.as_str())
-                .bind(at.millis())
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected()))?;
-        }
+        let ids: Vec<String> = (0..wa_ids.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "UPDATE messages SET status = $2, {column} = $3, updated_at = $3
+             WHERE outlet_id = $1 AND direction = 'out' AND wa_message_id IN ({})
+               AND status IN ('{}')",
+            ids.join(", "),
+            allowed.join("', '")
+        );
+        let changed = on_db!(self, write, pool => {
+            let mut q = sqlx::query(&sql).bind(outlet.0).bind(to.as_str()).bind(at.millis());
+            for id in wa_ids {
+                q = q.bind(id);
+            }
+            q.execute(pool).await.map(|r| r.rows_affected())
+        })?;
         Ok(changed)
     }
 

@@ -138,16 +138,18 @@ impl Store {
 
     /// Enabled users holding any of `roles`.
     pub async fn count_active_users_with_role(&self, roles: &[Role]) -> Result<i64> {
-        let mut total = 0;
-        for role in roles {
-            let n: i64 = on_db!(self, read, pool => sqlx::query_scalar(
-                "SELECT COUNT(*) FROM users WHERE role = $1 AND disabled = FALSE")
-                .bind(role.as_str())
-                .fetch_one(pool)
-                .await)?;
-            total += n;
+        if roles.is_empty() {
+            return Ok(0);
         }
-        Ok(total)
+        let params: Vec<String> = (1..=roles.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT COUNT(*) FROM users WHERE disabled = FALSE AND role IN ({})", params.join(", "));
+        Ok(on_db!(self, read, pool => {
+            let mut q = sqlx::query_scalar(&sql);
+            for role in roles {
+                q = q.bind(role.as_str());
+            }
+            q.fetch_one(pool).await
+        })?)
     }
 
     /// Applies a role/plan/disabled change. The last-superadmin rule is re-checked inside the

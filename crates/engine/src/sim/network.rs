@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Something to break on purpose (the sandbox's fault injection).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Something to break on purpose (the sandbox's fault injection). As JSON:
+/// `{"kind": "flap", "times": 3}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
     /// The connection drops, with a disconnect event.
     Drop,
@@ -28,6 +30,10 @@ pub enum Fault {
     /// WhatsApp bans the number for `secs` seconds; drops now.
     TemporaryBan { secs: u64 },
 }
+
+/// Bounds on what a sandbox request can ask for.
+const MAX_FLAPS: u32 = 100;
+const MAX_BAN_SECS: u64 = 7 * 24 * 3600;
 
 #[derive(Default)]
 pub(crate) struct Network {
@@ -250,7 +256,7 @@ impl Network {
                 None
             }
             Fault::Flap { times } => {
-                d.flaps = times;
+                d.flaps = times.min(MAX_FLAPS);
                 drop_now(d, EngineEvent::Disconnected { reason: "connection flapped (simulated)".into() })
             }
             Fault::LogoutFromPhone => {
@@ -261,6 +267,7 @@ impl Network {
                 drop_now(d, EngineEvent::LoggedOut { reason: "logged out from the phone (simulated)".into() })
             }
             Fault::TemporaryBan { secs } => {
+                let secs = secs.min(MAX_BAN_SECS);
                 d.banned_until = Some(Instant::now() + Duration::from_secs(secs));
                 drop_now(
                     d,

@@ -90,6 +90,19 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// Maps a store error, naming what was not found: `.map_err(not_found_as("outlet"))`.
+pub fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> AppError {
+    move |e| match e {
+        StoreError::NotFound => AppError::not_found(what),
+        other => other.into(),
+    }
+}
+
+/// Parses a phone number field, answering 422 with the reason.
+pub fn phone(field: &'static str, input: &str) -> AppResult<domain::PhoneNumber> {
+    domain::PhoneNumber::parse(input).map_err(|e| AppError::invalid(field, e))
+}
+
 impl From<Denied> for AppError {
     fn from(d: Denied) -> Self {
         match d {

@@ -85,23 +85,6 @@ async fn an_admin_sees_every_outlet_and_the_users_page() {
 
 mod outlet_status_page {
     use super::*;
-    use domain::{DeviceId, DeviceStatus};
-    use reqwest::StatusCode;
-
-    async fn outlet(s: &Session, name: &str, number: &str) -> i64 {
-        let o = s.post("/api/outlets", json!({"name": name, "city": "Jakarta", "wa_number": number})).await;
-        o.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap()
-    }
-
-    async fn pair(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
-        let d = s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await;
-        assert_eq!(d.status(), StatusCode::ACCEPTED);
-        let id = DeviceId(d.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
-        app.wait_status(id, DeviceStatus::Qr).await;
-        s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await;
-        app.wait_status(id, DeviceStatus::Connected).await;
-        id
-    }
 
     fn row_health(outlet: i64) -> String {
         format!("document.querySelector('tr[data-outlet=\"{outlet}\"]')?.dataset.health")
@@ -114,9 +97,9 @@ mod outlet_status_page {
         let Some(b) = Browser::start().await else { return };
         let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
         let (_, other) = app.as_new("other@shop.id", Role::User).await;
-        let mine = outlet(&owner, "Kopi Jakarta", "081200000001").await;
-        outlet(&other, "Rival Bandung", "081200000002").await;
-        pair(&app, &owner, mine).await;
+        let mine = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        create_outlet(&other, "Rival Bandung", "Jakarta", "081200000002").await;
+        pair_sim(&app, &owner, mine).await;
         app.user("boss@shop.id", Role::Admin).await;
 
         log_in(&b, &app, "owner@shop.id", PASSWORD).await;
@@ -153,8 +136,8 @@ mod outlet_status_page {
         let app = TestApp::start(&db).await;
         let Some(b) = Browser::start().await else { return };
         let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
-        let jkt = outlet(&owner, "Kopi Jakarta", "081200000001").await;
-        pair(&app, &owner, jkt).await;
+        let jkt = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        pair_sim(&app, &owner, jkt).await;
 
         log_in(&b, &app, "owner@shop.id", PASSWORD).await;
         b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
@@ -240,18 +223,12 @@ async fn an_api_key_is_created_shown_once_used_and_revoked_in_the_browser() {
 
 #[tokio::test]
 async fn a_message_sent_from_the_page_reaches_read() {
-    use domain::{DeviceId, DeviceStatus};
     let db = TestDb::sqlite();
     let app = TestApp::start(&db).await;
     let Some(b) = Browser::start().await else { return };
     let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
-    let o = owner.post("/api/outlets", json!({"name": "Kopi Jakarta", "wa_number": "081200000001"})).await;
-    let outlet = o.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
-    let d = owner.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await;
-    let device = DeviceId(d.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap());
-    app.wait_status(device, DeviceStatus::Qr).await;
-    owner.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await;
-    app.wait_status(device, DeviceStatus::Connected).await;
+    let outlet = create_outlet(&owner, "Kopi Jakarta", "", "081200000001").await;
+    pair_sim(&app, &owner, outlet).await;
 
     log_in(&b, &app, "owner@shop.id", PASSWORD).await;
     b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;

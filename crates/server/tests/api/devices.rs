@@ -1,7 +1,7 @@
 //! The session manager through the devices and sandbox APIs, on the sim engine.
 
 use crate::helpers::*;
-use domain::{DeviceId, DeviceStatus, Role};
+use domain::{DeviceStatus, Role};
 use engine::sim::SimConfig;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -12,21 +12,8 @@ use DeviceStatus::*;
 /// An owner with one outlet (number +6281200000001) and its session.
 async fn owner_with_outlet(app: &TestApp) -> (Session, i64) {
     let (_, s) = app.as_new("owner@shop.id", Role::User).await;
-    let o = expect_json(
-        s.post("/api/outlets", json!({"name": "Jakarta", "wa_number": "081200000001"})).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    (s, o["id"].as_i64().unwrap())
-}
-
-async fn connect(s: &Session, outlet: i64) -> DeviceId {
-    let d = expect_json(
-        s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
-    DeviceId(d["id"].as_i64().unwrap())
+    let outlet = create_outlet(&s, "Jakarta", "", "081200000001").await;
+    (s, outlet)
 }
 
 async fn history(s: &Session, outlet: i64) -> Vec<(String, String, String)> {
@@ -52,20 +39,11 @@ fn steps(rows: &[(String, String, String)]) -> Vec<String> {
     rows.iter().map(|(f, t, _)| format!("{f}>{t}")).collect()
 }
 
-/// A paired, connected device.
-async fn paired(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
-    let id = connect(s, outlet).await;
-    app.wait_status(id, Qr).await;
-    assert_eq!(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await.status(), StatusCode::ACCEPTED);
-    app.wait_status(id, Connected).await;
-    id
-}
-
 both_backends! {
     async fn qr_pairing_end_to_end(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = connect(&s, outlet).await;
+        let id = connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         let qr = expect_json(s.get(&format!("/api/outlets/{outlet}/device/qr")).await, StatusCode::OK).await;
         assert!(qr["code"].as_str().unwrap().starts_with("2@"));
@@ -87,7 +65,7 @@ both_backends! {
         let sim = SimConfig { first_qr: Duration::from_millis(300), next_qr: Duration::from_millis(150), qr_codes: 3, ..fast_sim() };
         let app = TestApp::start_full(db, |_| {}, sim).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = connect(&s, outlet).await;
+        let id = connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         let mut codes = std::collections::HashSet::new();
         while app.store.device(domain::Scope::All, id).await.unwrap().unwrap().status == Qr {
@@ -103,7 +81,7 @@ both_backends! {
         assert_eq!(app.store.device(domain::Scope::All, id).await.unwrap().unwrap().status, Disconnected, "no reconnect for an unpaired device");
         assert!(app.timer.delays().is_empty(), "no backoff was scheduled");
         assert_eq!(app.sessions.loops(), 1);
-        connect(&s, outlet).await;
+        connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         assert_eq!(app.sessions.loops(), 1, "connecting again reuses the device's one loop");
         app.stop().await;
@@ -112,7 +90,7 @@ both_backends! {
     async fn pairing_by_code(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = connect(&s, outlet).await;
+        let id = connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         let bad = expect_error(s.post(&format!("/api/outlets/{outlet}/device/pairing-code"), json!({"phone": "12"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(bad["field"], "phone");
@@ -132,7 +110,7 @@ both_backends! {
     async fn the_wrong_number_is_unlinked_and_the_outlet_says_why(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = connect(&s, outlet).await;
+        let id = connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({"phone": "0813 9999 0000"})).await, StatusCode::ACCEPTED).await;
         let d = app.wait_status(id, LoggedOut).await;
@@ -141,7 +119,7 @@ both_backends! {
         assert_eq!(app.sessions.engines().sim.account(id), None, "the sim phone was unlinked");
         let view = expect_json(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
         assert!(view["unlinked_reason"].as_str().unwrap().contains("paired is +6281399990000"));
-        connect(&s, outlet).await;
+        connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::ACCEPTED).await;
         let d = app.wait_status(id, Connected).await;
@@ -152,7 +130,7 @@ both_backends! {
     async fn a_dropped_connection_reconnects_with_growing_delays(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = paired(&app, &s, outlet).await;
+        let id = pair_sim(&app, &s, outlet).await;
         let path = format!("/api/sandbox/outlets/{outlet}/fault");
         let fault = |body: Value| s.post(&path, body);
         assert_eq!(fault(json!({"kind": "fail_connects", "count": 3})).await.status(), StatusCode::ACCEPTED);
@@ -179,7 +157,7 @@ both_backends! {
     async fn logout_from_the_phone_stops_reconnecting(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = paired(&app, &s, outlet).await;
+        let id = pair_sim(&app, &s, outlet).await;
         expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "logout_from_phone"})).await, StatusCode::ACCEPTED).await;
         let d = app.wait_status(id, LoggedOut).await;
         assert!(d.status_reason.contains("logged out from the phone"));
@@ -194,14 +172,14 @@ both_backends! {
     async fn a_paired_outlet_keeps_its_number_until_the_device_is_logged_out(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        paired(&app, &s, outlet).await;
+        pair_sim(&app, &s, outlet).await;
         let err = expect_error(s.patch(&format!("/api/outlets/{outlet}"), json!({"wa_number": "081200000099"})).await, StatusCode::CONFLICT).await;
         assert!(err["message"].as_str().unwrap().contains("log the device out"));
         expect_json(s.patch(&format!("/api/outlets/{outlet}"), json!({"name": "Renamed is fine"})).await, StatusCode::OK).await;
         expect_json(s.post(&format!("/api/outlets/{outlet}/device/logout"), json!({})).await, StatusCode::OK).await;
         let renumbered = expect_json(s.patch(&format!("/api/outlets/{outlet}"), json!({"wa_number": "081200000099"})).await, StatusCode::OK).await;
         assert_eq!(renumbered["wa_number"], "+6281200000099");
-        let id = paired(&app, &s, outlet).await;
+        let id = pair_sim(&app, &s, outlet).await;
         let d = app.store.device(domain::Scope::All, id).await.unwrap().unwrap();
         assert_eq!(d.paired_account.as_deref(), Some("6281200000099"), "the new number pairs, not flagged as wrong");
         app.stop().await;
@@ -210,11 +188,11 @@ both_backends! {
     async fn a_user_logout_unlinks_and_delete_wipes_the_device(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = paired(&app, &s, outlet).await;
+        let id = pair_sim(&app, &s, outlet).await;
         let out = expect_json(s.post(&format!("/api/outlets/{outlet}/device/logout"), json!({})).await, StatusCode::OK).await;
         assert_eq!((out["status"].as_str(), out["live"].as_bool()), (Some("logged_out"), Some(false)));
         assert_eq!(app.sessions.engines().sim.account(id), None);
-        let id = paired(&app, &s, outlet).await;
+        let id = pair_sim(&app, &s, outlet).await;
         assert_eq!(app.sessions.loops(), 1);
         assert_eq!(s.delete(&format!("/api/outlets/{outlet}/device")).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(app.sessions.loops(), 0, "the loop stopped");
@@ -228,7 +206,7 @@ both_backends! {
     async fn a_dead_socket_is_reconciled_with_a_history_row(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        let id = paired(&app, &s, outlet).await;
+        let id = pair_sim(&app, &s, outlet).await;
         expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "silent_drop"})).await, StatusCode::ACCEPTED).await;
         let view = expect_json(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
         assert_eq!((view["status"].as_str(), view["live"].as_bool()), (Some("connected"), Some(false)), "stored and live disagree");
@@ -246,7 +224,7 @@ both_backends! {
     async fn devices_and_sandbox_are_scoped_to_the_owner(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
-        connect(&s, outlet).await;
+        connect_sim(&app, &s, outlet).await;
         let (_, other) = app.as_new("other@shop.id", Role::User).await;
         let (_, monitor) = app.as_new("eye@shop.id", Role::Monitoring).await;
         let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
@@ -293,7 +271,7 @@ both_backends! {
         let mut mine = s.get("/api/events").await;
         assert_eq!(mine.headers()["content-type"], "text/event-stream");
         let mut theirs = other.get("/api/events").await;
-        paired(&app, &s, outlet).await;
+        pair_sim(&app, &s, outlet).await;
         let mut seen = String::new();
         while !seen.contains("\"status\":\"connected\"") {
             let chunk = tokio::time::timeout(Duration::from_secs(10), mine.chunk()).await.expect("an event in time").unwrap().unwrap();

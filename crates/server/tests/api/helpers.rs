@@ -181,3 +181,32 @@ pub fn fast_sim() -> SimConfig {
         ..SimConfig::default()
     }
 }
+
+/// Creates an outlet through the API; returns its id.
+pub async fn create_outlet(s: &Session, name: &str, city: &str, number: &str) -> i64 {
+    let body = serde_json::json!({"name": name, "city": city, "wa_number": number});
+    expect_json(s.post("/api/outlets", body).await, StatusCode::CREATED).await["id"].as_i64().expect("outlet id")
+}
+
+/// Connects the outlet's sim device and waits until it shows a QR code.
+pub async fn connect_sim(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
+    let path = format!("/api/outlets/{outlet}/device/connect");
+    let d = expect_json(s.post(&path, serde_json::json!({"engine": "sim"})).await, StatusCode::ACCEPTED).await;
+    let id = DeviceId(d["id"].as_i64().expect("device id"));
+    app.wait_status(id, DeviceStatus::Qr).await;
+    id
+}
+
+/// Scans the device's QR through the sandbox and waits until it is connected.
+pub async fn scan_sim(app: &TestApp, s: &Session, outlet: i64, id: DeviceId) {
+    let path = format!("/api/sandbox/outlets/{outlet}/scan");
+    expect_json(s.post(&path, serde_json::json!({})).await, StatusCode::ACCEPTED).await;
+    app.wait_status(id, DeviceStatus::Connected).await;
+}
+
+/// A connected sim device for the outlet.
+pub async fn pair_sim(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
+    let id = connect_sim(app, s, outlet).await;
+    scan_sim(app, s, outlet, id).await;
+    id
+}

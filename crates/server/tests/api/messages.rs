@@ -1,36 +1,11 @@
 //! Sending and receiving through `/api/messages` on the sim engine.
 
 use crate::helpers::*;
-use domain::{DeviceId, DeviceStatus, Role};
+use domain::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use store::both_backends;
-
-async fn outlet(s: &Session, number: &str) -> i64 {
-    let o = expect_json(
-        s.post("/api/outlets", json!({"name": format!("Outlet {number}"), "wa_number": number})).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    o["id"].as_i64().unwrap()
-}
-
-async fn connect(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
-    let d = expect_json(
-        s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
-    let id = DeviceId(d["id"].as_i64().unwrap());
-    app.wait_status(id, DeviceStatus::Qr).await;
-    id
-}
-
-async fn scan(app: &TestApp, s: &Session, outlet: i64, id: DeviceId) {
-    expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::ACCEPTED).await;
-    app.wait_status(id, DeviceStatus::Connected).await;
-}
 
 async fn key(s: &Session) -> String {
     let k = expect_json(s.post("/api/keys", json!({"name": "integration"})).await, StatusCode::CREATED).await;
@@ -53,9 +28,9 @@ both_backends! {
     async fn a_text_goes_pending_sent_delivered_read_and_is_counted_on_its_key(db) {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
-        let id = connect(&app, &s, o).await;
-        scan(&app, &s, o, id).await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
+        let id = connect_sim(&app, &s, o).await;
+        scan_sim(&app, &s, o, id).await;
         let secret = key(&s).await;
         let c = app.client();
         let res = c.post(app.url("/api/messages")).bearer_auth(&secret)
@@ -75,9 +50,9 @@ both_backends! {
     async fn an_inbound_message_is_stored_once(db) {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
-        let id = connect(&app, &s, o).await;
-        scan(&app, &s, o, id).await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
+        let id = connect_sim(&app, &s, o).await;
+        scan_sim(&app, &s, o, id).await;
         expect_json(s.post(&format!("/api/sandbox/outlets/{o}/inbound"), json!({"from": "081399998888", "text": "Masih buka?"})).await, StatusCode::ACCEPTED).await;
         let deadline = Instant::now() + Duration::from_secs(10);
         let inbox = loop {
@@ -97,9 +72,9 @@ both_backends! {
     async fn an_idempotent_send_is_sent_once(db) {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
-        let id = connect(&app, &s, o).await;
-        scan(&app, &s, o, id).await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
+        let id = connect_sim(&app, &s, o).await;
+        scan_sim(&app, &s, o, id).await;
         let body = json!({"outlet_id": o, "to": "081311112222", "text": "Invoice #42"});
         let post = || s.client.post(app.url("/api/messages")).header("x-csrf-token", &s.csrf).header("idempotency-key", "invoice-42").json(&body).send();
         let first = expect_json(post().await.unwrap(), StatusCode::ACCEPTED).await;
@@ -116,8 +91,8 @@ both_backends! {
     async fn messages_wait_for_the_device_and_survive_a_restart(db) {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
-        let id = connect(&app, &s, o).await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
+        let id = connect_sim(&app, &s, o).await;
         let m = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "text": "Halo"})).await, StatusCode::ACCEPTED).await;
         let mid = m["id"].as_i64().unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -126,8 +101,8 @@ both_backends! {
 
         let app = TestApp::start(db).await;
         let s = app.login("ana@shop.id").await;
-        connect(&app, &s, o).await;
-        scan(&app, &s, o, id).await;
+        connect_sim(&app, &s, o).await;
+        scan_sim(&app, &s, o, id).await;
         let sent = wait_message(&s, mid, "read").await;
         assert_eq!(sent["attempts"], 1, "sent once");
         app.stop().await;
@@ -136,7 +111,7 @@ both_backends! {
     async fn pending_messages_expire_even_without_a_device(db) {
         let app = TestApp::start_with(db, |c| c.message_expiry_secs = 60).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
         let m = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "text": "x"})).await, StatusCode::ACCEPTED).await;
         app.clock.advance_secs(61);
         use domain::Clock;
@@ -149,9 +124,9 @@ both_backends! {
     async fn failures_are_recorded_with_the_reason(db) {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
-        let id = connect(&app, &s, o).await;
-        scan(&app, &s, o, id).await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
+        let id = connect_sim(&app, &s, o).await;
+        scan_sim(&app, &s, o, id).await;
         s.post(&format!("/api/sandbox/outlets/{o}/fault"), json!({"kind": "fail_sends", "count": 1})).await;
         let m = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "text": "x"})).await, StatusCode::ACCEPTED).await;
         let failed = wait_message(&s, m["id"].as_i64().unwrap(), "failed").await;
@@ -165,8 +140,8 @@ both_backends! {
         let app = TestApp::start(db).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
         let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
-        let o = outlet(&s, "081200000001").await;
-        let bobs = outlet(&bob, "081200000002").await;
+        let o = create_outlet(&s, "Outlet", "", "081200000001").await;
+        let bobs = create_outlet(&bob, "Outlet", "", "081200000002").await;
         let secret = key(&s).await;
         let c = app.client();
         let send = |body: Value| c.post(app.url("/api/messages")).bearer_auth(&secret).json(&body).send();

@@ -1,33 +1,10 @@
 //! `GET /api/outlets/status` (spec 000).
 
 use crate::helpers::*;
-use domain::{Clock, DeviceId, DeviceStatus, EngineKind, Label, PhoneNumber, Role, Scope, UserId};
+use domain::{Clock, DeviceStatus, EngineKind, Label, PhoneNumber, Role, Scope, UserId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::{both_backends, NewDevice, NewOutlet};
-
-async fn outlet(s: &Session, name: &str, number: &str) -> i64 {
-    let o = expect_json(
-        s.post("/api/outlets", json!({"name": name, "city": "Bandung", "wa_number": number})).await,
-        StatusCode::CREATED,
-    )
-    .await;
-    o["id"].as_i64().unwrap()
-}
-
-/// Connects the outlet's sim device and scans it.
-async fn pair(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
-    let d = expect_json(
-        s.post(&format!("/api/outlets/{outlet}/device/connect"), json!({"engine": "sim"})).await,
-        StatusCode::ACCEPTED,
-    )
-    .await;
-    let id = DeviceId(d["id"].as_i64().unwrap());
-    app.wait_status(id, DeviceStatus::Qr).await;
-    expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/scan"), json!({})).await, StatusCode::ACCEPTED).await;
-    app.wait_status(id, DeviceStatus::Connected).await;
-    id
-}
 
 fn names(report: &Value) -> Vec<String> {
     report["outlets"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap().to_string()).collect()
@@ -58,9 +35,9 @@ both_backends! {
         let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
         let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
         let (_, monitor) = app.as_new("eye@shop.id", Role::Monitoring).await;
-        outlet(&ana, "Ana Satu", "081200000001").await;
-        outlet(&ana, "Ana Dua", "081200000002").await;
-        outlet(&bob, "Bob Satu", "081200000003").await;
+        create_outlet(&ana, "Ana Satu", "Bandung", "081200000001").await;
+        create_outlet(&ana, "Ana Dua", "Bandung", "081200000002").await;
+        create_outlet(&bob, "Bob Satu", "Bandung", "081200000003").await;
         let anon = app.client().get(app.url("/api/outlets/status")).send().await.unwrap();
         expect_error(anon, StatusCode::UNAUTHORIZED).await;
         expect_error(monitor.get("/api/outlets/status").await, StatusCode::FORBIDDEN).await;
@@ -77,10 +54,10 @@ both_backends! {
     async fn a_dead_socket_is_synced_to_the_database_with_a_history_row(db) {
         let app = TestApp::start(db).await;
         let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
-        let jkt = outlet(&ana, "Jakarta", "081200000001").await;
-        let bdg = outlet(&ana, "Bandung", "081200000002").await;
-        let id = pair(&app, &ana, jkt).await;
-        pair(&app, &ana, bdg).await;
+        let jkt = create_outlet(&ana, "Jakarta", "Bandung", "081200000001").await;
+        let bdg = create_outlet(&ana, "Bandung", "Bandung", "081200000002").await;
+        let id = pair_sim(&app, &ana, jkt).await;
+        pair_sim(&app, &ana, bdg).await;
         let healthy = expect_json(ana.get("/api/outlets/status").await, StatusCode::OK).await;
         assert_eq!(healthy["summary"], json!({"total": 2, "healthy": 2, "problem": 0}));
         let row = &healthy["outlets"][1];
@@ -109,12 +86,12 @@ both_backends! {
     async fn filters_sorting_and_paging(db) {
         let app = TestApp::start(db).await;
         let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
-        let a = outlet(&ana, "Alpha", "081200000001").await;
-        outlet(&ana, "Bravo", "081200000002").await;
-        outlet(&ana, "Charlie", "081200000003").await;
-        let d = outlet(&ana, "Delta", "081200000004").await;
-        pair(&app, &ana, a).await;
-        pair(&app, &ana, d).await;
+        let a = create_outlet(&ana, "Alpha", "Bandung", "081200000001").await;
+        create_outlet(&ana, "Bravo", "Bandung", "081200000002").await;
+        create_outlet(&ana, "Charlie", "Bandung", "081200000003").await;
+        let d = create_outlet(&ana, "Delta", "Bandung", "081200000004").await;
+        pair_sim(&app, &ana, a).await;
+        pair_sim(&app, &ana, d).await;
         let problems = expect_json(ana.get("/api/outlets/status?health=problem").await, StatusCode::OK).await;
         assert_eq!(names(&problems), ["Bravo", "Charlie"]);
         assert_eq!(problems["summary"]["total"], 4, "the summary ignores the health filter");

@@ -4,14 +4,14 @@
 
 use super::ListParams;
 use crate::app::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::{phone, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::policy::whatsapp_scope;
-use domain::{EngineKind, OutletId, PhoneNumber, Scope, Timestamp};
+use domain::{EngineKind, OutletId, Scope, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::{ConnectionEvent, Device, NewDevice, Paged};
 
@@ -143,8 +143,7 @@ async fn pairing_code(
     ApiJson(body): ApiJson<PairingBody>,
 ) -> AppResult<Json<serde_json::Value>> {
     let (_, device) = device_of(&state, &caller, id).await?;
-    let phone = PhoneNumber::parse(body.phone.as_deref().unwrap_or(&device.wa_number))
-        .map_err(|e| AppError::invalid("phone", e))?;
+    let phone = phone("phone", body.phone.as_deref().unwrap_or(&device.wa_number))?;
     let code = state.sessions.request_pairing_code(device.id, phone.digits()).await?;
     Ok(Json(serde_json::json!({"code": code, "phone": phone})))
 }

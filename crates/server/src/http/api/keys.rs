@@ -5,7 +5,7 @@
 use super::ListParams;
 use crate::app::AppState;
 use crate::auth::token::{random_token, sha256_hex};
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::{not_found_as, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -61,9 +61,10 @@ async fn create(
 
 async fn revoke(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<ApiKey>> {
     caller.browser_session()?;
-    let key = state.store.revoke_api_key(caller.actor.user_id, id, state.clock.now()).await.map_err(|e| match e {
-        store::StoreError::NotFound => AppError::not_found("API key"),
-        other => other.into(),
-    })?;
+    let key = state
+        .store
+        .revoke_api_key(caller.actor.user_id, id, state.clock.now())
+        .await
+        .map_err(not_found_as("API key"))?;
     Ok(Json(key))
 }

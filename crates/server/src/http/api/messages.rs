@@ -6,14 +6,14 @@
 //! return the first message (200) instead of writing, and sending, another.
 
 use crate::app::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::{phone, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::policy::whatsapp_scope;
-use domain::{Direction, MessageStatus, OutletId, PhoneNumber, Timestamp};
+use domain::{Direction, MessageStatus, OutletId, Timestamp};
 use serde::Deserialize;
 use store::{Message, MessageFilter, NewOutgoing, Paged};
 
@@ -50,7 +50,7 @@ async fn send(
     let scope = whatsapp_scope(caller.actor)?;
     let outlet =
         state.store.outlet(scope, OutletId(body.outlet_id)).await?.ok_or_else(|| AppError::not_found("outlet"))?;
-    let to = PhoneNumber::parse(&body.to).map_err(|e| AppError::invalid("to", e))?;
+    let to = phone("to", &body.to)?;
     match body.kind.as_str() {
         "text" => {}
         "image" | "document" => {

@@ -3,7 +3,7 @@
 
 use super::ListParams;
 use crate::app::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::{not_found_as, phone, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,7 +31,7 @@ fn city(input: &str) -> AppResult<Label> {
 }
 
 fn number(input: &str) -> AppResult<PhoneNumber> {
-    PhoneNumber::parse(input).map_err(|e| AppError::invalid("wa_number", e))
+    phone("wa_number", input)
 }
 
 async fn list(
@@ -103,10 +103,8 @@ async fn update(
     if let Some(new) = &wa_number {
         // A paired device belongs to the old number; its session would keep checking pairings
         // against it. Unlink first, then renumber.
-        let device = state.store.device_of_outlet(scope, OutletId(id)).await?;
-        let current = state.store.outlet(scope, OutletId(id)).await?;
-        if let (Some(d), Some(o)) = (device, current) {
-            if d.paired_account.is_some() && o.wa_number != new.as_str() {
+        if let Some(d) = state.store.device_of_outlet(scope, OutletId(id)).await? {
+            if d.paired_account.is_some() && d.wa_number != new.as_str() {
                 return Err(AppError::conflict(
                     "this outlet's device is paired with its current number; log the device out before changing the number",
                 ));
@@ -118,7 +116,7 @@ async fn update(
         .store
         .update_outlet(scope, OutletId(id), patch, state.clock.now())
         .await
-        .map_err(|e| not_found_as_outlet(e.into()))?;
+        .map_err(not_found_as("outlet"))?;
     Ok(Json(outlet))
 }
 
@@ -128,14 +126,6 @@ async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiP
     if let Some(device) = state.store.device_of_outlet(scope, OutletId(id)).await? {
         state.sessions.remove(device.id, device.engine).await;
     }
-    state.store.delete_outlet(scope, OutletId(id)).await.map_err(|e| not_found_as_outlet(e.into()))?;
+    state.store.delete_outlet(scope, OutletId(id)).await.map_err(not_found_as("outlet"))?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn not_found_as_outlet(e: AppError) -> AppError {
-    if e.status == StatusCode::NOT_FOUND {
-        AppError::not_found("outlet")
-    } else {
-        e
-    }
 }

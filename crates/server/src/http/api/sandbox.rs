@@ -3,13 +3,13 @@
 
 use super::devices::device_of;
 use crate::app::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::{phone, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, Caller};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
-use domain::{EngineKind, PhoneNumber};
+use domain::EngineKind;
 use engine::sim::Fault;
 use serde::Deserialize;
 use store::Device;
@@ -29,10 +29,6 @@ async fn sim_device(state: &AppState, caller: &Caller, outlet: i64) -> AppResult
     Ok(device)
 }
 
-fn number(field: &'static str, input: &str) -> AppResult<PhoneNumber> {
-    PhoneNumber::parse(input).map_err(|e| AppError::invalid(field, e))
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScanBody {
@@ -48,7 +44,7 @@ async fn scan(
     ApiJson(body): ApiJson<ScanBody>,
 ) -> AppResult<StatusCode> {
     let device = sim_device(&state, &caller, id).await?;
-    let phone = number("phone", body.phone.as_deref().unwrap_or(&device.wa_number))?;
+    let phone = phone("phone", body.phone.as_deref().unwrap_or(&device.wa_number))?;
     state.sessions.engines().sim.scan(device.id, phone.digits()).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -67,7 +63,7 @@ async fn inbound(
     ApiJson(body): ApiJson<InboundBody>,
 ) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
     let device = sim_device(&state, &caller, id).await?;
-    let from = number("from", &body.from)?;
+    let from = phone("from", &body.from)?;
     if body.text.trim().is_empty() {
         return Err(AppError::invalid("text", "is required"));
     }
@@ -75,34 +71,13 @@ async fn inbound(
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "message_id": message_id }))))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, tag = "kind", rename_all = "snake_case")]
-enum FaultBody {
-    Drop,
-    SilentDrop,
-    LogoutFromPhone,
-    Flap { times: u32 },
-    FailSends { count: u32 },
-    FailConnects { count: u32 },
-    TemporaryBan { secs: u64 },
-}
-
 async fn fault(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<FaultBody>,
+    ApiJson(fault): ApiJson<Fault>,
 ) -> AppResult<StatusCode> {
     let device = sim_device(&state, &caller, id).await?;
-    let fault = match body {
-        FaultBody::Drop => Fault::Drop,
-        FaultBody::SilentDrop => Fault::SilentDrop,
-        FaultBody::LogoutFromPhone => Fault::LogoutFromPhone,
-        FaultBody::Flap { times } => Fault::Flap { times: times.min(100) },
-        FaultBody::FailSends { count } => Fault::FailSends { count },
-        FaultBody::FailConnects { count } => Fault::FailConnects { count },
-        FaultBody::TemporaryBan { secs } => Fault::TemporaryBan { secs: secs.min(7 * 24 * 3600) },
-    };
     state.sessions.engines().sim.inject(device.id, fault).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -4,7 +4,7 @@
 
 use super::ListParams;
 use crate::app::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::{not_found_as, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -119,12 +119,13 @@ async fn update(
     let events = body.events.as_deref().map(events).transpose()?;
     let patch =
         WebhookPatch { url: url.as_ref().map(WebhookUrl::as_str), events: events.as_deref(), active: body.active };
-    let hook = state.store.update_webhook(owner, id, patch, state.clock.now()).await.map_err(not_found)?;
+    let hook =
+        state.store.update_webhook(owner, id, patch, state.clock.now()).await.map_err(not_found_as("webhook"))?;
     Ok(Json(hook))
 }
 
 async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<StatusCode> {
-    state.store.delete_webhook(owner(&caller)?, id).await.map_err(not_found)?;
+    state.store.delete_webhook(owner(&caller)?, id).await.map_err(not_found_as("webhook"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -135,11 +136,4 @@ async fn reveal(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiP
     let hook = state.store.webhook(owner, id).await?.ok_or_else(|| AppError::not_found("webhook"))?;
     let secret = state.secrets.open(&hook.sealed_secret, &bound_to(owner)).map_err(AppError::internal)?;
     Ok(Json(json!({ "secret": String::from_utf8_lossy(&secret) })))
-}
-
-fn not_found(e: store::StoreError) -> AppError {
-    match e {
-        store::StoreError::NotFound => AppError::not_found("webhook"),
-        other => other.into(),
-    }
 }
