@@ -221,6 +221,39 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn the_periodic_reconciler_fixes_a_dead_socket_by_itself(db) {
+        let app = TestApp::start_with(db, |c| c.reconcile_interval_secs = 1).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = pair_sim(&app, &s, outlet).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "silent_drop"})).await, StatusCode::ACCEPTED).await;
+        // Nobody asks: the reconciler's own tick finds the disagreement and writes the fix.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let rows = history(&s, outlet).await;
+            if rows.iter().any(|(f, t, r)| f == "connected" && t == "disconnected" && r.starts_with("reconciled")) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no reconciliation within 10 s: {rows:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        app.wait_status(id, Connected).await;
+        app.stop().await;
+    }
+
+    async fn a_temporary_ban_waits_out_its_time_before_reconnecting(db) {
+        let app = TestApp::start_timed(db, |_| {}, fast_sim(), kewhats::sessions::RecordingTimer::stopping_after(0)).await;
+        let (s, outlet) = owner_with_outlet(&app).await;
+        let id = pair_sim(&app, &s, outlet).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "temporary_ban", "secs": 600})).await, StatusCode::ACCEPTED).await;
+        let d = app.wait_status(id, Banned).await;
+        assert!(d.status_reason.contains("banned"), "{}", d.status_reason);
+        app.wait_device(id, "the ban's wait to start", |_| !app.timer.delays().is_empty()).await;
+        assert_eq!(app.timer.delays(), [Duration::from_secs(600)], "one wait, exactly the ban's length, no backoff retries");
+        assert!(!app.sessions.is_live(id));
+        assert_eq!(app.store.device(domain::Scope::All, id).await.unwrap().unwrap().retries, 0);
+        app.stop().await;
+    }
+
     async fn devices_and_sandbox_are_scoped_to_the_owner(db) {
         let app = TestApp::start(db).await;
         let (s, outlet) = owner_with_outlet(&app).await;
