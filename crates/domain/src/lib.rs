@@ -8,6 +8,7 @@ mod password;
 mod phone;
 pub mod policy;
 mod role;
+mod webhook_event;
 mod webhook_url;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
@@ -17,6 +18,7 @@ pub use ids::{DeviceId, OutletId, UserId};
 pub use password::{check_password_strength, WeakPassword};
 pub use phone::{PhoneError, PhoneNumber};
 pub use role::{Plan, Role, UnknownValue};
+pub use webhook_event::{AttemptOutcome, DeliveryStatus, EventKind};
 pub use webhook_url::{is_private, WebhookUrl};
 mod label;
 mod message;

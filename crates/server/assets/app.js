@@ -5,7 +5,9 @@ const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ||
 
 async function api(method, url, body) {
   const opts = { method, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    opts.body = body; // the browser sets the multipart boundary
+  } else if (body !== undefined) {
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body);
   }
@@ -270,9 +272,29 @@ const pages = {
     document.getElementById("direction-filter").addEventListener("change", (e) => { direction = e.target.value; table.reload(); });
     document.getElementById("status-filter").addEventListener("change", (e) => { status = e.target.value; table.reload(); });
     setInterval(table.reload, 3000);
-    onSubmit(document.getElementById("send-form"), async (data) => {
-      const m = await api("POST", "/api/messages", { outlet_id: Number(data.outlet_id), to: data.to, text: data.text });
-      document.querySelector("#send-form input[name=text]").value = "";
+    const typeSelect = document.getElementById("type-select");
+    typeSelect.addEventListener("change", () => {
+      const media = typeSelect.value !== "text";
+      document.getElementById("text-field").hidden = media;
+      document.getElementById("file-field").hidden = !media;
+      document.getElementById("caption-field").hidden = !media;
+    });
+    const form = document.getElementById("send-form");
+    onSubmit(form, async (data) => {
+      let body;
+      if (data.type === "text") {
+        body = { outlet_id: Number(data.outlet_id), to: data.to, text: data.text };
+      } else {
+        const file = form.elements.file.files[0];
+        if (!file) throw new Error("Choose a file to send.");
+        body = new FormData();
+        for (const k of ["outlet_id", "to", "type", "caption"]) body.append(k, data[k] || "");
+        body.append("file", file);
+      }
+      const m = await api("POST", "/api/messages", body);
+      form.elements.text.value = "";
+      form.elements.caption.value = "";
+      form.elements.file.value = "";
       flash(`Message #${m.id} to ${m.peer} is ${m.status}.`, true);
       table.reload();
     });
@@ -302,6 +324,76 @@ const pages = {
       form.reset();
       document.getElementById("secret-value").textContent = created.secret;
       document.getElementById("new-secret").hidden = false;
+      table.reload();
+    });
+  },
+
+  webhooks() {
+    const showSecret = (url, secret) => {
+      document.getElementById("secret-url").textContent = url;
+      document.getElementById("secret-value").textContent = secret;
+      document.getElementById("new-secret").hidden = false;
+    };
+    let log = null, logStatus = "";
+    const openLog = (w) => {
+      document.getElementById("log-card").hidden = false;
+      document.getElementById("log-url").textContent = w.url;
+      log = pagedTable({
+        url: `/api/webhooks/${w.id}/deliveries`,
+        params: () => ({ status: logStatus }),
+        tbody: document.querySelector("#deliveries-table tbody"),
+        empty: document.getElementById("log-empty"),
+        pager: document.getElementById("log-pager"),
+        row: (d) => el("tr", { "data-id": d.id },
+          el("td", {}, when(d.created_at)), el("td", {}, d.event),
+          el("td", { class: `delivery-${d.status}` }, d.status), el("td", {}, d.attempts),
+          el("td", { class: "text-cell" }, [d.last_status_code ? `HTTP ${d.last_status_code}` : "", d.last_error && d.status !== "delivered" ? ` ${d.last_error}` : ""].join("").trim() || "—"),
+          el("td", {}, d.status === "pending" ? when(d.next_attempt_at) : "—"),
+          el("td", {}, ["delivered", "failed"].includes(d.status)
+            ? el("button", { type: "button", onclick: async () => {
+                try { await api("POST", `/api/webhooks/${w.id}/deliveries/${d.id}/redeliver`); flash(`Delivery #${d.id} queued again.`, true); log.reload(); }
+                catch (err) { flash(err.message); }
+              } }, "Redeliver")
+            : "")),
+      });
+    };
+    document.getElementById("log-status").addEventListener("change", (e) => { logStatus = e.target.value; log?.reload(); });
+    setInterval(() => log?.reload(), 3000);
+
+    const table = pagedTable({
+      url: "/api/webhooks",
+      tbody: document.querySelector("#webhooks-table tbody"),
+      empty: document.getElementById("empty"),
+      pager: document.getElementById("pager"),
+      row: (w) => el("tr", { "data-id": w.id },
+        el("td", { class: "text-cell" }, w.url), el("td", {}, w.events.join(", ")),
+        el("td", {}, el("input", { type: "checkbox", checked: w.active, "aria-label": "Active", onchange: async (e) => {
+          try { await api("PATCH", `/api/webhooks/${w.id}`, { active: e.target.checked }); flash(e.target.checked ? "Webhook on." : "Webhook paused: events are not recorded for it until it is on again.", true); }
+          catch (err) { e.target.checked = !e.target.checked; flash(err.message); }
+        } })),
+        el("td", {}, when(w.created_at)),
+        el("td", { class: "actions" },
+          el("button", { type: "button", onclick: () => openLog(w) }, "Deliveries"),
+          el("button", { type: "button", onclick: async () => {
+            try { const d = await api("POST", `/api/webhooks/${w.id}/test`); flash(`Test event queued (delivery #${d.id}).`, true); openLog(w); }
+            catch (err) { flash(err.message); }
+          } }, "Send test"),
+          el("button", { type: "button", onclick: async () => {
+            try { showSecret(w.url, (await api("GET", `/api/webhooks/${w.id}/secret`)).secret); } catch (err) { flash(err.message); }
+          } }, "Secret"),
+          el("button", { type: "button", class: "danger", onclick: async () => {
+            if (!confirm(`Delete the webhook to ${w.url}? Its delivery log goes with it.`)) return;
+            try { await api("DELETE", `/api/webhooks/${w.id}`); flash("Webhook deleted.", true); document.getElementById("log-card").hidden = true; log = null; table.reload(); }
+            catch (err) { flash(err.message); }
+          } }, "Delete"))),
+    });
+    const form = document.getElementById("webhook-form");
+    onSubmit(form, async () => {
+      const events = [...form.querySelectorAll("input[name=events]:checked")].map((i) => i.value);
+      const created = await api("POST", "/api/webhooks", { url: form.elements.url.value.trim(), events });
+      form.elements.url.value = "";
+      showSecret(created.webhook.url, created.secret);
+      flash("Webhook added. Copy its signing secret below.", true);
       table.reload();
     });
   },

@@ -2,6 +2,7 @@
 
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Config;
+use crate::outbound::Outbound;
 use crate::secrets::SecretBox;
 use crate::sessions::{Engines, Sessions, Timer, TokioTimer};
 use crate::web_keys::EncryptedKeyStore;
@@ -17,6 +18,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// How long a `media_url` may take to download.
+const MEDIA_FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Everything a request handler may reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -29,6 +33,8 @@ pub struct AppState {
     pub stop: Arc<watch::Sender<bool>>,
     /// Encrypts secrets kept in the database (device keys, webhook signing secrets).
     pub secrets: SecretBox,
+    /// Fetches `media_url`s, refusing private addresses unless allowed.
+    pub outbound: Outbound,
 }
 
 /// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
@@ -53,10 +59,10 @@ impl AppState {
         let store = Store::open(&config.database_url, &options)
             .await
             .with_context(|| format!("opening database {}", store::redact_url(&config.database_url)))?;
-        Ok(Self::with_store(config, store, secrets, deps))
+        Self::with_store(config, store, secrets, deps)
     }
 
-    pub fn with_store(config: Config, store: Store, secrets: SecretBox, deps: Deps) -> AppState {
+    pub fn with_store(config: Config, store: Store, secrets: SecretBox, deps: Deps) -> anyhow::Result<AppState> {
         let limiter = LoginLimiter::new(
             deps.clock.clone(),
             config.login_max_failures_per_email,
@@ -68,7 +74,8 @@ impl AppState {
         let engines = Engines { sim: SimEngine::new(deps.sim), web: Some(Arc::new(WebEngine::new(web, keys))) };
         let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, config.session_settings());
         let (stop, _) = watch::channel(false);
-        AppState {
+        let outbound = Outbound::new(MEDIA_FETCH_TIMEOUT, config.webhooks_allow_private)?;
+        Ok(AppState {
             store,
             config: Arc::new(config),
             clock: deps.clock,
@@ -76,7 +83,8 @@ impl AppState {
             sessions,
             stop: Arc::new(stop),
             secrets,
-        }
+            outbound,
+        })
     }
 }
 
@@ -87,6 +95,7 @@ pub struct Running {
     server: JoinHandle<std::io::Result<()>>,
     janitor: JoinHandle<()>,
     reconciler: JoinHandle<()>,
+    webhooks: JoinHandle<()>,
     sessions: Sessions,
 }
 
@@ -106,6 +115,11 @@ impl Running {
         }
         self.janitor.abort();
         self.reconciler.abort();
+        // The stop signal also ends the webhook worker; posts under way finish first.
+        let _ = self.stop.send(true);
+        if let Err(e) = self.webhooks.await {
+            tracing::error!(error = %e, "webhook worker failed");
+        }
         self.sessions.shutdown().await;
     }
 
@@ -126,6 +140,7 @@ pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Ru
     let sessions = state.sessions.clone();
     let reconciler = sessions.spawn_reconciler();
     let janitor = tokio::spawn(purge_sessions(state.clone()));
+    let webhooks = crate::webhook_worker::spawn(&state)?;
     let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -134,7 +149,7 @@ pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Ru
             })
             .await
     });
-    Ok(Running { addr, stop, server, janitor, reconciler, sessions })
+    Ok(Running { addr, stop, server, janitor, reconciler, webhooks, sessions })
 }
 
 /// Housekeeping: every minute, fails pending messages whose time ran out (their device may

@@ -159,6 +159,9 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
     if mode == Mode::Demo {
         demo::seed(&state.store, SystemClock.now()).await?;
     }
+    // Signal handlers go in before anything is announced, so a SIGTERM sent as soon as the
+    // server says it is up is not met by the default handler (which would kill it outright).
+    let signal = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
     let running = launch(listener, state.clone()).await?;
     let url = format!("http://{}", running.addr);
@@ -180,7 +183,7 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
     }
     let stopper = running.stopper();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signal.await;
         tracing::info!("shutting down: finishing in-flight requests");
         let _ = stopper.send(true);
     });
@@ -189,20 +192,19 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers now; the future completes on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

@@ -47,6 +47,17 @@ pub struct Config {
     pub events_recheck_secs: u64,
     /// Let webhooks target private and loopback addresses (only for a trusted local setup).
     pub webhooks_allow_private: bool,
+    /// Attempts per webhook delivery before it is marked failed.
+    pub webhook_max_attempts: u32,
+    /// How long a receiver has to answer one attempt.
+    pub webhook_timeout_secs: u64,
+    /// Retry delays grow from this base, doubling, with jitter, up to the cap.
+    pub webhook_retry_base_ms: u64,
+    pub webhook_retry_cap_secs: u64,
+    /// Deliveries posted at once.
+    pub webhook_concurrency: u32,
+    /// The largest image or document accepted for sending (upload or `media_url`).
+    pub media_max_bytes: usize,
     /// The WhatsApp Web socket the `web` engine dials.
     pub web_url: String,
     /// The WhatsApp Web client version the `web` engine announces, pinned so that start-up
@@ -165,6 +176,12 @@ const KEYS: &[&str] = &[
     "webhooks_allow_private",
     "events_recheck_secs",
     "message_expiry_secs",
+    "webhook_max_attempts",
+    "webhook_timeout_secs",
+    "webhook_retry_base_ms",
+    "webhook_retry_cap_secs",
+    "webhook_concurrency",
+    "media_max_kib",
     "web_url",
     "web_version",
 ];
@@ -216,6 +233,13 @@ impl Config {
         if reconcile_interval_secs == 0 {
             bail!("reconcile_interval_secs must be at least 1");
         }
+        let webhook_max_attempts: u32 = src.get("webhook_max_attempts", 8)?;
+        let webhook_timeout_secs: u64 = src.get("webhook_timeout_secs", 10)?;
+        let webhook_retry_base_ms: u64 = src.get("webhook_retry_base_ms", 10_000)?;
+        if webhook_max_attempts == 0 || webhook_timeout_secs == 0 || webhook_retry_base_ms == 0 {
+            bail!("webhook_max_attempts, webhook_timeout_secs and webhook_retry_base_ms must be at least 1");
+        }
+        let media_max_kib: usize = src.get("media_max_kib", 16 * 1024)?;
         Ok(Config {
             bind,
             database_url,
@@ -240,6 +264,12 @@ impl Config {
             events_recheck_secs: src.get::<u64>("events_recheck_secs", 15)?.max(1),
             message_expiry_secs: src.get("message_expiry_secs", 24 * 3600)?,
             secret_key_file: src.get("secret_key_file", data_dir.join("secret.key"))?,
+            webhook_max_attempts,
+            webhook_timeout_secs,
+            webhook_retry_base_ms,
+            webhook_retry_cap_secs: src.get("webhook_retry_cap_secs", 6 * 3600)?,
+            webhook_concurrency: src.get::<u32>("webhook_concurrency", 16)?.clamp(1, 256),
+            media_max_bytes: media_max_kib.max(1) * 1024,
             web_url: src.get("web_url", DEFAULT_WEB_URL.to_string())?,
             web_version: parse_version(&src.get("web_version", DEFAULT_WEB_VERSION.to_string())?)?,
             data_dir,
@@ -255,6 +285,12 @@ impl Config {
             reconcile_interval: Duration::from_secs(self.reconcile_interval_secs),
             send_gap: Duration::from_millis(self.send_min_gap_ms),
         }
+    }
+
+    /// The schedule of webhook retries.
+    pub fn webhook_backoff(&self) -> domain::Backoff {
+        let base = Duration::from_millis(self.webhook_retry_base_ms);
+        domain::Backoff { base, cap: Duration::from_secs(self.webhook_retry_cap_secs).max(base) }
     }
 
     pub fn sim_config(&self) -> engine::sim::SimConfig {
@@ -291,6 +327,12 @@ impl Config {
             events_recheck_secs: 1,
             message_expiry_secs: 24 * 3600,
             secret_key_file: std::env::temp_dir().join("kewhats-test-secret.key"),
+            webhook_max_attempts: 8,
+            webhook_timeout_secs: 5,
+            webhook_retry_base_ms: 10_000,
+            webhook_retry_cap_secs: 6 * 3600,
+            webhook_concurrency: 16,
+            media_max_bytes: 1024 * 1024,
             web_url: "ws://127.0.0.1:1/ws/chat".into(),
             web_version: parse_version(DEFAULT_WEB_VERSION).unwrap_or((2, 3000, 0)),
         }

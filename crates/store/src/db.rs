@@ -42,6 +42,9 @@ pub struct Store {
     /// Database round trips made through this store (all clones), for tests and benchmarks
     /// that check a query count does not grow with the data.
     pub(crate) round_trips: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Signalled when a transaction committed new webhook deliveries, so the worker need not
+    /// poll to notice them.
+    pub(crate) deliveries_waiting: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Runs `$body` with `$pool` bound to the right pool of either backend. `read` picks SQLite's
@@ -119,7 +122,7 @@ impl Store {
                 redact(url)
             )));
         };
-        Ok(Store { db, round_trips: Default::default() })
+        Ok(Store { db, round_trips: Default::default(), deliveries_waiting: Default::default() })
     }
 
     /// How many store calls have gone to the database so far.

@@ -3,8 +3,9 @@
 //! Only the session manager changes a device's status, through [`Store::record_device_change`],
 //! which writes the new status and its history row in one transaction.
 
+use crate::deliveries::{enqueue, WebhookEvent};
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
-use domain::{DeviceId, DeviceStatus, EngineKind, OutletId, Scope, Timestamp, UserId};
+use domain::{DeviceId, DeviceStatus, EngineKind, EventKind, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -167,15 +168,16 @@ impl Store {
             Some(p) => (true, p.clone()),
             None => (false, None),
         };
-        on_db!(self, write, pool => {
+        let written = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let updated = sqlx::query(
+            let owned: Option<(i64, i64)> = sqlx::query_as(
                 "UPDATE devices SET status = $3, status_reason = $4, status_changed_at = $5, updated_at = $5,
                      retries = CASE WHEN $6 THEN 0 ELSE retries END,
                      last_connected_at = CASE WHEN $7 THEN $5 ELSE last_connected_at END,
                      paired_account = CASE WHEN $8 THEN $9 ELSE paired_account END,
                      unlinked_reason = COALESCE($10, unlinked_reason)
-                 WHERE id = $1 AND status = $2")
+                 WHERE id = $1 AND status = $2
+                 RETURNING outlet_id, (SELECT owner_id FROM outlets o WHERE o.id = outlet_id)")
                 .bind(id.0)
                 .bind(from.as_str())
                 .bind(to.as_str())
@@ -186,12 +188,11 @@ impl Store {
                 .bind(set_pairing)
                 .bind(pairing)
                 .bind(change.unlinked_reason.as_deref())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if updated == 0 {
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((outlet, owner)) = owned else {
                 return Err(StoreError::Refused(format!("device {id} is no longer {from}")));
-            }
+            };
             sqlx::query("INSERT INTO connection_events (device_id, from_status, to_status, reason, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id.0)
                 .bind(from.as_str())
@@ -200,8 +201,15 @@ impl Store {
                 .bind(now.millis())
                 .execute(&mut *tx)
                 .await?;
+            let data = serde_json::json!({
+                "device_id": id, "outlet_id": outlet, "status": to, "from": from, "reason": change.reason, "at": now,
+            });
+            let event = WebhookEvent::new(UserId(owner), EventKind::DeviceStatus, &data, now);
+            let written = enqueue!(tx, event, now)?;
             tx.commit().await?;
+            written
         });
+        self.announce_deliveries(written);
         Ok(())
     }
 

@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod db;
+mod deliveries;
 mod devices;
 mod error;
 mod messages;
@@ -23,9 +24,10 @@ mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
+pub use deliveries::{ClaimedDelivery, Delivery, DeliveryResult, WebhookEvent};
 pub use devices::{ConnectionEvent, Device, DeviceChange, NewDevice};
 pub use error::StoreError;
-pub use messages::{Message, MessageFilter, NewInbound, NewOutgoing};
+pub use messages::{Message, MessageFilter, NewInbound, NewMedia, NewOutgoing};
 pub use outlet_status::OutletStatusRow;
 pub use outlets::{NewOutlet, Outlet, OutletPatch};
 pub use paging::{Page, Paged};

@@ -1,7 +1,8 @@
 //! Messages: the outbox of outgoing ones and the record of incoming ones.
 
+use crate::deliveries::{enqueue, WebhookEvent};
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
-use domain::{Direction, MessageStatus, OutletId, Scope, Timestamp, UserId};
+use domain::{Direction, EventKind, MessageStatus, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -12,8 +13,13 @@ pub struct Message {
     pub direction: Direction,
     /// The other party's number (E.164).
     pub peer: String,
+    /// `text`, `image` or `document`.
     pub kind: String,
+    /// The text, or the caption of an image or document.
     pub body: String,
+    pub media_mime: Option<String>,
+    pub media_name: Option<String>,
+    pub media_size: Option<i64>,
     pub status: MessageStatus,
     pub error: String,
     pub wa_message_id: Option<String>,
@@ -32,10 +38,21 @@ pub struct NewOutgoing<'a> {
     pub owner: UserId,
     pub outlet: OutletId,
     pub to: &'a str,
+    /// The text, or a media message's caption.
     pub body: &'a str,
+    pub media: Option<NewMedia<'a>>,
     pub api_key_id: Option<i64>,
     pub idempotency_key: Option<&'a str>,
     pub expires_at: Option<Timestamp>,
+}
+
+/// An image or a document to send.
+pub struct NewMedia<'a> {
+    /// `image` or `document`.
+    pub kind: &'a str,
+    pub mime: &'a str,
+    pub file_name: &'a str,
+    pub data: &'a [u8],
 }
 
 pub struct NewInbound<'a> {
@@ -65,6 +82,9 @@ struct Row {
     peer: String,
     kind: String,
     body: String,
+    media_mime: Option<String>,
+    media_name: Option<String>,
+    media_size: Option<i64>,
     status: String,
     error: String,
     wa_message_id: Option<String>,
@@ -91,6 +111,9 @@ impl TryFrom<Row> for Message {
             peer: r.peer,
             kind: r.kind,
             body: r.body,
+            media_mime: r.media_mime,
+            media_name: r.media_name,
+            media_size: r.media_size,
             status: r.status.parse().map_err(corrupt)?,
             error: r.error,
             wa_message_id: r.wa_message_id,
@@ -107,11 +130,36 @@ impl TryFrom<Row> for Message {
     }
 }
 
-const COLUMNS: &str = "id, owner_id, outlet_id, direction, peer, kind, body, status, error, wa_message_id,
+const EXPIRED: &str = "expired before the device was connected";
+
+const COLUMNS: &str = "id, owner_id, outlet_id, direction, peer, kind, body, media_mime, media_name, media_size, status, error, wa_message_id,
     api_key_id, idempotency_key, attempts, created_at, updated_at, sent_at, delivered_at, read_at, expires_at";
 
 fn one(row: Option<Row>) -> Result<Option<Message>> {
     row.map(Message::try_from).transpose()
+}
+
+/// Inside a transaction: a `message.status` event (the message as the API shows it) for each
+/// changed row. Evaluates to `(messages, deliveries written)`.
+macro_rules! status_events {
+    ($tx:expr, $rows:expr, $now:expr) => {{
+        let mut messages = Vec::with_capacity($rows.len());
+        let mut written = 0;
+        for row in $rows {
+            let message = Message::try_from(row)?;
+            if message.media_size.is_some() && matches!(message.status, MessageStatus::Sent | MessageStatus::Failed) {
+                // The bytes were only kept to be sent.
+                sqlx::query("DELETE FROM message_media WHERE message_id = $1")
+                    .bind(message.id)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now);
+            written += enqueue!($tx, event, $now)?;
+            messages.push(message);
+        }
+        (messages, written)
+    }};
 }
 
 impl Store {
@@ -120,21 +168,38 @@ impl Store {
     pub async fn create_outgoing(&self, new: NewOutgoing<'_>, now: Timestamp) -> Result<(Message, bool)> {
         let sql = format!(
             "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, api_key_id, idempotency_key,
-                 created_at, updated_at, expires_at)
-             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $6, $7, $7, $8)
+                 created_at, updated_at, expires_at, kind, media_mime, media_name, media_size)
+             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $6, $7, $7, $8, $9, $10, $11, $12)
              ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
         );
-        let row: Option<Row> = on_db!(self, write, pool => sqlx::query_as(&sql)
-            .bind(new.owner.0)
-            .bind(new.outlet.0)
-            .bind(new.to)
-            .bind(new.body)
-            .bind(new.api_key_id)
-            .bind(new.idempotency_key)
-            .bind(now.millis())
-            .bind(new.expires_at.map(Timestamp::millis))
-            .fetch_optional(pool)
-            .await)?;
+        let media = new.media.as_ref();
+        let row: Option<Row> = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<Row> = sqlx::query_as(&sql)
+                .bind(new.owner.0)
+                .bind(new.outlet.0)
+                .bind(new.to)
+                .bind(new.body)
+                .bind(new.api_key_id)
+                .bind(new.idempotency_key)
+                .bind(now.millis())
+                .bind(new.expires_at.map(Timestamp::millis))
+                .bind(media.map_or("text", |m| m.kind))
+                .bind(media.map(|m| m.mime))
+                .bind(media.map(|m| m.file_name))
+                .bind(media.map(|m| i64::try_from(m.data.len()).unwrap_or(i64::MAX)))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let (Some(r), Some(m)) = (&row, media) {
+                sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
+                    .bind(r.id)
+                    .bind(m.data)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            row
+        });
         if let Some(created) = one(row)? {
             return Ok((created, true));
         }
@@ -152,17 +217,26 @@ impl Store {
              VALUES ($1, $2, 'in', $3, $4, 'received', $5, $6, $7)
              ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
         );
-        let row: Option<Row> = on_db!(self, write, pool => sqlx::query_as(&sql)
-            .bind(new.owner.0)
-            .bind(new.outlet.0)
-            .bind(new.from)
-            .bind(new.body)
-            .bind(new.wa_message_id)
-            .bind(new.at.millis())
-            .bind(now.millis())
-            .fetch_optional(pool)
-            .await)?;
-        one(row)
+        let (message, written) = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<Row> = sqlx::query_as(&sql)
+                .bind(new.owner.0)
+                .bind(new.outlet.0)
+                .bind(new.from)
+                .bind(new.body)
+                .bind(new.wa_message_id)
+                .bind(new.at.millis())
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(message) = one(row)? else { return Ok(None) };
+            let event = WebhookEvent::new(message.owner_id, EventKind::MessageReceived, &message, now);
+            let written = enqueue!(tx, event, now)?;
+            tx.commit().await?;
+            (message, written)
+        });
+        self.announce_deliveries(written);
+        Ok(Some(message))
     }
 
     /// Fails the outlet's pending messages whose time ran out, then claims the oldest pending
@@ -175,19 +249,20 @@ impl Store {
                AND status = 'pending'
              RETURNING {COLUMNS}"
         );
-        let row: Option<Row> = on_db!(self, write, pool => {
+        let expire = format!(
+            "UPDATE messages SET status = 'failed', error = '{EXPIRED}', updated_at = $2
+             WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $2
+             RETURNING {COLUMNS}"
+        );
+        let (row, written): (Option<Row>, u64) = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "UPDATE messages SET status = 'failed', error = 'expired before the device was connected', updated_at = $2
-                 WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $2")
-                .bind(outlet.0)
-                .bind(now.millis())
-                .execute(&mut *tx)
-                .await?;
+            let expired: Vec<Row> = sqlx::query_as(&expire).bind(outlet.0).bind(now.millis()).fetch_all(&mut *tx).await?;
+            let (_, written) = status_events!(tx, expired, now);
             let row = sqlx::query_as(&claim).bind(outlet.0).bind(now.millis()).fetch_optional(&mut *tx).await?;
             tx.commit().await?;
-            row
+            (row, written)
         });
+        self.announce_deliveries(written);
         one(row)
     }
 
@@ -202,19 +277,35 @@ impl Store {
             Ok(wa_id) => ("sent", Some(wa_id), ""),
             Err(e) => ("failed", None, e),
         };
-        on_db!(self, write, pool => sqlx::query(
+        let sql = format!(
             "UPDATE messages SET status = $2, wa_message_id = $3, error = $4, updated_at = $5,
                  sent_at = CASE WHEN $2 = 'sent' THEN $5 ELSE sent_at END
-             WHERE id = $1 AND status = 'sending'")
-            .bind(id)
-            .bind(status)
-            .bind(wa_id)
-            .bind(error)
-            .bind(now.millis())
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
+             WHERE id = $1 AND status = 'sending' RETURNING {COLUMNS}"
+        );
+        let written = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let rows: Vec<Row> = sqlx::query_as(&sql)
+                .bind(id)
+                .bind(status)
+                .bind(wa_id)
+                .bind(error)
+                .bind(now.millis())
+                .fetch_all(&mut *tx)
+                .await?;
+            let (_, written) = status_events!(tx, rows, now);
+            tx.commit().await?;
+            written
+        });
+        self.announce_deliveries(written);
         Ok(())
+    }
+
+    /// The bytes of an image or document waiting to be sent.
+    pub async fn message_media(&self, id: i64) -> Result<Option<Vec<u8>>> {
+        Ok(on_db!(self, read, pool => sqlx::query_scalar("SELECT data FROM message_media WHERE message_id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await)?)
     }
 
     /// Puts a claimed message back in the queue (the device went away before sending).
@@ -231,27 +322,42 @@ impl Store {
 
     /// Fails every pending message whose time ran out, whether or not its device is connected.
     pub async fn expire_pending_messages(&self, now: Timestamp) -> Result<u64> {
-        Ok(on_db!(self, write, pool => sqlx::query(
-            "UPDATE messages SET status = 'failed', error = 'expired before the device was connected', updated_at = $1
-             WHERE direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $1")
-            .bind(now.millis())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?)
+        let sql = format!(
+            "UPDATE messages SET status = 'failed', error = '{EXPIRED}', updated_at = $1
+             WHERE direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $1
+             RETURNING {COLUMNS}"
+        );
+        self.fail_with_events(&sql, None, now).await
     }
 
     /// Messages left `sending` by a crash may or may not have gone out; they are failed with a
     /// reason instead of being sent again. Returns how many.
     pub async fn fail_interrupted_sends(&self, outlet: OutletId, now: Timestamp) -> Result<u64> {
-        Ok(on_db!(self, write, pool => sqlx::query(
-            "UPDATE messages SET status = 'failed', updated_at = $2,
+        let sql = format!(
+            "UPDATE messages SET status = 'failed', updated_at = $1,
                  error = 'interrupted while sending (server restart); not sent again to avoid a duplicate'
-             WHERE outlet_id = $1 AND direction = 'out' AND status = 'sending'")
-            .bind(outlet.0)
-            .bind(now.millis())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?)
+             WHERE outlet_id = $2 AND direction = 'out' AND status = 'sending'
+             RETURNING {COLUMNS}"
+        );
+        self.fail_with_events(&sql, Some(outlet), now).await
+    }
+
+    /// Runs a statement that fails messages (`$1` now, `$2` the outlet if any) and reports each
+    /// one to webhooks in the same transaction.
+    async fn fail_with_events(&self, sql: &str, outlet: Option<OutletId>, now: Timestamp) -> Result<u64> {
+        let (failed, written) = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let mut q = sqlx::query_as(sql).bind(now.millis());
+            if let Some(outlet) = outlet {
+                q = q.bind(outlet.0);
+            }
+            let rows: Vec<Row> = q.fetch_all(&mut *tx).await?;
+            let (failed, written) = status_events!(tx, rows, now);
+            tx.commit().await?;
+            (failed.len() as u64, written)
+        });
+        self.announce_deliveries(written);
+        Ok(failed)
     }
 
     /// Applies a delivered/read receipt, only ever moving a status forward. One statement for
@@ -273,17 +379,23 @@ impl Store {
         let sql = format!(
             "UPDATE messages SET status = $2, {column} = $3, updated_at = $3
              WHERE outlet_id = $1 AND direction = 'out' AND wa_message_id IN ({})
-               AND status IN ('{}')",
+               AND status IN ('{}')
+             RETURNING {COLUMNS}",
             ids.join(", "),
             allowed.join("', '")
         );
-        let changed = on_db!(self, write, pool => {
-            let mut q = sqlx::query(&sql).bind(outlet.0).bind(to.as_str()).bind(at.millis());
+        let (changed, written) = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let mut q = sqlx::query_as(&sql).bind(outlet.0).bind(to.as_str()).bind(at.millis());
             for id in wa_ids {
                 q = q.bind(id);
             }
-            q.execute(pool).await.map(|r| r.rows_affected())
-        })?;
+            let rows: Vec<Row> = q.fetch_all(&mut *tx).await?;
+            let (changed, written) = status_events!(tx, rows, at);
+            tx.commit().await?;
+            (changed.len() as u64, written)
+        });
+        self.announce_deliveries(written);
         Ok(changed)
     }
 

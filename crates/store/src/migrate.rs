@@ -27,6 +27,8 @@ const SQLITE: &[Migration] = &[
     migration!("sqlite", 4, "0004_api_keys"),
     migration!("sqlite", 5, "0005_messages"),
     migration!("sqlite", 6, "0006_webhooks"),
+    migration!("sqlite", 7, "0007_webhook_deliveries"),
+    migration!("sqlite", 8, "0008_message_media"),
 ];
 const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -35,6 +37,8 @@ const POSTGRES: &[Migration] = &[
     migration!("postgres", 4, "0004_api_keys"),
     migration!("postgres", 5, "0005_messages"),
     migration!("postgres", 6, "0006_webhooks"),
+    migration!("postgres", 7, "0007_webhook_deliveries"),
+    migration!("postgres", 8, "0008_message_media"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

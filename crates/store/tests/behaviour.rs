@@ -193,12 +193,55 @@ both_backends! {
         store.close().await;
     }
 
+    async fn events_become_deliveries_for_matching_active_webhooks_only(db) {
+        let store = open(db).await;
+        let ana = user(&store, "ana@x.io", Role::User).await;
+        let bob = user(&store, "bob@x.io", Role::User).await;
+        let o = outlet(&store, ana, "Jakarta", "081200000001").await;
+        let events = |e: &[&str]| e.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let inbound = store.create_webhook(ana, "https://a.example/in", &events(&["message.received"]), b"s", T0).await.unwrap();
+        let statuses = store.create_webhook(ana, "https://a.example/st", &events(&["message.status", "device.status"]), b"s", T0).await.unwrap();
+        let paused = store.create_webhook(ana, "https://a.example/off", &events(&["message.received"]), b"s", T0).await.unwrap();
+        store.update_webhook(ana, paused.id, kewhats_store::WebhookPatch { active: Some(false), ..Default::default() }, T0).await.unwrap();
+        let bobs = store.create_webhook(bob, "https://b.example/in", &events(&["message.received"]), b"s", T0).await.unwrap();
+
+        let new = NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "halo", wa_message_id: "IN1", at: T0 };
+        let message = store.record_inbound(new, T0).await.unwrap().unwrap();
+        let count = |hook: i64, owner: UserId| { let s = store.clone(); async move { s.list_deliveries(owner, hook, None, Page::default()).await.unwrap().total } };
+        assert_eq!(count(inbound.id, ana).await, 1);
+        assert_eq!(count(statuses.id, ana).await, 0, "not subscribed to message.received");
+        assert_eq!(count(paused.id, ana).await, 0, "a paused webhook records nothing");
+        assert_eq!(count(bobs.id, bob).await, 0, "another owner's webhook");
+        assert_eq!(count(inbound.id, bob).await, 0, "another owner sees no log");
+        let d = &store.list_deliveries(ana, inbound.id, None, Page::default()).await.unwrap().items[0];
+        assert_eq!((d.event.as_str(), d.payload["data"]["id"].as_i64()), ("message.received", Some(message.id)));
+        assert_eq!(d.payload["id"].as_str(), Some(d.event_id.as_str()));
+
+        // Claimed with a lease, recorded once; a stale claim cannot overwrite a newer one.
+        let claimed = store.claim_deliveries(T0, 1_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!((claimed[0].url.as_str(), claimed[0].attempts), ("https://a.example/in", 1));
+        assert!(store.claim_deliveries(T0, 1_000, 10).await.unwrap().is_empty(), "leased");
+        let again = store.claim_deliveries(T0.plus_secs(2), 1_000, 10).await.unwrap();
+        assert_eq!(again[0].attempts, 2, "the lease ran out");
+        store.finish_delivery(&claimed[0], kewhats_store::DeliveryResult::Delivered { status_code: 200 }, T0).await.unwrap();
+        assert_eq!(store.delivery(ana, inbound.id, d.id).await.unwrap().unwrap().status, domain::DeliveryStatus::Delivering, "the stale claim changed nothing");
+        let retry_at = T0.plus_secs(60);
+        store.finish_delivery(&again[0], kewhats_store::DeliveryResult::Retry { status_code: Some(503), error: "HTTP 503", at: retry_at }, T0).await.unwrap();
+        assert_eq!(store.next_delivery_due().await.unwrap(), Some(retry_at));
+        assert!(store.claim_deliveries(T0.plus_secs(59), 1_000, 10).await.unwrap().is_empty());
+        assert_eq!(store.claim_deliveries(retry_at, 1_000, 10).await.unwrap().len(), 1);
+        store.delete_webhook(ana, inbound.id).await.unwrap();
+        assert_eq!(store.next_delivery_due().await.unwrap(), None, "deleted with its webhook");
+        store.close().await;
+    }
+
     async fn messages_outbox_receipts_and_dedupe(db) {
         let store = open(db).await;
         let ana = user(&store, "ana@x.io", Role::User).await;
         let bob = user(&store, "bob@x.io", Role::User).await;
         let o = outlet(&store, ana, "Jakarta", "081200000001").await;
-        let out = |body: &'static str, key: Option<&'static str>| NewOutgoing { owner: ana, outlet: o, to: "+6281300000001", body, api_key_id: None, idempotency_key: key, expires_at: None };
+        let out = |body: &'static str, key: Option<&'static str>| NewOutgoing { owner: ana, outlet: o, to: "+6281300000001", body, media: None, api_key_id: None, idempotency_key: key, expires_at: None };
         let (first, created) = store.create_outgoing(out("halo", Some("k1")), T0).await.unwrap();
         assert!(created);
         let (again, created) = store.create_outgoing(out("something else", Some("k1")), T0).await.unwrap();

@@ -74,11 +74,18 @@ impl SimEngine {
     }
 
     /// A customer with number `from` (digits) writes to the device.
-    pub async fn inbound(&self, device: DeviceId, from: &str, text: &str) -> Result<String, EngineError> {
-        let (events, account) = self.lock().live_events(device)?;
-        let id = network::message_id();
+    /// A customer writes to the device. Passing the `id` of an earlier message delivers it
+    /// again, as WhatsApp does after a reconnect.
+    pub async fn inbound(
+        &self,
+        device: DeviceId,
+        from: &str,
+        text: &str,
+        id: Option<&str>,
+    ) -> Result<String, EngineError> {
+        let (events, _) = self.lock().live_events(device)?;
+        let id = id.map_or_else(network::message_id, str::to_string);
         let msg = network::incoming(&id, from, text);
-        let _ = account;
         connection::emit(&events, EngineEvent::Message(msg)).await;
         Ok(id)
     }

@@ -118,7 +118,7 @@ async fn messages_reach_sim_devices_and_customers_answer() {
     }
     assert_eq!(kinds, [ReceiptKind::Delivered, ReceiptKind::Read]);
     assert_eq!(reply.unwrap().from, customer);
-    let inbound = engine.inbound(DeviceId(1), customer, "Halo").await.unwrap();
+    let inbound = engine.inbound(DeviceId(1), customer, "Halo", None).await.unwrap();
     assert!(matches!(next(&mut my_events).await, EngineEvent::Message(m) if m.id == inbound && m.text == "Halo"));
 }
 

@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
     Router::new()
         .route("/healthz", get(api::healthz))
-        .merge(api::router())
+        .merge(api::router(&state.config))
         .merge(ui::router())
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(|_| {

@@ -351,8 +351,10 @@ impl Task {
                 return Sent::Nothing;
             }
         };
-        let outgoing = OutgoingMessage { to: digits(&message.peer), body: MessageBody::Text(message.body.clone()) };
-        let result = conn.send(outgoing).await;
+        let result = match self.body_of(&message).await {
+            Ok(body) => conn.send(OutgoingMessage { to: digits(&message.peer), body }).await,
+            Err(e) => Err(e),
+        };
         let now = self.inner.clock.now();
         let written = match &result {
             Err(EngineError::NotConnected) => store.release_outgoing(message.id, now).await,
@@ -378,6 +380,26 @@ impl Task {
                 Sent::One
             }
         }
+    }
+
+    /// What the engine sends: the text, or the image or document with its caption.
+    async fn body_of(&self, message: &store::Message) -> Result<MessageBody, EngineError> {
+        if message.kind == "text" {
+            return Ok(MessageBody::Text(message.body.clone()));
+        }
+        let data = match self.inner.store.message_media(message.id).await {
+            Ok(Some(data)) => data,
+            Ok(None) => return Err(EngineError::Rejected("the media to send is missing".into())),
+            Err(e) => return Err(EngineError::Rejected(format!("the media could not be read: {e}"))),
+        };
+        let mime = message.media_mime.clone().unwrap_or_default();
+        let caption = message.body.clone();
+        Ok(match message.kind.as_str() {
+            "image" => MessageBody::Image { data, mime, caption },
+            _ => {
+                MessageBody::Document { data, mime, file_name: message.media_name.clone().unwrap_or_default(), caption }
+            }
+        })
     }
 
     async fn record_inbound(&self, m: engine::IncomingMessage) {

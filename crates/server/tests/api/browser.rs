@@ -31,7 +31,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
     log_in(&b, &app, "owner@shop.id", PASSWORD).await;
     b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
     let nav = b.eval("return [...document.querySelectorAll('.sidebar nav a')].map(a => a.textContent)").await;
-    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "Messages", "API keys", "Profile"]));
+    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "Messages", "Webhooks", "API keys", "Profile"]));
 
     b.goto(&app.url("/outlets")).await;
     b.wait_for("the outlet rows", "document.querySelectorAll('#outlets-table tbody tr').length === 1").await;
@@ -244,6 +244,53 @@ async fn a_message_sent_from_the_page_reaches_read() {
     )
     .await;
     assert!(b.text().await.contains("+6281311112222"));
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_webhook_is_added_tested_and_its_delivery_log_shown_in_the_browser() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start_with(&db, |c| c.webhooks_allow_private = true).await;
+    let Some(b) = Browser::start().await else { return };
+    let rx = crate::receiver::Receiver::start().await;
+    rx.answer(500);
+    app.user("owner@shop.id", Role::User).await;
+    log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/webhooks")).await;
+    b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+    b.type_into("#webhook-form input[name=url]", &rx.url()).await;
+    b.click("#webhook-form button[type=submit]").await;
+    b.wait_for("the secret", "!document.getElementById('new-secret').hidden").await;
+    let secret =
+        b.eval("return document.getElementById('secret-value').textContent").await.as_str().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"));
+    b.wait_for("the webhook row", "document.querySelectorAll('#webhooks-table tbody tr').length === 1").await;
+    assert!(b.text().await.contains("message.received, message.status"));
+
+    // The receiver fails: the log says how, and a manual redelivery gets through.
+    b.eval("[...document.querySelectorAll('#webhooks-table button')].find(x => x.textContent === 'Send test').click(); return 1").await;
+    b.wait_for(
+        "the failed attempt",
+        "document.querySelector('#deliveries-table tbody tr td:nth-child(5)')?.textContent.includes('HTTP 500')",
+    )
+    .await;
+    assert_eq!(rx.hits()[0].verified(&secret)["event"], "webhook.test");
+    rx.answer(200);
+    app.clock.advance_secs(60);
+    app.store.deliveries_waiting().notify_one();
+    b.wait_for(
+        "delivered",
+        "document.querySelector('#deliveries-table tbody tr td:nth-child(3)')?.textContent === 'delivered'",
+    )
+    .await;
+    b.click("#deliveries-table tbody button").await;
+    b.wait_for("the redelivery", "document.getElementById('flash').textContent.includes('queued again')").await;
+    rx.wait_until("the redelivered event", |h| h.iter().filter(|h| h.answered == 200).count() == 2).await;
+    let ids: Vec<String> = rx.hits().iter().map(|h| h.id().to_string()).collect();
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "one event, one id: {ids:?}");
     b.quit().await;
     app.stop().await;
     db.cleanup().await;

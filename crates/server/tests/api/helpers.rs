@@ -130,7 +130,7 @@ impl TestApp {
 pub struct Session {
     pub client: Client,
     pub csrf: String,
-    base: String,
+    pub base: String,
 }
 
 impl Session {

@@ -1,5 +1,9 @@
 //! `/api/messages`: send (written to the outbox first) and read messages.
 //!
+//! A send is JSON, or `multipart/form-data` with the same fields and a `file` part for an image
+//! or document; JSON media come from `media_url`, fetched at once (so a bad URL is a 4xx now,
+//! not a failed message later) through the same private-address guard as webhooks.
+//!
 //! `POST` answers 202 with the `pending` message; the outlet's device session sends it when it
 //! is connected, paced per device, and records `sent`, then `delivered` and `read` from the
 //! receipts, or `failed` with the reason. An `Idempotency-Key` header makes a retried request
@@ -8,24 +12,31 @@
 use crate::app::AppState;
 use crate::http::error::{phone, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use crate::media::{self, MediaKind};
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::policy::whatsapp_scope;
 use domain::{Direction, MessageStatus, OutletId, Timestamp};
 use serde::Deserialize;
-use store::{Message, MessageFilter, NewOutgoing, Paged};
+use store::{Message, MessageFilter, NewMedia, NewOutgoing, Paged};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/messages", get(list).post(send)).route("/api/messages/{id}", get(show))
+pub fn router(config: &crate::Config) -> Router<AppState> {
+    // Room for an uploaded file plus the form around it.
+    let limit = DefaultBodyLimit::max(config.media_max_bytes.saturating_add(64 * 1024));
+    Router::new().route("/api/messages", get(list).post(send).layer(limit)).route("/api/messages/{id}", get(show))
 }
 
 /// WhatsApp itself accepts longer texts; the original product capped blasts at 4,000.
 pub const MAX_TEXT_CHARS: usize = 4096;
+/// WhatsApp's limit for an image or document caption.
+pub const MAX_CAPTION_CHARS: usize = 1024;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
-#[derive(Deserialize)]
+/// The JSON form of a send; a multipart form carries the same fields plus `file`.
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct SendBody {
     outlet_id: i64,
@@ -35,6 +46,16 @@ struct SendBody {
     text: Option<String>,
     media_url: Option<String>,
     caption: Option<String>,
+    /// The name a document is shown with; taken from the URL or upload when omitted.
+    file_name: Option<String>,
+    #[serde(skip)]
+    file: Option<Upload>,
+}
+
+struct Upload {
+    data: Vec<u8>,
+    mime: String,
+    file_name: String,
 }
 
 fn text_type() -> String {
@@ -45,42 +66,64 @@ async fn send(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<SendBody>,
+    request: Request,
 ) -> AppResult<(StatusCode, Json<Message>)> {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let body = if multipart {
+        read_form(&state, request).await?
+    } else {
+        ApiJson::<SendBody>::from_request(request, &state).await?.0
+    };
     let scope = whatsapp_scope(caller.actor)?;
     let outlet =
         state.store.outlet(scope, OutletId(body.outlet_id)).await?.ok_or_else(|| AppError::not_found("outlet"))?;
     let to = phone("to", &body.to)?;
-    match body.kind.as_str() {
-        "text" => {}
-        "image" | "document" => {
-            return Err(AppError::invalid("type", "only text messages can be sent yet; image and document follow"))
-        }
+    let key = idempotency_key(&headers)?;
+    let kind = match body.kind.as_str() {
+        "text" => None,
+        "image" => Some(MediaKind::Image),
+        "document" => Some(MediaKind::Document),
         other => return Err(AppError::invalid("type", format!("'{other}' is not one of text, image, document"))),
-    }
-    if body.media_url.is_some() || body.caption.is_some() {
-        return Err(AppError::invalid("media_url", "media_url and caption go with image and document messages"));
-    }
-    let text = body.text.unwrap_or_default();
-    if text.trim().is_empty() {
-        return Err(AppError::invalid("text", "is required for a text message"));
-    }
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(AppError::invalid("text", "must not contain control characters other than line breaks and tabs"));
-    }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(AppError::invalid("text", format!("must be at most {MAX_TEXT_CHARS} characters")));
-    }
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let key = v.to_str().map_err(|_| AppError::bad_request("Idempotency-Key must be plain text"))?.trim();
-            if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-                return Err(AppError::bad_request(format!(
-                    "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
-                )));
+    };
+    let (text, media) = match kind {
+        None => {
+            if body.media_url.is_some() || body.caption.is_some() || body.file.is_some() || body.file_name.is_some() {
+                return Err(AppError::invalid(
+                    "type",
+                    "media_url, file, file_name and caption go with image and document messages",
+                ));
             }
-            Some(key.to_string())
+            let text = body.text.unwrap_or_default();
+            if text.trim().is_empty() {
+                return Err(AppError::invalid("text", "is required for a text message"));
+            }
+            check_text("text", &text, MAX_TEXT_CHARS)?;
+            (text, None)
+        }
+        Some(kind) => {
+            if body.text.is_some() {
+                return Err(AppError::invalid("text", "an image or document carries a caption, not text"));
+            }
+            let caption = body.caption.unwrap_or_default();
+            check_text("caption", &caption, MAX_CAPTION_CHARS)?;
+            let limit = state.config.media_max_bytes;
+            let (data, mime, name) = match (body.file, body.media_url) {
+                (Some(u), None) => (u.data, u.mime, u.file_name),
+                (None, Some(url)) => media::fetch(&state.outbound, &url, limit).await?,
+                (Some(_), Some(_)) => {
+                    return Err(AppError::invalid("media_url", "send a file or a media_url, not both"))
+                }
+                (None, None) => {
+                    return Err(AppError::invalid(
+                        "media_url",
+                        "an image or document needs a media_url or an uploaded file",
+                    ))
+                }
+            };
+            (caption, Some(media::accept(kind, data, &mime, body.file_name.as_deref().unwrap_or(&name))?))
         }
     };
     let now = state.clock.now();
@@ -90,6 +133,12 @@ async fn send(
         outlet: outlet.id,
         to: to.as_str(),
         body: &text,
+        media: media.as_ref().map(|m| NewMedia {
+            kind: kind.map_or("text", MediaKind::as_str),
+            mime: &m.mime,
+            file_name: &m.file_name,
+            data: &m.data,
+        }),
         api_key_id: caller.api_key(),
         idempotency_key: key.as_deref(),
         expires_at: (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX))),
@@ -104,6 +153,79 @@ async fn send(
         }
     }
     Ok((if created { StatusCode::ACCEPTED } else { StatusCode::OK }, Json(message)))
+}
+
+fn check_text(field: &'static str, text: &str, max: usize) -> AppResult<()> {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::invalid(field, "must not contain control characters other than line breaks and tabs"));
+    }
+    if text.chars().count() > max {
+        return Err(AppError::invalid(field, format!("must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let key = v.to_str().map_err(|_| AppError::bad_request("Idempotency-Key must be plain text"))?.trim();
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(AppError::bad_request(format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// Reads a `multipart/form-data` send: the JSON fields as text parts, and `file`.
+async fn read_form(state: &AppState, request: Request) -> AppResult<SendBody> {
+    let limit = state.config.media_max_bytes;
+    let unreadable = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            media::too_large(limit)
+        } else {
+            AppError::bad_request(format!("the form could not be read: {}", e.body_text()))
+        }
+    };
+    let mut form = Multipart::from_request(request, state)
+        .await
+        .map_err(|e| AppError::bad_request(format!("the form could not be read: {}", e.body_text())))?;
+    let mut body = SendBody { kind: text_type(), outlet_id: -1, ..Default::default() };
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let mime = field.content_type().unwrap_or("").to_string();
+            let file_name = field.file_name().unwrap_or("").to_string();
+            let mut data = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                if data.len() + chunk.len() > limit {
+                    return Err(media::too_large(limit));
+                }
+                data.extend_from_slice(&chunk);
+            }
+            body.file = Some(Upload { data, mime, file_name });
+            continue;
+        }
+        let value = field.text().await.map_err(unreadable)?;
+        match name.as_str() {
+            "outlet_id" => {
+                body.outlet_id =
+                    value.trim().parse().map_err(|_| AppError::invalid("outlet_id", "must be a number"))?;
+            }
+            "to" => body.to = value,
+            "type" => body.kind = value,
+            "text" => body.text = Some(value),
+            "caption" => body.caption = Some(value),
+            "media_url" => body.media_url = Some(value),
+            "file_name" => body.file_name = Some(value),
+            other => {
+                return Err(AppError::bad_request(format!(
+                    "unknown form field '{other}': use outlet_id, to, type, text, caption, media_url, file_name, file"
+                )))
+            }
+        }
+    }
+    if body.outlet_id < 0 {
+        return Err(AppError::invalid("outlet_id", "is required"));
+    }
+    Ok(body)
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@ mod outlet_status;
 mod outlets;
 mod sandbox;
 mod users;
+mod webhook_deliveries;
 mod webhooks;
 
 use crate::app::AppState;
@@ -19,12 +20,12 @@ use axum::Router;
 
 pub use health::healthz;
 
-pub fn router() -> Router<AppState> {
+pub fn router(config: &crate::Config) -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(me::router())
         .merge(keys::router())
-        .merge(messages::router())
+        .merge(messages::router(config))
         .merge(users::router())
         .merge(outlet_status::router())
         .merge(outlets::router())
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(sandbox::router())
         .merge(events::router())
         .merge(webhooks::router())
+        .merge(webhook_deliveries::router())
         .fallback(|| async { AppError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
 }
 

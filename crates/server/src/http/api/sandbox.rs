@@ -54,6 +54,8 @@ async fn scan(
 struct InboundBody {
     from: String,
     text: String,
+    /// Re-delivers an earlier message id (WhatsApp does so after reconnects).
+    message_id: Option<String>,
 }
 
 async fn inbound(
@@ -67,7 +69,11 @@ async fn inbound(
     if body.text.trim().is_empty() {
         return Err(AppError::invalid("text", "is required"));
     }
-    let message_id = state.sessions.engines().sim.inbound(device.id, from.digits(), &body.text).await?;
+    let again = body.message_id.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    if again.is_some_and(|m| m.len() > 128) {
+        return Err(AppError::invalid("message_id", "must be at most 128 characters"));
+    }
+    let message_id = state.sessions.engines().sim.inbound(device.id, from.digits(), &body.text, again).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "message_id": message_id }))))
 }
 

@@ -6,13 +6,14 @@ use super::ListParams;
 use crate::app::AppState;
 use crate::http::error::{not_found_as, AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::webhook_worker::secret_binding;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
 use domain::policy::whatsapp_scope;
-use domain::{UserId, WebhookUrl};
+use domain::{EventKind, UserId, WebhookUrl};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -25,11 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/webhooks/{id}/secret", get(reveal))
 }
 
-/// The events a webhook can ask for.
-pub const EVENTS: &[&str] = &["message.received", "message.status", "device.status"];
-
 /// Webhooks belong to the caller, whatever their role; monitoring has none.
-fn owner(caller: &Caller) -> AppResult<UserId> {
+pub(super) fn owner(caller: &Caller) -> AppResult<UserId> {
     whatsapp_scope(caller.actor)?;
     Ok(caller.actor.user_id)
 }
@@ -39,24 +37,21 @@ fn url(state: &AppState, input: &str) -> AppResult<WebhookUrl> {
 }
 
 fn events(input: &[String]) -> AppResult<Vec<String>> {
+    let names = || EventKind::SUBSCRIBABLE.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ");
     let mut out: Vec<String> = Vec::new();
     for e in input {
         let e = e.trim();
-        if !EVENTS.contains(&e) {
-            return Err(AppError::invalid("events", format!("'{e}' is not one of {}", EVENTS.join(", "))));
+        if !EventKind::SUBSCRIBABLE.iter().any(|k| k.as_str() == e) {
+            return Err(AppError::invalid("events", format!("'{e}' is not one of {}", names())));
         }
         if !out.iter().any(|x| x == e) {
             out.push(e.to_string());
         }
     }
     if out.is_empty() {
-        return Err(AppError::invalid("events", format!("choose at least one of {}", EVENTS.join(", "))));
+        return Err(AppError::invalid("events", format!("choose at least one of {}", names())));
     }
     Ok(out)
-}
-
-fn bound_to(owner: UserId) -> Vec<u8> {
-    format!("webhook-secret/{owner}").into_bytes()
 }
 
 async fn list(
@@ -95,7 +90,7 @@ async fn create(
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
     let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(key));
-    let sealed = state.secrets.seal(secret.as_bytes(), &bound_to(owner)).map_err(AppError::internal)?;
+    let sealed = state.secrets.seal(secret.as_bytes(), &secret_binding(owner)).map_err(AppError::internal)?;
     let webhook = state.store.create_webhook(owner, url.as_str(), &events, &sealed, state.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(Created { webhook, secret })))
 }
@@ -134,6 +129,6 @@ async fn reveal(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiP
     caller.browser_session()?;
     let owner = owner(&caller)?;
     let hook = state.store.webhook(owner, id).await?.ok_or_else(|| AppError::not_found("webhook"))?;
-    let secret = state.secrets.open(&hook.sealed_secret, &bound_to(owner)).map_err(AppError::internal)?;
+    let secret = state.secrets.open(&hook.sealed_secret, &secret_binding(owner)).map_err(AppError::internal)?;
     Ok(Json(json!({ "secret": String::from_utf8_lossy(&secret) })))
 }

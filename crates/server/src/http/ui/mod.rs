@@ -21,5 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/profile", get(pages::profile))
         .route("/api-keys", get(pages::api_keys))
         .route("/messages", get(pages::messages))
+        .route("/webhooks", get(pages::webhooks))
         .route("/assets/{name}", get(assets::serve))
 }

@@ -66,6 +66,9 @@ impl Shell {
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "Users"));
         }
+        if policy::allows(role, Capability::UseWhatsApp) {
+            nav.push(("/webhooks", "Webhooks"));
+        }
         nav.push(("/api-keys", "API keys"));
         nav.push(("/profile", "Profile"));
         Shell {
@@ -262,6 +265,19 @@ struct ApiKeysPage {
 
 pub async fn api_keys(State(state): State<AppState>, viewer: Viewer) -> Response {
     render(ApiKeysPage { shell: Shell::new(&state, &viewer, "/api-keys") })
+}
+
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+struct WebhooksPage {
+    shell: Shell,
+}
+
+pub async fn webhooks(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    render(WebhooksPage { shell: Shell::new(&state, &viewer, "/webhooks") })
 }
 
 #[derive(Template)]

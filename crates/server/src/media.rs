@@ -1,0 +1,164 @@
+//! Images and documents to send: fetched from a `media_url` or uploaded, size-limited, and
+//! checked (an "image" must really be a JPEG, PNG or WebP; WhatsApp shows nothing else inline).
+
+use crate::http::error::AppError;
+use crate::outbound::{describe, Outbound};
+use axum::http::StatusCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    Image,
+    Document,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Document => "document",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Media {
+    pub mime: String,
+    pub file_name: String,
+    pub data: Vec<u8>,
+}
+
+/// File names are shown to the recipient; keep them short and printable.
+const MAX_FILE_NAME: usize = 200;
+
+pub fn too_large(limit: usize) -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "media_too_large",
+        format!("the media is larger than this server accepts ({} KiB; setting media_max_kib)", limit / 1024),
+    )
+}
+
+/// The image formats WhatsApp displays, recognised by their first bytes.
+fn image_mime(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+fn clean_file_name(name: &str) -> String {
+    let cleaned: String =
+        name.trim().chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\')).take(MAX_FILE_NAME).collect();
+    cleaned.trim().to_string()
+}
+
+/// Checks content and names it: images by their bytes, documents as declared.
+pub fn accept(kind: MediaKind, data: Vec<u8>, declared_mime: &str, file_name: &str) -> Result<Media, AppError> {
+    if data.is_empty() {
+        return Err(AppError::invalid("file", "is empty"));
+    }
+    let mime = match kind {
+        MediaKind::Image => image_mime(&data)
+            .ok_or_else(|| {
+                AppError::invalid("type", "an image must be a JPEG, PNG or WebP file; send other files as a document")
+            })?
+            .to_string(),
+        MediaKind::Document => {
+            let declared = declared_mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let plausible = declared.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+                && declared.chars().all(|c| c.is_ascii_alphanumeric() || "/.+-_".contains(c));
+            if plausible {
+                declared
+            } else {
+                "application/octet-stream".to_string()
+            }
+        }
+    };
+    let mut file_name = clean_file_name(file_name);
+    if file_name.is_empty() {
+        file_name = kind.as_str().to_string();
+    }
+    Ok(Media { mime, file_name, data })
+}
+
+/// Downloads `url` through the outbound guard, refusing more than `limit` bytes.
+pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<u8>, String, String), AppError> {
+    let request = outbound.request(reqwest::Method::GET, url).map_err(|m| AppError::invalid("media_url", m))?;
+    let mut response = request
+        .send()
+        .await
+        .map_err(|e| AppError::invalid("media_url", format!("could not be fetched: {}", describe(&e))))?;
+    if !response.status().is_success() {
+        return Err(AppError::invalid("media_url", format!("answered HTTP {}", response.status())));
+    }
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let mime =
+        response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let name = response.url().path_segments().and_then(|mut s| s.next_back()).unwrap_or("").to_string();
+    let mut data = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| AppError::invalid("media_url", format!("download failed: {}", describe(&e))))?
+    {
+        if data.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    Ok((data, mime, percent_decode(&name)))
+}
+
+/// `Price%20list.pdf` → `Price list.pdf` (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_recognised_by_their_bytes() {
+        let png = b"\x89PNG\r\n\x1a\n rest".to_vec();
+        assert_eq!(accept(MediaKind::Image, png, "text/plain", "a.png").unwrap().mime, "image/png");
+        let fake = b"<svg onload=alert(1)>".to_vec();
+        assert_eq!(accept(MediaKind::Image, fake, "image/png", "x.png").unwrap_err().field, Some("type"));
+        let doc =
+            accept(MediaKind::Document, b"%PDF-1.7".to_vec(), "application/pdf; charset=x", "../../etc/Menu\n.pdf");
+        let doc = doc.unwrap();
+        assert_eq!((doc.mime.as_str(), doc.file_name.as_str()), ("application/pdf", "....etcMenu.pdf"));
+        let odd = accept(MediaKind::Document, b"x".to_vec(), "not a mime", "").unwrap();
+        assert_eq!((odd.mime.as_str(), odd.file_name.as_str()), ("application/octet-stream", "document"));
+        assert!(accept(MediaKind::Document, Vec::new(), "", "").is_err());
+    }
+
+    #[test]
+    fn url_names_are_decoded() {
+        assert_eq!(percent_decode("Price%20list.pdf"), "Price list.pdf");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
+}

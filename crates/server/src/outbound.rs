@@ -1,0 +1,86 @@
+//! Requests the server makes to addresses its tenants choose (webhooks, media URLs). A tenant
+//! could aim these at the server's own network, so besides checking the URL when it is given
+//! ([`domain::WebhookUrl`]), every request resolves names through a resolver that drops private
+//! and loopback addresses, follows no redirects, and has a deadline.
+
+use domain::{is_private, WebhookUrl};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Outbound {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+/// Resolves like the system does, then keeps only public addresses (unless private ones are
+/// allowed), so a name that points inside cannot be used to get around the URL check.
+struct PublicOnly {
+    allow_private: bool,
+}
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let usable: Vec<SocketAddr> = found.into_iter().filter(|a| allow_private || !is_private(a.ip())).collect();
+            if usable.is_empty() {
+                let e = std::io::Error::other(format!("{host} resolves only to private or loopback addresses"));
+                return Err(Box::new(e) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(usable.into_iter()) as Addrs)
+        })
+    }
+}
+
+impl Outbound {
+    pub fn new(timeout: Duration, allow_private: bool) -> anyhow::Result<Outbound> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("kewhats/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .no_proxy()
+            .dns_resolver(Arc::new(PublicOnly { allow_private }))
+            .build()?;
+        Ok(Outbound { client, allow_private })
+    }
+
+    /// Checks `url` again (the settings may have changed since it was saved) and starts a
+    /// request to it.
+    pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, String> {
+        let url = WebhookUrl::parse(url, self.allow_private)?;
+        Ok(self.client.request(method, url.as_str()))
+    }
+}
+
+/// A transport error in one line, with its causes ("could not connect: … connection refused").
+pub fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the response could not be read"
+    } else {
+        "request failed"
+    };
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !causes.contains(&text) {
+            causes.push(text);
+        }
+        source = s.source();
+    }
+    if causes.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}: {}", causes.join(": "))
+    }
+}

@@ -1,0 +1,167 @@
+//! Posts webhook deliveries. Rows are written by the store alongside the changes they report;
+//! this worker claims the due ones with a lease, signs each per Standard Webhooks, posts it and
+//! records the outcome: delivered, a retry later (exponential backoff with jitter), or failed.
+//!
+//! At least once: a delivery is only marked delivered after the receiver said 2xx. If the
+//! process dies mid-post the lease runs out and the delivery is posted again with the same
+//! `webhook-id`, which receivers use to drop the repeat.
+
+use crate::app::AppState;
+use crate::outbound::{describe, Outbound};
+use crate::secrets::SecretBox;
+use domain::{AttemptOutcome, Backoff, Clock, UserId};
+use rand::Rng;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{ClaimedDelivery, DeliveryResult, Store};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// The longest the worker sleeps without looking (other nodes may have written deliveries).
+const POLL: Duration = Duration::from_secs(1);
+/// How much of a receiver's error body is kept in the delivery log.
+const ERROR_BODY_CHARS: usize = 300;
+
+/// The authenticated-data binding of a webhook's sealed secret.
+pub fn secret_binding(owner: UserId) -> Vec<u8> {
+    format!("webhook-secret/{owner}").into_bytes()
+}
+
+struct Worker {
+    store: Store,
+    secrets: SecretBox,
+    clock: Arc<dyn Clock>,
+    outbound: Outbound,
+    backoff: Backoff,
+    max_attempts: i64,
+    concurrency: usize,
+    /// Long enough for a post to finish or time out, so a live attempt is never taken over.
+    lease_ms: i64,
+}
+
+pub fn spawn(state: &AppState) -> anyhow::Result<JoinHandle<()>> {
+    let config = &state.config;
+    let timeout = Duration::from_secs(config.webhook_timeout_secs);
+    let worker = Worker {
+        store: state.store.clone(),
+        secrets: state.secrets.clone(),
+        clock: state.clock.clone(),
+        outbound: Outbound::new(timeout, config.webhooks_allow_private)?,
+        backoff: config.webhook_backoff(),
+        max_attempts: i64::from(config.webhook_max_attempts),
+        concurrency: config.webhook_concurrency as usize,
+        lease_ms: i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX / 4) * 2 + 30_000,
+    };
+    Ok(tokio::spawn(Arc::new(worker).run(state.stop.subscribe())))
+}
+
+impl Worker {
+    async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let wake = self.store.deliveries_waiting();
+        let mut running = JoinSet::new();
+        while !*stop.borrow() {
+            let free = self.concurrency.saturating_sub(running.len());
+            if free > 0 {
+                match self.store.claim_deliveries(self.clock.now(), self.lease_ms, free as i64).await {
+                    Ok(batch) => {
+                        let full = !batch.is_empty() && batch.len() == free;
+                        for delivery in batch {
+                            running.spawn(self.clone().attempt(delivery));
+                        }
+                        if full {
+                            continue; // more may be due
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "claiming webhook deliveries"),
+                }
+            }
+            let wait = self.until_next_due().await;
+            tokio::select! {
+                Some(_) = running.join_next(), if !running.is_empty() => {}
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        // Posts under way finish (each has a deadline) and record their outcome; what was not
+        // claimed stays in the table for the next start.
+        while running.join_next().await.is_some() {}
+    }
+
+    async fn until_next_due(&self) -> Duration {
+        match self.store.next_delivery_due().await {
+            Ok(Some(at)) => {
+                let ms = at.millis().saturating_sub(self.clock.now().millis()).max(0);
+                Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(POLL)
+            }
+            Ok(None) => POLL,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the next webhook delivery");
+                POLL
+            }
+        }
+    }
+
+    async fn attempt(self: Arc<Self>, delivery: ClaimedDelivery) {
+        let outcome = self.post(&delivery).await;
+        let now = self.clock.now();
+        let status_code = outcome.status_code();
+        let result = match &outcome {
+            AttemptOutcome::Delivered { status } => DeliveryResult::Delivered { status_code: *status },
+            o if o.retryable() && delivery.attempts < self.max_attempts => {
+                let retry = u32::try_from(delivery.attempts).unwrap_or(u32::MAX);
+                let delay = self.backoff.delay(retry, rand::thread_rng().gen::<f64>());
+                let at = now.plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4));
+                DeliveryResult::Retry { status_code, error: o.error(), at }
+            }
+            o => DeliveryResult::Failed { status_code, error: o.error() },
+        };
+        if !matches!(outcome, AttemptOutcome::Delivered { .. }) {
+            tracing::info!(delivery = delivery.id, webhook = delivery.webhook_id, attempt = delivery.attempts,
+                error = %outcome.error(), final = matches!(result, DeliveryResult::Failed { .. }), "webhook delivery failed");
+        }
+        if let Err(e) = self.store.finish_delivery(&delivery, result, now).await {
+            tracing::error!(delivery = delivery.id, error = %e, "recording a webhook delivery");
+        }
+    }
+
+    async fn post(&self, d: &ClaimedDelivery) -> AttemptOutcome {
+        let unreachable = |error: String| AttemptOutcome::Unreachable { error };
+        let secret = match self.secrets.open(&d.sealed_secret, &secret_binding(d.owner_id)) {
+            Ok(s) => String::from_utf8_lossy(&s).into_owned(),
+            Err(e) => return unreachable(format!("the signing secret could not be read: {e}")),
+        };
+        let signer = match standardwebhooks::Webhook::new(&secret) {
+            Ok(s) => s,
+            Err(e) => return unreachable(format!("the signing secret is invalid: {e}")),
+        };
+        let timestamp = self.clock.now().millis() / 1000;
+        let signature = match signer.sign(&d.event_id, timestamp, d.payload.as_bytes()) {
+            Ok(s) => s,
+            Err(e) => return unreachable(format!("signing failed: {e}")),
+        };
+        let request = match self.outbound.request(reqwest::Method::POST, &d.url) {
+            Ok(r) => r,
+            Err(e) => return unreachable(format!("refused to send: {e}")),
+        };
+        let response = request
+            .header("content-type", "application/json")
+            .header("webhook-id", &d.event_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(d.payload.clone())
+            .send()
+            .await;
+        match response {
+            Err(e) => unreachable(describe(&e)),
+            Ok(r) if r.status().is_success() => AttemptOutcome::Delivered { status: r.status().as_u16() },
+            Ok(r) => {
+                let status = r.status();
+                let body = r.text().await.unwrap_or_default();
+                let body: String = body.trim().chars().take(ERROR_BODY_CHARS).collect();
+                let error = if body.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {body}") };
+                AttemptOutcome::Rejected { status: status.as_u16(), error }
+            }
+        }
+    }
+}
