@@ -153,7 +153,7 @@ pub async fn launch(listener: TcpListener, state: AppState) -> anyhow::Result<Ru
 }
 
 /// Housekeeping: every minute, fails pending messages whose time ran out (their device may
-/// never connect to notice); every hour, deletes ended web sessions.
+/// never connect to notice); every hour, deletes ended web sessions and old delivery logs.
 async fn purge_sessions(state: AppState) {
     let mut minutes = tokio::time::interval(Duration::from_secs(60));
     let mut hours = tokio::time::interval(Duration::from_secs(3600));
@@ -164,11 +164,21 @@ async fn purge_sessions(state: AppState) {
                 Ok(n) => tracing::info!(messages = n, "pending messages expired"),
                 Err(e) => tracing::error!(error = %e, "expiring pending messages"),
             },
-            _ = hours.tick() => match state.store.purge_web_sessions(state.clock.now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),
-                Err(e) => tracing::error!(error = %e, "purging web sessions"),
-            },
+            _ = hours.tick() => {
+                match state.store.purge_web_sessions(state.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),
+                    Err(e) => tracing::error!(error = %e, "purging web sessions"),
+                }
+                let days = i64::from(state.config.webhook_log_days);
+                if days > 0 {
+                    match state.store.purge_deliveries(state.clock.now().plus_secs(-days * 86_400)).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(deliveries = n, "purged old webhook deliveries"),
+                        Err(e) => tracing::error!(error = %e, "purging webhook deliveries"),
+                    }
+                }
+            }
         }
     }
 }

@@ -56,6 +56,8 @@ pub struct Config {
     pub webhook_retry_cap_secs: u64,
     /// Deliveries posted at once.
     pub webhook_concurrency: u32,
+    /// Finished deliveries stay in the log this long (0: forever).
+    pub webhook_log_days: u32,
     /// The largest image or document accepted for sending (upload or `media_url`).
     pub media_max_bytes: usize,
     /// The WhatsApp Web socket the `web` engine dials.
@@ -181,6 +183,7 @@ const KEYS: &[&str] = &[
     "webhook_retry_base_ms",
     "webhook_retry_cap_secs",
     "webhook_concurrency",
+    "webhook_log_days",
     "media_max_kib",
     "web_url",
     "web_version",
@@ -269,6 +272,7 @@ impl Config {
             webhook_retry_base_ms,
             webhook_retry_cap_secs: src.get("webhook_retry_cap_secs", 6 * 3600)?,
             webhook_concurrency: src.get::<u32>("webhook_concurrency", 16)?.clamp(1, 256),
+            webhook_log_days: src.get("webhook_log_days", 30)?,
             media_max_bytes: media_max_kib.max(1) * 1024,
             web_url: src.get("web_url", DEFAULT_WEB_URL.to_string())?,
             web_version: parse_version(&src.get("web_version", DEFAULT_WEB_VERSION.to_string())?)?,
@@ -332,6 +336,7 @@ impl Config {
             webhook_retry_base_ms: 10_000,
             webhook_retry_cap_secs: 6 * 3600,
             webhook_concurrency: 16,
+            webhook_log_days: 30,
             media_max_bytes: 1024 * 1024,
             web_url: "ws://127.0.0.1:1/ws/chat".into(),
             web_version: parse_version(DEFAULT_WEB_VERSION).unwrap_or((2, 3000, 0)),

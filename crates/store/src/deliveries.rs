@@ -340,4 +340,14 @@ impl Store {
             },
         }
     }
+
+    /// Deletes finished deliveries (delivered or failed) last touched before `before`.
+    pub async fn purge_deliveries(&self, before: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND updated_at < $1")
+            .bind(before.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
 }

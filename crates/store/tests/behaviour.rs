@@ -230,7 +230,13 @@ both_backends! {
         store.finish_delivery(&again[0], kewhats_store::DeliveryResult::Retry { status_code: Some(503), error: "HTTP 503", at: retry_at }, T0).await.unwrap();
         assert_eq!(store.next_delivery_due().await.unwrap(), Some(retry_at));
         assert!(store.claim_deliveries(T0.plus_secs(59), 1_000, 10).await.unwrap().is_empty());
-        assert_eq!(store.claim_deliveries(retry_at, 1_000, 10).await.unwrap().len(), 1);
+        let last = store.claim_deliveries(retry_at, 1_000, 10).await.unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(store.purge_deliveries(T0.plus_secs(3600)).await.unwrap(), 0, "unfinished deliveries are kept");
+        store.finish_delivery(&last[0], kewhats_store::DeliveryResult::Failed { status_code: Some(410), error: "HTTP 410" }, retry_at).await.unwrap();
+        assert_eq!(store.purge_deliveries(retry_at).await.unwrap(), 0, "not older than the cut-off");
+        assert_eq!(store.purge_deliveries(retry_at.plus_secs(1)).await.unwrap(), 1);
+        store.enqueue_event(&kewhats_store::WebhookEvent::new(ana, domain::EventKind::MessageReceived, &"x", T0), T0).await.unwrap();
         store.delete_webhook(ana, inbound.id).await.unwrap();
         assert_eq!(store.next_delivery_due().await.unwrap(), None, "deleted with its webhook");
         store.close().await;
