@@ -244,6 +244,27 @@ async fn a_message_sent_from_the_page_reaches_read() {
     )
     .await;
     assert!(b.text().await.contains("+6281311112222"));
+
+    // An image, uploaded from the same form.
+    let picture = std::env::temp_dir().join(format!("kewhats_promo_{}.png", std::process::id()));
+    std::fs::write(&picture, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR tiny").unwrap();
+    b.eval("const s = document.getElementById('type-select'); s.value = 'image'; s.dispatchEvent(new Event('change')); return 1").await;
+    assert_eq!(b.eval("return document.getElementById('text-field').hidden").await, json!(true));
+    b.type_into("#send-form input[name=file]", &picture.display().to_string()).await;
+    b.type_into("#send-form input[name=caption]", "Promo minggu ini").await;
+    b.click("#send-form button[type=submit]").await;
+    b.wait_for("the image row", "document.querySelectorAll('#messages-table tbody tr').length === 2").await;
+    b.wait_for(
+        "the image read",
+        "document.querySelector('#messages-table tbody tr td:last-child').textContent.startsWith('read')",
+    )
+    .await;
+    let _ = std::fs::remove_file(&picture);
+    let sent = owner.get("/api/messages?direction=out").await.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(
+        (sent["items"][0]["kind"].as_str(), sent["items"][0]["body"].as_str()),
+        (Some("image"), Some("Promo minggu ini"))
+    );
     b.quit().await;
     app.stop().await;
     db.cleanup().await;
