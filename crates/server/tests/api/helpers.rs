@@ -210,3 +210,16 @@ pub async fn pair_sim(app: &TestApp, s: &Session, outlet: i64) -> DeviceId {
     scan_sim(app, s, outlet, id).await;
     id
 }
+
+/// Polls a message through the API until it has `status`; panics after 15 s.
+pub async fn wait_message(s: &Session, id: i64, status: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let m = expect_json(s.get(&format!("/api/messages/{id}")).await, StatusCode::OK).await;
+        if m["status"] == status {
+            return m;
+        }
+        assert!(Instant::now() < deadline, "message never became {status}: {m}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -7,22 +7,9 @@ use domain::Role;
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 use store::both_backends;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR tiny picture";
-
-async fn wait_status(s: &Session, id: i64, status: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let m = expect_json(s.get(&format!("/api/messages/{id}")).await, StatusCode::OK).await;
-        if m["status"] == status {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "message never became {status}: {m}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 /// A local file server: `/files/Menu%20Juli.pdf` (a PDF) and `/files/big.bin` (over 1 MiB).
 async fn file_server() -> String {
@@ -63,14 +50,14 @@ both_backends! {
         assert_eq!((m["kind"].as_str(), m["body"].as_str(), m["media_mime"].as_str()), (Some("image"), Some("Promo minggu ini"), Some("image/png")));
         assert_eq!(m["media_size"].as_u64(), Some(PNG.len() as u64));
         let id = m["id"].as_i64().unwrap();
-        wait_status(&s, id, "read").await;
+        wait_message(&s, id, "read").await;
         assert_eq!(app.store.message_media(id).await.unwrap(), None, "the bytes are dropped once sent");
 
         let files = file_server().await;
         let doc = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "type": "document",
             "media_url": format!("{files}/files/Menu%20Juli.pdf"), "caption": "Menu"})).await, StatusCode::ACCEPTED).await;
         assert_eq!((doc["media_mime"].as_str(), doc["media_name"].as_str()), (Some("application/pdf"), Some("Menu Juli.pdf")));
-        wait_status(&s, doc["id"].as_i64().unwrap(), "read").await;
+        wait_message(&s, doc["id"].as_i64().unwrap(), "read").await;
         app.stop().await;
     }
 

@@ -12,18 +12,6 @@ async fn key(s: &Session) -> String {
     k["secret"].as_str().unwrap().to_string()
 }
 
-async fn wait_message(s: &Session, id: i64, status: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let m = expect_json(s.get(&format!("/api/messages/{id}")).await, StatusCode::OK).await;
-        if m["status"] == status {
-            return m;
-        }
-        assert!(Instant::now() < deadline, "message never became {status}: {m}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 both_backends! {
     async fn a_text_goes_pending_sent_delivered_read_and_is_counted_on_its_key(db) {
         let app = TestApp::start(db).await;
