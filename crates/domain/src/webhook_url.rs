@@ -4,7 +4,7 @@
 //! delivering.
 
 use serde::Serialize;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
@@ -58,16 +58,29 @@ pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_private_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            let seg = v6.segments();
+            // IPv6 forms that carry an IPv4 address: mapped/compatible (::ffff:a.b.c.d, ::a.b.c.d),
+            // NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::) reach that address.
+            let embedded = if let Some(v4) = v6.to_ipv4() {
+                Some(v4)
+            } else if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                Some(Ipv4Addr::new((seg[6] >> 8) as u8, seg[6] as u8, (seg[7] >> 8) as u8, seg[7] as u8))
+            } else if seg[0] == 0x2002 {
+                Some(Ipv4Addr::new((seg[1] >> 8) as u8, seg[1] as u8, (seg[2] >> 8) as u8, seg[2] as u8))
+            } else {
+                None
+            };
+            if let Some(v4) = embedded {
+                if v6.is_loopback() {
+                    return true;
+                }
                 return is_private_v4(v4);
             }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
+            v6.is_unspecified()
                 || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6 == Ipv6Addr::LOCALHOST
+                || (seg[0] & 0xfe00) == 0xfc00 // unique local
+                || (seg[0] & 0xffc0) == 0xfe80 // link-local
+                || (seg[0] & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside some networks)
         }
     }
 }
@@ -81,7 +94,10 @@ fn is_private_v4(ip: Ipv4Addr) -> bool {
         || ip.is_broadcast()
         || ip.is_multicast()
         || ip.is_documentation()
-        || (a == 100 && (64..128).contains(&b))
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+        || (a == 198 && (18..20).contains(&b)) // benchmarking
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
+        || a >= 240 // reserved
         || a == 0
 }
 
@@ -114,6 +130,13 @@ mod tests {
             ("http://[::1]/", "private"),
             ("http://[fd00::1]/", "private"),
             ("http://[::ffff:127.0.0.1]/", "private"),
+            ("http://[64:ff9b::a9fe:a9fe]/", "private"),
+            ("http://[2002:c0a8:0101::1]/", "private"),
+            ("http://[::10.0.0.1]/", "private"),
+            ("http://[fec0::1]/", "private"),
+            ("http://198.18.0.5/", "private"),
+            ("http://192.0.0.8/", "private"),
+            ("http://240.1.2.3/", "private"),
             ("http://localhost:8080/", "private"),
             ("http://printer.local/", "private"),
             ("http://intranet/", "private"),
@@ -122,6 +145,9 @@ mod tests {
             assert!(err.contains(hint), "{input}: {err}");
         }
         assert!(WebhookUrl::parse("http://127.0.0.1:9000/hook", true).is_ok(), "allowed by configuration");
+        for public in ["http://[2606:4700::1111]/", "http://[64:ff9b::5db8:d822]/", "http://[2002:5db8:d822::1]/"] {
+            assert!(WebhookUrl::parse(public, false).is_ok(), "{public}");
+        }
         assert!(WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(3000)), false).is_err());
     }
 }

@@ -334,8 +334,14 @@ const pages = {
       document.getElementById("secret-value").textContent = secret;
       document.getElementById("new-secret").hidden = false;
     };
-    let log = null, logStatus = "";
+    let log = null, logStatus = "", logHook = null;
+    document.getElementById("redeliver-failed").addEventListener("click", async () => {
+      if (!logHook) return;
+      try { const r = await api("POST", `/api/webhooks/${logHook.id}/redeliver-failed`); flash(`${r.queued} failed deliveries queued again.`, true); log?.reload(); }
+      catch (err) { flash(err.message); }
+    });
     const openLog = (w) => {
+      logHook = w;
       document.getElementById("log-card").hidden = false;
       document.getElementById("log-url").textContent = w.url;
       log = pagedTable({

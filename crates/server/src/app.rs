@@ -20,6 +20,8 @@ use tokio::task::JoinHandle;
 
 /// How long a `media_url` may take to download.
 const MEDIA_FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+/// Share links (cloud drives, CDNs) usually redirect to the file itself.
+const MEDIA_REDIRECTS: usize = 5;
 
 /// Everything a request handler may reach. Cheap to clone.
 #[derive(Clone)]
@@ -74,7 +76,7 @@ impl AppState {
         let engines = Engines { sim: SimEngine::new(deps.sim), web: Some(Arc::new(WebEngine::new(web, keys))) };
         let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, config.session_settings());
         let (stop, _) = watch::channel(false);
-        let outbound = Outbound::new(MEDIA_FETCH_TIMEOUT, config.webhooks_allow_private)?;
+        let outbound = Outbound::new(MEDIA_FETCH_TIMEOUT, config.webhooks_allow_private, MEDIA_REDIRECTS)?;
         Ok(AppState {
             store,
             config: Arc::new(config),

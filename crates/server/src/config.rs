@@ -236,9 +236,9 @@ impl Config {
         if reconcile_interval_secs == 0 {
             bail!("reconcile_interval_secs must be at least 1");
         }
-        let webhook_max_attempts: u32 = src.get("webhook_max_attempts", 8)?;
+        let webhook_max_attempts: u32 = src.get("webhook_max_attempts", 12)?;
         let webhook_timeout_secs: u64 = src.get("webhook_timeout_secs", 10)?;
-        let webhook_retry_base_ms: u64 = src.get("webhook_retry_base_ms", 10_000)?;
+        let webhook_retry_base_ms: u64 = src.get("webhook_retry_base_ms", 30_000)?;
         if webhook_max_attempts == 0 || webhook_timeout_secs == 0 || webhook_retry_base_ms == 0 {
             bail!("webhook_max_attempts, webhook_timeout_secs and webhook_retry_base_ms must be at least 1");
         }

@@ -1,7 +1,7 @@
 //! Requests the server makes to addresses its tenants choose (webhooks, media URLs). A tenant
 //! could aim these at the server's own network, so besides checking the URL when it is given
 //! ([`domain::WebhookUrl`]), every request resolves names through a resolver that drops private
-//! and loopback addresses, follows no redirects, and has a deadline.
+//! and loopback addresses, checks every redirect (or follows none), and has a deadline.
 
 use domain::{is_private, WebhookUrl};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -38,10 +38,22 @@ impl Resolve for PublicOnly {
 }
 
 impl Outbound {
-    pub fn new(timeout: Duration, allow_private: bool) -> anyhow::Result<Outbound> {
+    /// `redirects`: how many to follow, each checked like the first URL (webhooks: none, a
+    /// receiver that moved should be updated; media links often redirect to their storage).
+    pub fn new(timeout: Duration, allow_private: bool, redirects: usize) -> anyhow::Result<Outbound> {
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > redirects {
+                attempt.error(format!("more than {redirects} redirects"))
+            } else if let Err(why) = WebhookUrl::parse(attempt.url().as_str(), allow_private) {
+                attempt.error(format!("redirected to a refused address: {why}"))
+            } else {
+                attempt.follow()
+            }
+        });
+        let policy = if redirects == 0 { reqwest::redirect::Policy::none() } else { policy };
         let client = reqwest::Client::builder()
             .user_agent(concat!("kewhats/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(policy)
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .no_proxy()

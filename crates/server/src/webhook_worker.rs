@@ -46,7 +46,7 @@ pub fn spawn(state: &AppState) -> anyhow::Result<JoinHandle<()>> {
         store: state.store.clone(),
         secrets: state.secrets.clone(),
         clock: state.clock.clone(),
-        outbound: Outbound::new(timeout, config.webhooks_allow_private)?,
+        outbound: Outbound::new(timeout, config.webhooks_allow_private, 0)?,
         backoff: config.webhook_backoff(),
         max_attempts: i64::from(config.webhook_max_attempts),
         concurrency: config.webhook_concurrency as usize,
@@ -61,7 +61,10 @@ impl Worker {
         let mut running = JoinSet::new();
         while !*stop.borrow() {
             let free = self.concurrency.saturating_sub(running.len());
-            if free > 0 {
+            let wait = if free == 0 {
+                // Every slot is busy: nothing to do until a post ends (or we stop).
+                None
+            } else {
                 match self.store.claim_deliveries(self.clock.now(), self.lease_ms, free as i64).await {
                     Ok(batch) => {
                         let full = !batch.is_empty() && batch.len() == free;
@@ -71,15 +74,18 @@ impl Worker {
                         if full {
                             continue; // more may be due
                         }
+                        Some(self.until_next_due().await)
                     }
-                    Err(e) => tracing::error!(error = %e, "claiming webhook deliveries"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "claiming webhook deliveries");
+                        Some(POLL)
+                    }
                 }
-            }
-            let wait = self.until_next_due().await;
+            };
             tokio::select! {
                 Some(_) = running.join_next(), if !running.is_empty() => {}
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
+                _ = wake.notified(), if wait.is_some() => {}
+                _ = tokio::time::sleep(wait.unwrap_or(POLL)), if wait.is_some() => {}
                 _ = stop.changed() => {}
             }
         }
@@ -157,11 +163,26 @@ impl Worker {
             Ok(r) if r.status().is_success() => AttemptOutcome::Delivered { status: r.status().as_u16() },
             Ok(r) => {
                 let status = r.status();
-                let body = r.text().await.unwrap_or_default();
-                let body: String = body.trim().chars().take(ERROR_BODY_CHARS).collect();
+                let body = error_excerpt(r).await;
                 let error = if body.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {body}") };
                 AttemptOutcome::Rejected { status: status.as_u16(), error }
             }
         }
     }
+}
+
+/// The start of a refusal's body, for the delivery log: read no further than needed, printable
+/// characters only (a NUL would not even fit in a PostgreSQL text column).
+async fn error_excerpt(mut response: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < ERROR_BODY_CHARS * 4 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let printable = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+    let excerpt: String = printable.collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+    excerpt.chars().take(ERROR_BODY_CHARS).collect()
 }

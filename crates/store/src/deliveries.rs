@@ -89,6 +89,8 @@ pub struct ClaimedDelivery {
     pub payload: String,
     /// Counting this one.
     pub attempts: i64,
+    /// Identifies this claim: only its holder may record the outcome.
+    pub lease_until: Timestamp,
     pub url: String,
     pub sealed_secret: Vec<u8>,
 }
@@ -146,6 +148,7 @@ struct ClaimRow {
     event_id: String,
     payload: String,
     attempts: i64,
+    lease_until: i64,
     url: String,
     secret: Vec<u8>,
 }
@@ -162,7 +165,7 @@ const CLAIM: &str =
                   WHERE w.active AND ((d.status = 'pending' AND d.next_attempt_at <= $1)
                                       OR (d.status = 'delivering' AND d.lease_until <= $1))
                   ORDER BY d.next_attempt_at, d.id LIMIT $3 {lock})
-     RETURNING id, webhook_id, owner_id, event_id, payload, attempts,
+     RETURNING id, webhook_id, owner_id, event_id, payload, attempts, lease_until,
          (SELECT url FROM webhooks w WHERE w.id = webhook_id) AS url,
          (SELECT secret FROM webhooks w WHERE w.id = webhook_id) AS secret";
 
@@ -238,6 +241,7 @@ impl Store {
                 event_id: r.event_id,
                 payload: r.payload,
                 attempts: r.attempts,
+                lease_until: Timestamp(r.lease_until),
                 url: r.url,
                 sealed_secret: r.secret,
             })
@@ -245,7 +249,7 @@ impl Store {
     }
 
     /// Records an attempt's outcome, unless the claim is no longer ours (the lease ran out and
-    /// another attempt took over).
+    /// another attempt took over, or the delivery was queued again by hand).
     pub async fn finish_delivery(
         &self,
         claimed: &ClaimedDelivery,
@@ -261,14 +265,15 @@ impl Store {
             "UPDATE webhook_deliveries SET status = $3, last_status_code = $4, last_error = $5, next_attempt_at = $6,
                  lease_until = NULL, updated_at = $7,
                  delivered_at = CASE WHEN $3 = 'delivered' THEN $7 ELSE delivered_at END
-             WHERE id = $1 AND attempts = $2 AND status = 'delivering'")
+             WHERE id = $1 AND attempts = $2 AND status = 'delivering' AND lease_until = $8")
             .bind(claimed.id)
             .bind(claimed.attempts)
             .bind(status.as_str())
             .bind(code.map(i64::from))
-            .bind(error)
+            .bind(error.replace('\0', ""))
             .bind(next.millis())
             .bind(now.millis())
+            .bind(claimed.lease_until.millis())
             .execute(pool)
             .await
             .map(|_| ()))?;
@@ -321,7 +326,8 @@ impl Store {
     /// is still queued or being posted.
     pub async fn redeliver(&self, owner: UserId, webhook: i64, id: i64, now: Timestamp) -> Result<Delivery> {
         let sql = format!(
-            "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $4, updated_at = $4
+            "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $4, updated_at = $4,
+                 lease_until = NULL, last_status_code = NULL, last_error = '', delivered_at = NULL
              WHERE id = $1 AND webhook_id = $2 AND owner_id = $3 AND status IN ('delivered', 'failed')
              RETURNING {COLUMNS}"
         );
@@ -339,6 +345,22 @@ impl Store {
                 }
             },
         }
+    }
+
+    /// Queues every failed delivery of a webhook again (after a receiver's long outage).
+    pub async fn redeliver_failed(&self, owner: UserId, webhook: i64, now: Timestamp) -> Result<u64> {
+        let n = on_db!(self, write, pool => sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $3, updated_at = $3,
+                 lease_until = NULL, last_status_code = NULL, last_error = ''
+             WHERE webhook_id = $1 AND owner_id = $2 AND status = 'failed'")
+            .bind(webhook)
+            .bind(owner.0)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        self.announce_deliveries(n);
+        Ok(n)
     }
 
     /// Deletes finished deliveries (delivered or failed) last touched before `before`.

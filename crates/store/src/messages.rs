@@ -204,10 +204,15 @@ impl Store {
             return Ok((created, true));
         }
         let key = new.idempotency_key.ok_or_else(|| StoreError::Conflict("message not written".into()))?;
+        Ok((self.message_by_idempotency_key(new.owner, key).await?.ok_or(StoreError::NotFound)?, false))
+    }
+
+    /// The owner's message sent with this `Idempotency-Key`, if any.
+    pub async fn message_by_idempotency_key(&self, owner: UserId, key: &str) -> Result<Option<Message>> {
         let sql = format!("SELECT {COLUMNS} FROM messages WHERE owner_id = $1 AND idempotency_key = $2");
-        let existing: Option<Row> =
-            on_db!(self, read, pool => sqlx::query_as(&sql).bind(new.owner.0).bind(key).fetch_optional(pool).await)?;
-        Ok((one(existing)?.ok_or(StoreError::NotFound)?, false))
+        let row: Option<Row> =
+            on_db!(self, read, pool => sqlx::query_as(&sql).bind(owner.0).bind(key).fetch_optional(pool).await)?;
+        one(row)
     }
 
     /// Stores an incoming message once; `None` when this WhatsApp id was already stored.

@@ -352,8 +352,16 @@ impl Task {
             }
         };
         let result = match self.body_of(&message).await {
-            Ok(body) => conn.send(OutgoingMessage { to: digits(&message.peer), body }).await,
-            Err(e) => Err(e),
+            Ok(Some(body)) => conn.send(OutgoingMessage { to: digits(&message.peer), body }).await,
+            Ok(None) => Err(EngineError::Rejected("the media to send is missing".into())),
+            Err(e) => {
+                // A passing database fault must not fail the message: it waits for the next turn.
+                tracing::error!(device = %self.device.id, message = message.id, error = %e, "reading media to send");
+                if let Err(e) = store.release_outgoing(message.id, self.inner.clock.now()).await {
+                    tracing::error!(device = %self.device.id, message = message.id, error = %e, "releasing a message");
+                }
+                return Sent::Nothing;
+            }
         };
         let now = self.inner.clock.now();
         let written = match &result {
@@ -382,24 +390,21 @@ impl Task {
         }
     }
 
-    /// What the engine sends: the text, or the image or document with its caption.
-    async fn body_of(&self, message: &store::Message) -> Result<MessageBody, EngineError> {
+    /// What the engine sends: the text, or the image or document with its caption; `None` when
+    /// the media bytes are gone.
+    async fn body_of(&self, message: &store::Message) -> Result<Option<MessageBody>, store::StoreError> {
         if message.kind == "text" {
-            return Ok(MessageBody::Text(message.body.clone()));
+            return Ok(Some(MessageBody::Text(message.body.clone())));
         }
-        let data = match self.inner.store.message_media(message.id).await {
-            Ok(Some(data)) => data,
-            Ok(None) => return Err(EngineError::Rejected("the media to send is missing".into())),
-            Err(e) => return Err(EngineError::Rejected(format!("the media could not be read: {e}"))),
-        };
+        let Some(data) = self.inner.store.message_media(message.id).await? else { return Ok(None) };
         let mime = message.media_mime.clone().unwrap_or_default();
         let caption = message.body.clone();
-        Ok(match message.kind.as_str() {
+        Ok(Some(match message.kind.as_str() {
             "image" => MessageBody::Image { data, mime, caption },
             _ => {
                 MessageBody::Document { data, mime, file_name: message.media_name.clone().unwrap_or_default(), caption }
             }
-        })
+        }))
     }
 
     async fn record_inbound(&self, m: engine::IncomingMessage) {

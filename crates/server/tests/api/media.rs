@@ -24,7 +24,11 @@ async fn file_server() -> String {
                 }
             }),
         )
-        .route("/gone", axum::routing::get(|| async { StatusCode::NOT_FOUND }));
+        .route("/gone", axum::routing::get(|| async { StatusCode::NOT_FOUND }))
+        .route(
+            "/share/menu",
+            axum::routing::get(|| async { axum::response::Redirect::temporary("/files/Menu%20Juli.pdf") }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -58,6 +62,9 @@ both_backends! {
             "media_url": format!("{files}/files/Menu%20Juli.pdf"), "caption": "Menu"})).await, StatusCode::ACCEPTED).await;
         assert_eq!((doc["media_mime"].as_str(), doc["media_name"].as_str()), (Some("application/pdf"), Some("Menu Juli.pdf")));
         wait_message(&s, doc["id"].as_i64().unwrap(), "read").await;
+        let shared = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "type": "document",
+            "media_url": format!("{files}/share/menu")})).await, StatusCode::ACCEPTED).await;
+        assert_eq!(shared["media_name"], "Menu Juli.pdf", "a share link's redirect is followed to the file");
         app.stop().await;
     }
 

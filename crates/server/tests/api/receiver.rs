@@ -43,10 +43,12 @@ pub struct Receiver {
     server: JoinHandle<()>,
 }
 
-async fn record(State(shared): State<Shared>, headers: HeaderMap, body: String) -> StatusCode {
+/// Refusals carry a body with a NUL byte, as careless receivers' do.
+async fn record(State(shared): State<Shared>, headers: HeaderMap, body: String) -> (StatusCode, &'static str) {
     let answered = shared.status.load(Ordering::SeqCst);
     shared.hits.lock().unwrap().push(Hit { headers, body, answered });
-    StatusCode::from_u16(answered).unwrap_or(StatusCode::OK)
+    let status = StatusCode::from_u16(answered).unwrap_or(StatusCode::OK);
+    (status, if status.is_success() { "" } else { "refused\0 by\nreceiver" })
 }
 
 impl Receiver {

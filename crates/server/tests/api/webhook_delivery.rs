@@ -146,6 +146,7 @@ both_backends! {
         let (d2, id2) = test_event(&s, hook).await;
         let d = wait_delivery(&s, hook, d2, "a 503", |d| d["last_status_code"] == 503).await;
         assert_eq!(d["status"], "pending");
+        assert_eq!(d["last_error"], "HTTP 503 Service Unavailable: refused by receiver", "printable excerpt of the answer");
         rx.answer(200);
         pass(&app, 5);
         let d = wait_delivery(&s, hook, d2, "delivered", |d| d["status"] == "delivered").await;
@@ -186,6 +187,10 @@ both_backends! {
         let failed_only = expect_json(s.get(&format!("/api/webhooks/{hook}/deliveries?status=failed")).await, StatusCode::OK).await;
         assert_eq!(failed_only["total"], 1);
         assert_eq!(failed_only["items"][0]["id"], d4);
+        let all = expect_json(s.post(&format!("/api/webhooks/{hook}/redeliver-failed"), json!({})).await, StatusCode::ACCEPTED).await;
+        assert_eq!(all["queued"], 1);
+        let d = wait_delivery(&s, hook, d4, "delivered", |d| d["status"] == "delivered").await;
+        assert_eq!((d["attempts"].as_i64(), d["last_error"].as_str()), (Some(1), Some("")));
         app.stop().await;
     }
 

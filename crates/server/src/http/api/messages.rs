@@ -72,16 +72,23 @@ async fn send(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    // Who may send is known before a large upload is read.
+    let scope = whatsapp_scope(caller.actor)?;
+    let key = idempotency_key(&headers)?;
     let body = if multipart {
         read_form(&state, request).await?
     } else {
         ApiJson::<SendBody>::from_request(request, &state).await?.0
     };
-    let scope = whatsapp_scope(caller.actor)?;
     let outlet =
         state.store.outlet(scope, OutletId(body.outlet_id)).await?.ok_or_else(|| AppError::not_found("outlet"))?;
     let to = phone("to", &body.to)?;
-    let key = idempotency_key(&headers)?;
+    if let Some(key) = &key {
+        // A retry gets the first message as it is now, without fetching its media again.
+        if let Some(first) = state.store.message_by_idempotency_key(outlet.owner_id, key).await? {
+            return replay(first, outlet.id);
+        }
+    }
     let kind = match body.kind.as_str() {
         "text" => None,
         "image" => Some(MediaKind::Image),
@@ -144,15 +151,21 @@ async fn send(
         expires_at: (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX))),
     };
     let (message, created) = state.store.create_outgoing(new, now).await?;
-    if message.outlet_id != outlet.id {
+    if !created {
+        return replay(message, outlet.id);
+    }
+    if let Some(device) = state.store.device_of_outlet(scope, outlet.id).await? {
+        state.sessions.wake_sender(device.id);
+    }
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+/// The answer to a repeated `Idempotency-Key`: the first message, unless it was another outlet's.
+fn replay(first: Message, outlet: OutletId) -> AppResult<(StatusCode, Json<Message>)> {
+    if first.outlet_id != outlet {
         return Err(AppError::conflict("this Idempotency-Key was already used for a message from another outlet"));
     }
-    if created {
-        if let Some(device) = state.store.device_of_outlet(scope, outlet.id).await? {
-            state.sessions.wake_sender(device.id);
-        }
-    }
-    Ok((if created { StatusCode::ACCEPTED } else { StatusCode::OK }, Json(message)))
+    Ok((StatusCode::OK, Json(first)))
 }
 
 fn check_text(field: &'static str, text: &str, max: usize) -> AppResult<()> {

@@ -1,6 +1,7 @@
 //! A webhook's delivery log, manual redelivery and test events:
 //! `GET /api/webhooks/{id}/deliveries[?status=]`, `GET …/deliveries/{delivery}`,
-//! `POST …/deliveries/{delivery}/redeliver`, `POST /api/webhooks/{id}/test`.
+//! `POST …/deliveries/{delivery}/redeliver`, `POST /api/webhooks/{id}/redeliver-failed`,
+//! `POST /api/webhooks/{id}/test`.
 
 use super::webhooks::owner;
 use crate::app::AppState;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/webhooks/{id}/deliveries", get(list))
         .route("/api/webhooks/{id}/deliveries/{delivery}", get(show))
         .route("/api/webhooks/{id}/deliveries/{delivery}/redeliver", post(redeliver))
+        .route("/api/webhooks/{id}/redeliver-failed", post(redeliver_failed))
         .route("/api/webhooks/{id}/test", post(test))
 }
 
@@ -61,6 +63,18 @@ async fn redeliver(
     let queued =
         state.store.redeliver(owner, id, delivery, state.clock.now()).await.map_err(not_found_as("delivery"))?;
     Ok((StatusCode::ACCEPTED, Json(queued)))
+}
+
+/// Queues every failed delivery of the webhook again, e.g. after the receiver's outage.
+async fn redeliver_failed(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+    let owner = owner(&caller)?;
+    state.store.webhook(owner, id).await?.ok_or_else(|| AppError::not_found("webhook"))?;
+    let queued = state.store.redeliver_failed(owner, id, state.clock.now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": queued }))))
 }
 
 /// Queues a `webhook.test` event for this webhook only.
