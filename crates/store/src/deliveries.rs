@@ -157,17 +157,21 @@ const COLUMNS: &str =
     "id, webhook_id, event_id, event, status, attempts, next_attempt_at, last_status_code, last_error,
     created_at, updated_at, delivered_at, payload";
 
-/// Due: pending and its time has come, or claimed by a worker whose lease ran out (it crashed or
-/// was stopped mid-post; the receiver may see the id twice and drop the repeat).
+/// Claims due pending deliveries in the order of the `(status, next_attempt_at)` index, so a large
+/// backlog costs a claim no more than a short one.
 const CLAIM: &str =
     "UPDATE webhook_deliveries SET status = 'delivering', attempts = attempts + 1, lease_until = $2, updated_at = $1
      WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                  WHERE w.active AND ((d.status = 'pending' AND d.next_attempt_at <= $1)
-                                      OR (d.status = 'delivering' AND d.lease_until <= $1))
+                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active
                   ORDER BY d.next_attempt_at, d.id LIMIT $3 {lock})
      RETURNING id, webhook_id, owner_id, event_id, payload, attempts, lease_until,
          (SELECT url FROM webhooks w WHERE w.id = webhook_id) AS url,
          (SELECT secret FROM webhooks w WHERE w.id = webhook_id) AS secret";
+
+/// A claim whose lease ran out belonged to a worker that crashed or was stopped mid-post: the
+/// delivery is due again (the receiver may see its id twice and drop the repeat).
+const RELEASE_EXPIRED: &str =
+    "UPDATE webhook_deliveries SET status = 'pending', lease_until = NULL WHERE status = 'delivering' AND lease_until <= $1";
 
 impl Store {
     /// Wakes the delivery worker when a transaction has written deliveries.
@@ -222,16 +226,18 @@ impl Store {
     /// Claims up to `limit` due deliveries for `lease` milliseconds. On PostgreSQL rows another
     /// node is claiming are skipped rather than waited for.
     pub async fn claim_deliveries(&self, now: Timestamp, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>> {
-        let rows: Vec<ClaimRow> = match &self.db {
-            crate::db::Db::Sqlite { .. } => {
-                let sql = CLAIM.replace("{lock}", "");
-                on_db!(self, write, pool => sqlx::query_as(&sql).bind(now.millis()).bind(now.millis() + lease_ms).bind(limit).fetch_all(pool).await)?
-            }
-            crate::db::Db::Postgres(_) => {
-                let sql = CLAIM.replace("{lock}", "FOR UPDATE OF d SKIP LOCKED");
-                on_db!(self, write, pool => sqlx::query_as(&sql).bind(now.millis()).bind(now.millis() + lease_ms).bind(limit).fetch_all(pool).await)?
-            }
+        let lock = match self.backend() {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
         };
+        let sql = CLAIM.replace("{lock}", lock);
+        let rows: Vec<ClaimRow> = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(RELEASE_EXPIRED).bind(now.millis()).execute(&mut *tx).await?;
+            let rows = sqlx::query_as(&sql).bind(now.millis()).bind(now.millis() + lease_ms).bind(limit).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        });
         Ok(rows
             .into_iter()
             .map(|r| ClaimedDelivery {
@@ -282,10 +288,14 @@ impl Store {
 
     /// When the next pending delivery falls due, if any is waiting.
     pub async fn next_delivery_due(&self) -> Result<Option<Timestamp>> {
+        // Two index-ordered look-ups rather than an aggregate over the whole backlog.
         let at: Option<i64> = on_db!(self, read, pool => sqlx::query_scalar(
-            "SELECT MIN(CASE WHEN d.status = 'pending' THEN d.next_attempt_at ELSE d.lease_until END)
-             FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-             WHERE w.active AND d.status IN ('pending', 'delivering')")
+            "SELECT MIN(t) FROM (
+                 SELECT * FROM (SELECT d.next_attempt_at AS t FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                                WHERE d.status = 'pending' AND w.active ORDER BY d.next_attempt_at LIMIT 1) AS p
+                 UNION ALL
+                 SELECT * FROM (SELECT lease_until AS t FROM webhook_deliveries
+                                WHERE status = 'delivering' ORDER BY lease_until LIMIT 1) AS l) AS due")
             .fetch_one(pool)
             .await)?;
         Ok(at.map(Timestamp))
