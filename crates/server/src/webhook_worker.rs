@@ -59,7 +59,19 @@ impl Worker {
     async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let wake = self.store.deliveries_waiting();
         let mut running = JoinSet::new();
+        let mut next_sweep = tokio::time::Instant::now();
         while !*stop.borrow() {
+            if tokio::time::Instant::now() >= next_sweep {
+                // Claims of a worker that died mid-post; cheap, but not worth a statement per claim.
+                match self.store.release_expired_claims(self.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::warn!(deliveries = n, "webhook deliveries whose claim expired are due again"),
+                    Err(e) => tracing::error!(error = %e, "releasing expired webhook claims"),
+                }
+                next_sweep = tokio::time::Instant::now() + POLL;
+            }
+            // Posts that ended meanwhile free their slots together, so claims come in batches.
+            while running.try_join_next().is_some() {}
             let free = self.concurrency.saturating_sub(running.len());
             let wait = if free == 0 {
                 // Every slot is busy: nothing to do until a post ends (or we stop).

@@ -231,13 +231,12 @@ impl Store {
             crate::Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
         };
         let sql = CLAIM.replace("{lock}", lock);
-        let rows: Vec<ClaimRow> = on_db!(self, write, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query(RELEASE_EXPIRED).bind(now.millis()).execute(&mut *tx).await?;
-            let rows = sqlx::query_as(&sql).bind(now.millis()).bind(now.millis() + lease_ms).bind(limit).fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            rows
-        });
+        let rows: Vec<ClaimRow> = on_db!(self, write, pool => sqlx::query_as(&sql)
+            .bind(now.millis())
+            .bind(now.millis() + lease_ms)
+            .bind(limit)
+            .fetch_all(pool)
+            .await)?;
         Ok(rows
             .into_iter()
             .map(|r| ClaimedDelivery {
@@ -284,6 +283,16 @@ impl Store {
             .await
             .map(|_| ()))?;
         Ok(())
+    }
+
+    /// Makes deliveries whose claim expired due again (see [`RELEASE_EXPIRED`]); returns how many.
+    pub async fn release_expired_claims(&self, now: Timestamp) -> Result<u64> {
+        let n = on_db!(self, write, pool => sqlx::query(RELEASE_EXPIRED)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n)
     }
 
     /// When the next pending delivery falls due, if any is waiting.

@@ -222,6 +222,7 @@ both_backends! {
         assert_eq!(claimed.len(), 1);
         assert_eq!((claimed[0].url.as_str(), claimed[0].attempts), ("https://a.example/in", 1));
         assert!(store.claim_deliveries(T0, 1_000, 10).await.unwrap().is_empty(), "leased");
+        assert_eq!(store.release_expired_claims(T0.plus_secs(1)).await.unwrap(), 1);
         let again = store.claim_deliveries(T0.plus_secs(2), 1_000, 10).await.unwrap();
         assert_eq!(again[0].attempts, 2, "the lease ran out");
         store.finish_delivery(&claimed[0], kewhats_store::DeliveryResult::Delivered { status_code: 200 }, T0).await.unwrap();
