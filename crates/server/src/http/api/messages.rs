@@ -9,13 +9,12 @@
 //! receipts, or `failed` with the reason. An `Idempotency-Key` header makes a retried request
 //! return the first message (200) instead of writing, and sending, another.
 
+use super::send_form::SendBody;
 use crate::app::AppState;
 use crate::http::error::{phone, AppError, AppResult};
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use crate::media::{self, MediaKind};
-use axum::extract::multipart::MultipartError;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use crate::http::extract::{ApiPath, ApiQuery, Caller};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::policy::whatsapp_scope;
@@ -29,38 +28,7 @@ pub fn router(config: &crate::Config) -> Router<AppState> {
     Router::new().route("/api/messages", get(list).post(send).layer(limit)).route("/api/messages/{id}", get(show))
 }
 
-/// WhatsApp itself accepts longer texts; the original product capped blasts at 4,000.
-pub const MAX_TEXT_CHARS: usize = 4096;
-/// WhatsApp's limit for an image or document caption.
-pub const MAX_CAPTION_CHARS: usize = 1024;
 const MAX_IDEMPOTENCY_KEY: usize = 200;
-
-/// The JSON form of a send; a multipart form carries the same fields plus `file`.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct SendBody {
-    outlet_id: i64,
-    to: String,
-    #[serde(rename = "type", default = "text_type")]
-    kind: String,
-    text: Option<String>,
-    media_url: Option<String>,
-    caption: Option<String>,
-    /// The name a document is shown with; taken from the URL or upload when omitted.
-    file_name: Option<String>,
-    #[serde(skip)]
-    file: Option<Upload>,
-}
-
-struct Upload {
-    data: Vec<u8>,
-    mime: String,
-    file_name: String,
-}
-
-fn text_type() -> String {
-    "text".into()
-}
 
 async fn send(
     State(state): State<AppState>,
@@ -68,18 +36,10 @@ async fn send(
     headers: HeaderMap,
     request: Request,
 ) -> AppResult<(StatusCode, Json<Message>)> {
-    let multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
     // Who may send is known before a large upload is read.
     let scope = whatsapp_scope(caller.actor)?;
     let key = idempotency_key(&headers)?;
-    let body = if multipart {
-        read_form(&state, request).await?
-    } else {
-        ApiJson::<SendBody>::from_request(request, &state).await?.0
-    };
+    let body = SendBody::read(&state, &headers, request).await?;
     let outlet =
         state.store.outlet(scope, OutletId(body.outlet_id)).await?.ok_or_else(|| AppError::not_found("outlet"))?;
     let to = phone("to", &body.to)?;
@@ -89,59 +49,16 @@ async fn send(
             return replay(first, outlet.id);
         }
     }
-    let kind = match body.kind.as_str() {
-        "text" => None,
-        "image" => Some(MediaKind::Image),
-        "document" => Some(MediaKind::Document),
-        other => return Err(AppError::invalid("type", format!("'{other}' is not one of text, image, document"))),
-    };
-    let (text, media) = match kind {
-        None => {
-            if body.media_url.is_some() || body.caption.is_some() || body.file.is_some() || body.file_name.is_some() {
-                return Err(AppError::invalid(
-                    "type",
-                    "media_url, file, file_name and caption go with image and document messages",
-                ));
-            }
-            let text = body.text.unwrap_or_default();
-            if text.trim().is_empty() {
-                return Err(AppError::invalid("text", "is required for a text message"));
-            }
-            check_text("text", &text, MAX_TEXT_CHARS)?;
-            (text, None)
-        }
-        Some(kind) => {
-            if body.text.is_some() {
-                return Err(AppError::invalid("text", "an image or document carries a caption, not text"));
-            }
-            let caption = body.caption.unwrap_or_default();
-            check_text("caption", &caption, MAX_CAPTION_CHARS)?;
-            let limit = state.config.media_max_bytes;
-            let (data, mime, name) = match (body.file, body.media_url) {
-                (Some(u), None) => (u.data, u.mime, u.file_name),
-                (None, Some(url)) => media::fetch(&state.outbound, &url, limit).await?,
-                (Some(_), Some(_)) => {
-                    return Err(AppError::invalid("media_url", "send a file or a media_url, not both"))
-                }
-                (None, None) => {
-                    return Err(AppError::invalid(
-                        "media_url",
-                        "an image or document needs a media_url or an uploaded file",
-                    ))
-                }
-            };
-            (caption, Some(media::accept(kind, data, &mime, body.file_name.as_deref().unwrap_or(&name))?))
-        }
-    };
+    let content = body.content(&state).await?;
     let now = state.clock.now();
     let expiry = state.config.message_expiry_secs;
     let new = NewOutgoing {
         owner: outlet.owner_id,
         outlet: outlet.id,
         to: to.as_str(),
-        body: &text,
-        media: media.as_ref().map(|m| NewMedia {
-            kind: kind.map_or("text", MediaKind::as_str),
+        body: &content.text,
+        media: content.media.as_ref().map(|(kind, m)| NewMedia {
+            kind: kind.as_str(),
             mime: &m.mime,
             file_name: &m.file_name,
             data: &m.data,
@@ -168,16 +85,6 @@ fn replay(first: Message, outlet: OutletId) -> AppResult<(StatusCode, Json<Messa
     Ok((StatusCode::OK, Json(first)))
 }
 
-fn check_text(field: &'static str, text: &str, max: usize) -> AppResult<()> {
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(AppError::invalid(field, "must not contain control characters other than line breaks and tabs"));
-    }
-    if text.chars().count() > max {
-        return Err(AppError::invalid(field, format!("must be at most {max} characters")));
-    }
-    Ok(())
-}
-
 fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
     let key = v.to_str().map_err(|_| AppError::bad_request("Idempotency-Key must be plain text"))?.trim();
@@ -185,60 +92,6 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
         return Err(AppError::bad_request(format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")));
     }
     Ok(Some(key.to_string()))
-}
-
-/// Reads a `multipart/form-data` send: the JSON fields as text parts, and `file`.
-async fn read_form(state: &AppState, request: Request) -> AppResult<SendBody> {
-    let limit = state.config.media_max_bytes;
-    let unreadable = |e: MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            media::too_large(limit)
-        } else {
-            AppError::bad_request(format!("the form could not be read: {}", e.body_text()))
-        }
-    };
-    let mut form = Multipart::from_request(request, state)
-        .await
-        .map_err(|e| AppError::bad_request(format!("the form could not be read: {}", e.body_text())))?;
-    let mut body = SendBody { kind: text_type(), outlet_id: -1, ..Default::default() };
-    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let mime = field.content_type().unwrap_or("").to_string();
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let mut data = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                if data.len() + chunk.len() > limit {
-                    return Err(media::too_large(limit));
-                }
-                data.extend_from_slice(&chunk);
-            }
-            body.file = Some(Upload { data, mime, file_name });
-            continue;
-        }
-        let value = field.text().await.map_err(unreadable)?;
-        match name.as_str() {
-            "outlet_id" => {
-                body.outlet_id =
-                    value.trim().parse().map_err(|_| AppError::invalid("outlet_id", "must be a number"))?;
-            }
-            "to" => body.to = value,
-            "type" => body.kind = value,
-            "text" => body.text = Some(value),
-            "caption" => body.caption = Some(value),
-            "media_url" => body.media_url = Some(value),
-            "file_name" => body.file_name = Some(value),
-            other => {
-                return Err(AppError::bad_request(format!(
-                    "unknown form field '{other}': use outlet_id, to, type, text, caption, media_url, file_name, file"
-                )))
-            }
-        }
-    }
-    if body.outlet_id < 0 {
-        return Err(AppError::invalid("outlet_id", "is required"));
-    }
-    Ok(body)
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ mod messages;
 mod outlet_status;
 mod outlets;
 mod sandbox;
+mod send_form;
 mod users;
 mod webhook_deliveries;
 mod webhooks;
