@@ -334,6 +334,14 @@ const pages = {
       document.getElementById("secret-value").textContent = secret;
       document.getElementById("new-secret").hidden = false;
     };
+    const dialog = document.getElementById("payload-dialog");
+    document.getElementById("payload-close").addEventListener("click", () => dialog.close());
+    const showPayload = (d) => {
+      document.getElementById("payload-id").textContent = `#${d.id}`;
+      document.getElementById("payload-meta").textContent = `webhook-id ${d.event_id} · ${d.event} · ${d.attempts} attempt(s)`;
+      document.getElementById("payload-body").textContent = JSON.stringify(d.payload, null, 2);
+      dialog.showModal();
+    };
     let log = null, logStatus = "", logHook = null;
     document.getElementById("redeliver-failed").addEventListener("click", async () => {
       if (!logHook) return;
@@ -355,12 +363,14 @@ const pages = {
           el("td", { class: `delivery-${d.status}` }, d.status), el("td", {}, d.attempts),
           el("td", { class: "text-cell" }, [d.last_status_code ? `HTTP ${d.last_status_code}` : "", d.last_error && d.status !== "delivered" ? ` ${d.last_error}` : ""].join("").trim() || "—"),
           el("td", {}, d.status === "pending" ? when(d.next_attempt_at) : "—"),
-          el("td", {}, ["delivered", "failed"].includes(d.status)
-            ? el("button", { type: "button", onclick: async () => {
-                try { await api("POST", `/api/webhooks/${w.id}/deliveries/${d.id}/redeliver`); flash(`Delivery #${d.id} queued again.`, true); log.reload(); }
-                catch (err) { flash(err.message); }
-              } }, "Redeliver")
-            : "")),
+          el("td", { class: "actions" },
+            el("button", { type: "button", onclick: () => showPayload(d) }, "Payload"),
+            ["delivered", "failed"].includes(d.status)
+              ? el("button", { type: "button", onclick: async () => {
+                  try { await api("POST", `/api/webhooks/${w.id}/deliveries/${d.id}/redeliver`); flash(`Delivery #${d.id} queued again.`, true); log.reload(); }
+                  catch (err) { flash(err.message); }
+                } }, "Redeliver")
+              : "")),
       });
     };
     document.getElementById("log-status").addEventListener("change", (e) => { logStatus = e.target.value; log?.reload(); });

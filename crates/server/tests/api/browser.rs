@@ -308,6 +308,10 @@ async fn a_webhook_is_added_tested_and_its_delivery_log_shown_in_the_browser() {
     )
     .await;
     b.click("#deliveries-table tbody button").await;
+    b.wait_for("the payload", "document.getElementById('payload-dialog').open").await;
+    assert!(b.text().await.contains("This is a test event from kewhats."), "the posted body is shown");
+    b.click("#payload-close").await;
+    b.eval("[...document.querySelectorAll('#deliveries-table button')].find(x => x.textContent === 'Redeliver').click(); return 1").await;
     b.wait_for("the redelivery", "document.getElementById('flash').textContent.includes('queued again')").await;
     rx.wait_until("the redelivered event", |h| h.iter().filter(|h| h.answered == 200).count() == 2).await;
     let ids: Vec<String> = rx.hits().iter().map(|h| h.id().to_string()).collect();
