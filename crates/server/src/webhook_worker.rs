@@ -11,6 +11,7 @@ use crate::outbound::{describe, Outbound};
 use crate::secrets::SecretBox;
 use domain::{AttemptOutcome, Backoff, Clock, UserId};
 use rand::Rng;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{ClaimedDelivery, DeliveryResult, Store};
@@ -35,6 +36,8 @@ struct Worker {
     backoff: Backoff,
     max_attempts: i64,
     concurrency: usize,
+    /// The most posts one webhook may have in flight (about; see `run`).
+    per_webhook: usize,
     /// Long enough for a post to finish or time out, so a live attempt is never taken over.
     lease_ms: i64,
 }
@@ -50,6 +53,7 @@ pub fn spawn(state: &AppState) -> anyhow::Result<JoinHandle<()>> {
         backoff: config.webhook_backoff(),
         max_attempts: i64::from(config.webhook_max_attempts),
         concurrency: config.webhook_concurrency as usize,
+        per_webhook: (config.webhook_concurrency as usize / 4).max(1),
         lease_ms: i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX / 4) * 2 + 30_000,
     };
     Ok(tokio::spawn(Arc::new(worker).run(state.stop.subscribe())))
@@ -58,7 +62,16 @@ pub fn spawn(state: &AppState) -> anyhow::Result<JoinHandle<()>> {
 impl Worker {
     async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let wake = self.store.deliveries_waiting();
-        let mut running = JoinSet::new();
+        // Each task ends with its webhook's id, so the per-webhook counts can be kept.
+        let mut running: JoinSet<i64> = JoinSet::new();
+        let mut in_flight: HashMap<i64, usize> = HashMap::new();
+        let ended = |in_flight: &mut HashMap<i64, usize>, done: Result<i64, tokio::task::JoinError>| {
+            if let Ok(hook) = done {
+                if let Some(n) = in_flight.get_mut(&hook) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+        };
         let mut next_sweep = tokio::time::Instant::now();
         while !*stop.borrow() {
             if tokio::time::Instant::now() >= next_sweep {
@@ -71,22 +84,38 @@ impl Worker {
                 next_sweep = tokio::time::Instant::now() + POLL;
             }
             // Posts that ended meanwhile free their slots together, so claims come in batches.
-            while running.try_join_next().is_some() {}
+            while let Some(done) = running.try_join_next() {
+                ended(&mut in_flight, done);
+            }
+            in_flight.retain(|_, n| *n > 0);
             let free = self.concurrency.saturating_sub(running.len());
             let wait = if free == 0 {
                 // Every slot is busy: nothing to do until a post ends (or we stop).
                 None
             } else {
-                match self.store.claim_deliveries(self.clock.now(), self.lease_ms, free as i64).await {
+                // A webhook with its share in flight waits, so one slow receiver cannot hold
+                // every slot; a claim takes at most a share, so it overshoots by less than one.
+                let busy: Vec<i64> =
+                    in_flight.iter().filter(|(_, n)| **n >= self.per_webhook).map(|(hook, _)| *hook).collect();
+                let limit = free.min(self.per_webhook);
+                match self.store.claim_deliveries(self.clock.now(), self.lease_ms, limit as i64, &busy).await {
                     Ok(batch) => {
-                        let full = !batch.is_empty() && batch.len() == free;
+                        let full = !batch.is_empty() && batch.len() == limit;
                         for delivery in batch {
-                            running.spawn(self.clone().attempt(delivery));
+                            *in_flight.entry(delivery.webhook_id).or_default() += 1;
+                            let hook = delivery.webhook_id;
+                            let worker = self.clone();
+                            running.spawn(async move {
+                                worker.attempt(delivery).await;
+                                hook
+                            });
                         }
                         if full {
                             continue; // more may be due
                         }
-                        Some(self.until_next_due().await)
+                        // Due rows of busy webhooks are not ours to take now: wait for a post to
+                        // end or for new work rather than looking again at once.
+                        Some(if busy.is_empty() { self.until_next_due().await } else { POLL })
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "claiming webhook deliveries");
@@ -95,7 +124,7 @@ impl Worker {
                 }
             };
             tokio::select! {
-                Some(_) = running.join_next(), if !running.is_empty() => {}
+                Some(done) = running.join_next(), if !running.is_empty() => ended(&mut in_flight, done),
                 _ = wake.notified(), if wait.is_some() => {}
                 _ = tokio::time::sleep(wait.unwrap_or(POLL)), if wait.is_some() => {}
                 _ = stop.changed() => {}

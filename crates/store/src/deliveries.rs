@@ -162,7 +162,7 @@ const COLUMNS: &str =
 const CLAIM: &str =
     "UPDATE webhook_deliveries SET status = 'delivering', attempts = attempts + 1, lease_until = $2, updated_at = $1
      WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active
+                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active {skip}
                   ORDER BY d.next_attempt_at, d.id LIMIT $3 {lock})
      RETURNING id, webhook_id, owner_id, event_id, payload, attempts, lease_until,
          (SELECT url FROM webhooks w WHERE w.id = webhook_id) AS url,
@@ -223,14 +223,27 @@ impl Store {
         row.try_into()
     }
 
-    /// Claims up to `limit` due deliveries for `lease` milliseconds. On PostgreSQL rows another
-    /// node is claiming are skipped rather than waited for.
-    pub async fn claim_deliveries(&self, now: Timestamp, lease_ms: i64, limit: i64) -> Result<Vec<ClaimedDelivery>> {
+    /// Claims up to `limit` due deliveries for `lease` milliseconds, none of the webhooks in
+    /// `skip`. On PostgreSQL rows another node is claiming are skipped rather than waited for.
+    pub async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_ms: i64,
+        limit: i64,
+        skip: &[i64],
+    ) -> Result<Vec<ClaimedDelivery>> {
         let lock = match self.backend() {
             crate::Backend::Sqlite => "",
             crate::Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
         };
-        let sql = CLAIM.replace("{lock}", lock);
+        // Ids are integers, so they can be written into the statement as they are.
+        let skip = if skip.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = skip.iter().map(i64::to_string).collect();
+            format!("AND d.webhook_id NOT IN ({})", ids.join(", "))
+        };
+        let sql = CLAIM.replace("{lock}", lock).replace("{skip}", &skip);
         let rows: Vec<ClaimRow> = on_db!(self, write, pool => sqlx::query_as(&sql)
             .bind(now.millis())
             .bind(now.millis() + lease_ms)

@@ -218,20 +218,21 @@ both_backends! {
         assert_eq!(d.payload["id"].as_str(), Some(d.event_id.as_str()));
 
         // Claimed with a lease, recorded once; a stale claim cannot overwrite a newer one.
-        let claimed = store.claim_deliveries(T0, 1_000, 10).await.unwrap();
+        let claimed = store.claim_deliveries(T0, 1_000, 10, &[]).await.unwrap();
         assert_eq!(claimed.len(), 1);
         assert_eq!((claimed[0].url.as_str(), claimed[0].attempts), ("https://a.example/in", 1));
-        assert!(store.claim_deliveries(T0, 1_000, 10).await.unwrap().is_empty(), "leased");
+        assert!(store.claim_deliveries(T0, 1_000, 10, &[]).await.unwrap().is_empty(), "leased");
         assert_eq!(store.release_expired_claims(T0.plus_secs(1)).await.unwrap(), 1);
-        let again = store.claim_deliveries(T0.plus_secs(2), 1_000, 10).await.unwrap();
+        let again = store.claim_deliveries(T0.plus_secs(2), 1_000, 10, &[]).await.unwrap();
         assert_eq!(again[0].attempts, 2, "the lease ran out");
         store.finish_delivery(&claimed[0], kewhats_store::DeliveryResult::Delivered { status_code: 200 }, T0).await.unwrap();
         assert_eq!(store.delivery(ana, inbound.id, d.id).await.unwrap().unwrap().status, domain::DeliveryStatus::Delivering, "the stale claim changed nothing");
         let retry_at = T0.plus_secs(60);
         store.finish_delivery(&again[0], kewhats_store::DeliveryResult::Retry { status_code: Some(503), error: "HTTP 503", at: retry_at }, T0).await.unwrap();
         assert_eq!(store.next_delivery_due().await.unwrap(), Some(retry_at));
-        assert!(store.claim_deliveries(T0.plus_secs(59), 1_000, 10).await.unwrap().is_empty());
-        let last = store.claim_deliveries(retry_at, 1_000, 10).await.unwrap();
+        assert!(store.claim_deliveries(T0.plus_secs(59), 1_000, 10, &[]).await.unwrap().is_empty());
+        assert!(store.claim_deliveries(retry_at, 1_000, 10, &[inbound.id]).await.unwrap().is_empty(), "a busy webhook is skipped");
+        let last = store.claim_deliveries(retry_at, 1_000, 10, &[inbound.id + 100]).await.unwrap();
         assert_eq!(last.len(), 1);
         assert_eq!(store.purge_deliveries(T0.plus_secs(3600)).await.unwrap(), 0, "unfinished deliveries are kept");
         store.finish_delivery(&last[0], kewhats_store::DeliveryResult::Failed { status_code: Some(410), error: "HTTP 410" }, retry_at).await.unwrap();

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
@@ -35,6 +35,8 @@ impl Hit {
 struct Shared {
     hits: Arc<Mutex<Vec<Hit>>>,
     status: Arc<AtomicU16>,
+    /// How long each answer takes, in milliseconds.
+    delay_ms: Arc<AtomicU64>,
 }
 
 pub struct Receiver {
@@ -47,6 +49,7 @@ pub struct Receiver {
 async fn record(State(shared): State<Shared>, headers: HeaderMap, body: String) -> (StatusCode, &'static str) {
     let answered = shared.status.load(Ordering::SeqCst);
     shared.hits.lock().unwrap().push(Hit { headers, body, answered });
+    tokio::time::sleep(Duration::from_millis(shared.delay_ms.load(Ordering::SeqCst))).await;
     let status = StatusCode::from_u16(answered).unwrap_or(StatusCode::OK);
     (status, if status.is_success() { "" } else { "refused\0 by\nreceiver" })
 }
@@ -81,6 +84,11 @@ impl Receiver {
 
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Makes every answer take this long: a slow receiver.
+    pub fn answer_after(&self, delay: Duration) {
+        self.shared.delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     pub fn hits(&self) -> Vec<Hit> {

@@ -218,7 +218,7 @@ both_backends! {
         // A worker that died mid-post leaves its claim behind; the lease frees it.
         let store = store::Store::open(&db.url, &Default::default()).await.unwrap();
         let later = domain::Clock::now(&domain::SystemClock).plus_secs(5); // past the first retry delays
-        let stranded = store.claim_deliveries(later, 1_000, 1).await.unwrap();
+        let stranded = store.claim_deliveries(later, 1_000, 1, &[]).await.unwrap();
         assert_eq!(stranded.len(), 1, "a refused delivery waits for its retry");
         store.close().await;
 
@@ -280,6 +280,31 @@ both_backends! {
         let after = app.store.delivery(ana, hook, stranded[0].id).await.unwrap().unwrap();
         assert_eq!(after.status, domain::DeliveryStatus::Delivered);
         assert_eq!(after.attempts, stranded[0].attempts + 1, "claimed again once its lease ran out");
+        app.stop().await;
+    }
+
+    async fn a_slow_receiver_does_not_hold_up_other_webhooks(db) {
+        // Four slots, so each webhook may have about one post in flight.
+        let app = TestApp::start_with(db, |c| { local_hooks(c); c.webhook_concurrency = 4; }).await;
+        let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
+        let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
+        let slow = Receiver::start().await;
+        slow.answer_after(Duration::from_millis(1500));
+        let fast = Receiver::start().await;
+        let (slow_hook, _) = webhook(&ana, &slow.url(), &["message.received"]).await;
+        let (fast_hook, _) = webhook(&bob, &fast.url(), &["message.received"]).await;
+        let mut backlog = Vec::new();
+        for _ in 0..8 {
+            backlog.push(test_event(&ana, slow_hook).await.0);
+        }
+        let (quick, _) = test_event(&bob, fast_hook).await;
+        wait_delivery(&bob, fast_hook, quick, "delivered", |d| d["status"] == "delivered").await;
+        let log = expect_json(ana.get(&format!("/api/webhooks/{slow_hook}/deliveries?status=delivered")).await, StatusCode::OK).await;
+        assert!(log["total"].as_i64().unwrap() < 4, "the other tenant's event went out before the slow backlog: {log}");
+        slow.answer_after(Duration::ZERO);
+        for d in backlog {
+            wait_delivery(&ana, slow_hook, d, "delivered", |d| d["status"] == "delivered").await;
+        }
         app.stop().await;
     }
 
