@@ -113,27 +113,8 @@ pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<
         }
         data.extend_from_slice(&chunk);
     }
-    Ok((data, mime, percent_decode(&name)))
-}
-
-/// `Price%20list.pdf` → `Price list.pdf` (invalid escapes are kept as they are).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let name = percent_encoding::percent_decode_str(&name).decode_utf8_lossy().into_owned();
+    Ok((data, mime, name))
 }
 
 #[cfg(test)]
@@ -153,12 +134,5 @@ mod tests {
         let odd = accept(MediaKind::Document, b"x".to_vec(), "not a mime", "").unwrap();
         assert_eq!((odd.mime.as_str(), odd.file_name.as_str()), ("application/octet-stream", "document"));
         assert!(accept(MediaKind::Document, Vec::new(), "", "").is_err());
-    }
-
-    #[test]
-    fn url_names_are_decoded() {
-        assert_eq!(percent_decode("Price%20list.pdf"), "Price list.pdf");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 }

@@ -41,16 +41,19 @@ impl Outbound {
     /// `redirects`: how many to follow, each checked like the first URL (webhooks: none, a
     /// receiver that moved should be updated; media links often redirect to their storage).
     pub fn new(timeout: Duration, allow_private: bool, redirects: usize) -> anyhow::Result<Outbound> {
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > redirects {
-                attempt.error(format!("more than {redirects} redirects"))
-            } else if let Err(why) = WebhookUrl::parse(attempt.url().as_str(), allow_private) {
-                attempt.error(format!("redirected to a refused address: {why}"))
-            } else {
-                attempt.follow()
-            }
-        });
-        let policy = if redirects == 0 { reqwest::redirect::Policy::none() } else { policy };
+        let policy = if redirects == 0 {
+            reqwest::redirect::Policy::none()
+        } else {
+            reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > redirects {
+                    attempt.error(format!("more than {redirects} redirects"))
+                } else if let Err(why) = WebhookUrl::parse(attempt.url().as_str(), allow_private) {
+                    attempt.error(format!("redirected to a refused address: {why}"))
+                } else {
+                    attempt.follow()
+                }
+            })
+        };
         let client = reqwest::Client::builder()
             .user_agent(concat!("kewhats/", env!("CARGO_PKG_VERSION")))
             .redirect(policy)
@@ -94,5 +97,20 @@ pub fn describe(e: &reqwest::Error) -> String {
         what.to_string()
     } else {
         format!("{what}: {}", causes.join(": "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[tokio::test]
+    async fn a_name_that_resolves_inside_is_refused_at_request_time() {
+        let name = || Name::from_str("localhost").expect("a host name");
+        let refused = PublicOnly { allow_private: false }.resolve(name()).await.err().expect("refused");
+        assert!(refused.to_string().contains("only to private or loopback"), "{refused}");
+        let allowed = PublicOnly { allow_private: true }.resolve(name()).await.expect("allowed");
+        assert!(allowed.into_iter().all(|a| a.ip().is_loopback()));
     }
 }

@@ -67,8 +67,11 @@ impl Worker {
         let mut in_flight: HashMap<i64, usize> = HashMap::new();
         let ended = |in_flight: &mut HashMap<i64, usize>, done: Result<i64, tokio::task::JoinError>| {
             if let Ok(hook) = done {
-                if let Some(n) = in_flight.get_mut(&hook) {
-                    *n = n.saturating_sub(1);
+                match in_flight.get_mut(&hook) {
+                    Some(n) if *n > 1 => *n -= 1,
+                    _ => {
+                        in_flight.remove(&hook);
+                    }
                 }
             }
         };
@@ -87,7 +90,6 @@ impl Worker {
             while let Some(done) = running.try_join_next() {
                 ended(&mut in_flight, done);
             }
-            in_flight.retain(|_, n| *n > 0);
             let free = self.concurrency.saturating_sub(running.len());
             let wait = if free == 0 {
                 // Every slot is busy: nothing to do until a post ends (or we stop).

@@ -26,7 +26,7 @@ impl WebhookEvent {
     pub fn new(owner: UserId, kind: EventKind, data: &impl Serialize, at: Timestamp) -> WebhookEvent {
         let mut bytes = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut bytes);
-        let id = format!("msg_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let id = format!("msg_{}", hex::encode(bytes));
         let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
         let payload =
             serde_json::json!({ "id": id, "event": kind.as_str(), "timestamp": at, "data": data }).to_string();

@@ -20,6 +20,15 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
 }
 
+/// A write that should have touched a row: `NotFound` when it touched none (a missing id, or
+/// one outside the caller's scope).
+pub(crate) fn touched(rows: u64) -> Result<(), StoreError> {
+    if rows == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 impl StoreError {
     /// Turns a unique violation into `Conflict(what)`, leaving other errors alone.
     pub(crate) fn conflict_as(self, what: &str) -> StoreError {

@@ -132,9 +132,7 @@ impl Store {
             .execute(pool)
             .await.map(|r| r.rows_affected()))
         .map_err(|e| StoreError::from(e).conflict_as(NUMBER_TAKEN))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::error::touched(done)?;
         self.outlet(scope, id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -145,9 +143,6 @@ impl Store {
             .bind(scope.owner().map(|u| u.0))
             .execute(pool)
             .await.map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        crate::error::touched(done)
     }
 }

@@ -196,9 +196,6 @@ impl Store {
             .bind(now.millis())
             .execute(pool)
             .await.map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        crate::error::touched(done)
     }
 }
