@@ -47,19 +47,49 @@ pub struct Actor {
 }
 
 /// Which tenants' rows a query may touch. Every tenant-owned store function takes one.
+///
+/// Only this module makes scopes ([`whatsapp_scope`] for a request's actor, [`system_scope`]
+/// for the server's own work), so a handler cannot widen its reach by building one:
+///
+/// ```compile_fail
+/// let everything = kewhats_domain::Scope::All;
+/// ```
+/// ```compile_fail
+/// let someone_else = kewhats_domain::Scope::Owner(kewhats_domain::UserId(2));
+/// ```
+/// ```
+/// use kewhats_domain::{policy::whatsapp_scope, Actor, Role, UserId};
+/// let mine = whatsapp_scope(Actor { user_id: UserId(2), role: Role::User }).unwrap();
+/// assert_eq!(mine.owner(), Some(UserId(2)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub struct Scope(Reach);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
     Owner(UserId),
     All,
 }
 
 impl Scope {
+    /// The one tenant this scope is limited to; `None` for every tenant.
     pub fn owner(self) -> Option<UserId> {
-        match self {
-            Scope::Owner(id) => Some(id),
-            Scope::All => None,
+        match self.0 {
+            Reach::Owner(id) => Some(id),
+            Reach::All => None,
         }
     }
+
+    /// May rows owned by `owner` be seen in this scope?
+    pub fn covers(self, owner: UserId) -> bool {
+        self.owner().is_none_or(|mine| mine == owner)
+    }
+}
+
+/// Every tenant's rows, for the server's own work: device sessions, workers, the CLI and demo
+/// seeding. Never for a request: those get [`whatsapp_scope`].
+pub fn system_scope() -> Scope {
+    Scope(Reach::All)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,7 +106,7 @@ pub fn whatsapp_scope(actor: Actor) -> Result<Scope, Denied> {
     if !allows(actor.role, UseWhatsApp) {
         return Err(Denied::Forbidden("your role may not use WhatsApp features"));
     }
-    Ok(if allows(actor.role, ActOnAllTenants) { Scope::All } else { Scope::Owner(actor.user_id) })
+    Ok(Scope(if allows(actor.role, ActOnAllTenants) { Reach::All } else { Reach::Owner(actor.user_id) }))
 }
 
 pub fn require(actor: Actor, capability: Capability) -> Result<(), Denied> {
@@ -192,9 +222,9 @@ mod tests {
 
     #[test]
     fn scopes() {
-        assert_eq!(whatsapp_scope(actor(Role::User)), Ok(Scope::Owner(UserId(1))));
-        assert_eq!(whatsapp_scope(actor(Role::Admin)), Ok(Scope::All));
-        assert_eq!(whatsapp_scope(actor(Role::Superadmin)), Ok(Scope::All));
+        assert_eq!(whatsapp_scope(actor(Role::User)).map(Scope::owner), Ok(Some(UserId(1))));
+        assert_eq!(whatsapp_scope(actor(Role::Admin)), Ok(system_scope()));
+        assert_eq!(whatsapp_scope(actor(Role::Superadmin)), Ok(system_scope()));
         assert!(whatsapp_scope(actor(Role::Monitoring)).is_err());
     }
 

@@ -14,12 +14,12 @@
 //! Set BENCH_DATABASE_URL=postgres://…/db to run on PostgreSQL: fresh databases `db_<scenario>`
 //! are created next to the named one (which must exist) and dropped afterwards.
 
+use app::crypto::tokens::{random_token, sha256_hex};
+use app::{AppState, Deps};
 use axum::http::StatusCode;
 use axum::Json;
 use base64::Engine as _;
-use domain::{Clock, DeliveryStatus, DeviceStatus, Direction, EngineKind, MessageStatus, Scope, SystemClock, UserId};
-use kewhats::app::{AppState, Deps};
-use kewhats::auth::token::{random_token, sha256_hex};
+use domain::{Clock, DeliveryStatus, DeviceStatus, Direction, EngineKind, MessageStatus, SystemClock, UserId};
 use kewhats::{launch, Config};
 use rand::RngCore;
 use serde::Deserialize;
@@ -135,7 +135,7 @@ async fn webhook(state: &AppState, owner: UserId, url: &str) -> i64 {
     let mut key = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut key);
     let secret = format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(key));
-    let binding = kewhats::webhook_worker::secret_binding(owner);
+    let binding = app::services::webhooks::secret_binding(owner);
     let sealed = state.secrets.seal(secret.as_bytes(), &binding).expect("seal");
     let events = ["message.received".to_string()];
     state.store.create_webhook(owner, url, &events, &sealed, SystemClock.now()).await.expect("webhook").id
@@ -143,7 +143,11 @@ async fn webhook(state: &AppState, owner: UserId, url: &str) -> i64 {
 
 async fn count_messages(store: &Store, direction: Direction, status: Option<MessageStatus>) -> usize {
     let filter = MessageFilter { direction: Some(direction), status, ..Default::default() };
-    let total = store.list_messages(Scope::All, &filter, Page::new(Some(1), Some(1))).await.expect("count").total;
+    let total = store
+        .list_messages(domain::policy::system_scope(), &filter, Page::new(Some(1), Some(1)))
+        .await
+        .expect("count")
+        .total;
     usize::try_from(total).unwrap_or(0)
 }
 
@@ -369,7 +373,7 @@ async fn inbound_real(hook: bool) -> (Duration, f64) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let poll = poller(&db.url).await;
-    let sim = state.sessions.engines().sim.clone();
+    let sim = state.sessions.engines().sim.clone().expect("the sandbox is on in benchmarks");
     arrive(&sim, device.id, &poll, 0, WARM_UP).await;
     let (run, ()) = measured(&store, INBOUND, arrive(&sim, device.id, &poll, WARM_UP, INBOUND)).await;
     if let Some(hook) = hook_id {

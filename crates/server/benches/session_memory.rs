@@ -9,7 +9,7 @@
 use domain::{DeviceStatus, EngineKind, SystemClock};
 mod common;
 
-use kewhats::sessions::{Engines, SessionSettings, Sessions, TokioTimer};
+use app::sessions::{Engines, SessionSettings, Sessions, TokioTimer};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,13 +80,13 @@ async fn sessions(n: usize, engine: EngineKind) -> f64 {
     let store =
         Store::open(&format!("sqlite://{}", dir.join("bench.db").display()), &Default::default()).await.expect("store");
     common::seed(&store, "bench@shop.id", "x", n, engine).await;
-    let secrets = kewhats::secrets::SecretBox::from_hex(&"7c".repeat(32)).expect("key");
-    let keys = Arc::new(kewhats::web_keys::EncryptedKeyStore::new(store.clone(), secrets));
+    let secrets = app::crypto::SecretBox::from_hex(&"7c".repeat(32)).expect("key");
+    let keys = Arc::new(app::crypto::EncryptedKeyStore::new(store.clone(), secrets));
     // WhatsApp is unreachable here: each web session dials a closed local port once and idles.
     let web =
         engine_web::WebConfig { url: Some("ws://127.0.0.1:1/ws/chat".into()), version: engine_web::DEFAULT_VERSION };
     let engines = Engines {
-        sim: engine::sim::SimEngine::new(Default::default()),
+        sim: Some(engine::sim::SimEngine::new(Default::default())),
         web: Some(Arc::new(engine_web::WebEngine::new(web, keys))),
     };
     let sessions =
@@ -96,7 +96,7 @@ async fn sessions(n: usize, engine: EngineKind) -> f64 {
     sessions.start_all().await.expect("start");
     if engine == EngineKind::Web {
         for d in store.all_devices().await.expect("devices") {
-            sessions.connect(d).await;
+            sessions.connect(d).await.expect("connect");
         }
     }
     let settled = |d: &store::Device| match engine {

@@ -8,11 +8,11 @@
 //!
 //! Set BENCH_DATABASE_URL=postgres://… to run on PostgreSQL instead of a temporary SQLite file.
 
-use domain::{Clock, DeviceStatus, EngineKind, Scope, SystemClock};
+use domain::{Actor, DeviceStatus, EngineKind, Role, UserId};
 mod common;
 
-use kewhats::app::{AppState, Deps};
-use kewhats::outlet_status::{self, StatusQuery};
+use app::services::outlet_status::{self, StatusQuery};
+use app::{AppState, Deps};
 use kewhats::{launch, Config};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
@@ -64,7 +64,7 @@ async fn bench(n: usize) {
     config.database_max_connections = 8;
     let state = AppState::open(config, Deps::real(&Config::for_tests(&url))).await.expect("open");
     let store = state.store.clone();
-    let hash = kewhats::auth::password::hash_blocking("bench password 1").expect("hash");
+    let hash = app::crypto::passwords::hash_blocking("bench password 1").expect("hash");
     common::seed(&store, "chain@shop.id", &hash, n, EngineKind::Sim).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let running = launch(listener, state.clone()).await.expect("launch");
@@ -97,9 +97,10 @@ async fn bench(n: usize) {
     };
     let query = StatusQuery { page: store::Page::new(Some(1), Some(50)), ..Default::default() };
     let report = time(runs, || {
-        let (store, sessions, q) = (state.store.clone(), state.sessions.clone(), query.clone());
+        let (state, q) = (state.clone(), query.clone());
+        let admin = Actor { user_id: UserId(0), role: Role::Admin };
         async move {
-            let r = outlet_status::check(&store, &sessions, Scope::All, &q, SystemClock.now()).await.expect("check");
+            let r = outlet_status::check(&state, admin, &q).await.expect("check");
             assert_eq!(r.summary.healthy, n);
         }
     })

@@ -1,10 +1,10 @@
 //! The `kewhats` command line: serve, demo, migrate, user add.
 
-use crate::accounts::{self, NewAccount};
-use crate::app::{launch, AppState, Deps};
-use crate::config::{Config, Mode, Overrides};
-use crate::demo;
+use crate::launch::launch;
 use anyhow::Context;
+use app::config::{Config, Mode, Overrides};
+use app::services::accounts::{self, NewAccount};
+use app::{demo, AppState, Deps, ServiceError};
 use clap::{Args, Parser, Subcommand};
 use domain::{Clock, Plan, Role, SystemClock};
 use std::io::Read;
@@ -104,7 +104,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Migrate(common) => {
             let config = Config::load(Mode::Serve, &overrides(common, None))?;
             prepare_data_dir(&config)?;
-            let store = store::Store::connect(&config.database_url, &Default::default()).await?;
+            let store = store::Store::connect(&config.database_url(), &Default::default()).await?;
             let ran = store.migrate().await?;
             println!("migrations applied: {ran} ({} database up to date)", backend_name(&store));
             Ok(ExitCode::SUCCESS)
@@ -121,11 +121,11 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                     println!("created {} (id {}, role {}, plan {})", user.email, user.id, user.role, user.plan);
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(e) if e.status.is_client_error() => {
-                    eprintln!("error: {}", e.message);
+                Err(ServiceError::Internal(e)) => anyhow::bail!("{e}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
                     Ok(ExitCode::from(2))
                 }
-                Err(e) => anyhow::bail!("{}", e.message),
             }
         }
     }

@@ -1,19 +1,9 @@
-//! The `kewhats` server: configuration, CLI, account logic and HTTP.
+//! The `kewhats` binary's library: configuration loading and the CLI, HTTP (the JSON API and
+//! the pages), and running it all. The rules live in the `app` crate.
 
-pub mod accounts;
-pub mod app;
-pub mod auth;
 pub mod cli;
-pub mod config;
-pub mod demo;
 pub mod http;
-pub mod media;
-pub mod outbound;
-pub mod outlet_status;
-pub mod secrets;
-pub mod sessions;
-pub mod web_keys;
-pub mod webhook_worker;
+pub mod launch;
 
-pub use app::{launch, AppState, Running};
-pub use config::Config;
+pub use app::{AppState, Config, Deps};
+pub use launch::{launch, Running};

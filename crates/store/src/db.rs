@@ -14,6 +14,8 @@ pub(crate) enum Db {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        /// The database file, beside which the device lock file lives.
+        path: std::path::PathBuf,
     },
     Postgres(PgPool),
 }
@@ -110,12 +112,13 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            let path = opts.get_filename().to_path_buf();
             let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.clamp(1, 8))
                 .connect_with(opts.read_only(true))
                 .await?;
-            Db::Sqlite { read, write }
+            Db::Sqlite { read, write, path }
         } else {
             return Err(crate::StoreError::Config(format!(
                 "unsupported database URL '{}': use sqlite://FILE or postgres://…",
@@ -155,7 +158,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -123,7 +123,7 @@ impl Store {
             .fetch_one(pool)
             .await)
         .map_err(|e| StoreError::from(e).conflict_as("this outlet already has a device"))?;
-        self.device(Scope::All, DeviceId(id)).await?.ok_or(StoreError::NotFound)
+        self.device(domain::policy::system_scope(), DeviceId(id)).await?.ok_or(StoreError::NotFound)
     }
 
     pub async fn device(&self, scope: Scope, id: DeviceId) -> Result<Option<Device>> {

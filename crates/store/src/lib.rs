@@ -8,6 +8,7 @@
 mod api_keys;
 mod db;
 mod deliveries;
+mod device_lock;
 mod devices;
 mod error;
 mod messages;
@@ -25,6 +26,7 @@ mod webhooks;
 pub use api_keys::{ApiKey, KeyHolder};
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use deliveries::{ClaimedDelivery, Delivery, DeliveryResult, WebhookEvent};
+pub use device_lock::DeviceLock;
 pub use devices::{ConnectionEvent, Device, DeviceChange, NewDevice};
 pub use error::StoreError;
 pub use messages::{Message, MessageFilter, NewInbound, NewMedia, NewOutgoing};

@@ -76,7 +76,7 @@ impl Store {
             .fetch_one(pool)
             .await)
         .map_err(|e| StoreError::from(e).conflict_as(NUMBER_TAKEN))?;
-        self.outlet(Scope::All, OutletId(id)).await?.ok_or(StoreError::NotFound)
+        self.outlet(domain::policy::system_scope(), OutletId(id)).await?.ok_or(StoreError::NotFound)
     }
 
     /// The outlet if it exists within `scope`; another tenant's outlet is simply not found.

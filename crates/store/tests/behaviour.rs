@@ -1,14 +1,19 @@
 //! The store's behaviour, the same on SQLite and PostgreSQL.
 
-use domain::policy::UserChange;
+use domain::policy::{system_scope, whatsapp_scope, UserChange};
 use domain::{
-    DeviceStatus, Direction, Email, EngineKind, Label, MessageStatus, OutletId, PhoneNumber, Plan, Role, Scope,
+    Actor, DeviceStatus, Direction, Email, EngineKind, Label, MessageStatus, OutletId, PhoneNumber, Plan, Role, Scope,
     Timestamp, UserId,
 };
 use kewhats_store::{
     both_backends, DeviceChange, MessageFilter, NewDevice, NewInbound, NewOutgoing, NewOutlet, NewUser, NewWebSession,
     OutletPatch, Page, Store, StoreError, StoreOptions,
 };
+
+/// The scope a request of this user gets.
+fn owner_scope(user: UserId) -> Scope {
+    whatsapp_scope(Actor { user_id: user, role: Role::User }).expect("users use WhatsApp")
+}
 
 const T0: Timestamp = Timestamp(1_700_000_000_000);
 
@@ -108,24 +113,24 @@ both_backends! {
         let jkt = outlet(&store, ana, "Jakarta", "081200000001").await;
         outlet(&store, ana, "Bandung", "081200000002").await;
         let sby = outlet(&store, bob, "Surabaya", "081200000003").await;
-        let mine = store.list_outlets(Scope::Owner(ana), None, Page::default()).await.unwrap();
+        let mine = store.list_outlets(owner_scope(ana), None, Page::default()).await.unwrap();
         assert_eq!(mine.items.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["Bandung", "Jakarta"]);
-        assert_eq!(store.list_outlets(Scope::All, None, Page::default()).await.unwrap().total, 3);
-        assert_eq!(store.list_outlets(Scope::All, Some("surab"), Page::default()).await.unwrap().total, 1);
-        assert_eq!(store.list_outlets(Scope::All, Some("+6281200000002"), Page::default()).await.unwrap().total, 1);
-        assert!(store.outlet(Scope::Owner(ana), sby).await.unwrap().is_none());
+        assert_eq!(store.list_outlets(system_scope(), None, Page::default()).await.unwrap().total, 3);
+        assert_eq!(store.list_outlets(system_scope(), Some("surab"), Page::default()).await.unwrap().total, 1);
+        assert_eq!(store.list_outlets(system_scope(), Some("+6281200000002"), Page::default()).await.unwrap().total, 1);
+        assert!(store.outlet(owner_scope(ana), sby).await.unwrap().is_none());
         let rename = Label::parse("name", "Hacked", 100).unwrap();
         let patch = || OutletPatch { name: Some(&rename), ..Default::default() };
-        assert!(matches!(store.update_outlet(Scope::Owner(ana), sby, patch(), T0).await, Err(StoreError::NotFound)));
-        assert!(matches!(store.delete_outlet(Scope::Owner(ana), sby).await, Err(StoreError::NotFound)));
-        assert_eq!(store.outlet(Scope::All, sby).await.unwrap().unwrap().name, "Surabaya");
-        let renamed = store.update_outlet(Scope::Owner(ana), jkt, patch(), T0).await.unwrap();
+        assert!(matches!(store.update_outlet(owner_scope(ana), sby, patch(), T0).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.delete_outlet(owner_scope(ana), sby).await, Err(StoreError::NotFound)));
+        assert_eq!(store.outlet(system_scope(), sby).await.unwrap().unwrap().name, "Surabaya");
+        let renamed = store.update_outlet(owner_scope(ana), jkt, patch(), T0).await.unwrap();
         assert_eq!((renamed.name.as_str(), renamed.owner_email.as_str()), ("Hacked", "ana@x.io"));
         let taken = PhoneNumber::parse("081200000003").unwrap();
         let steal = OutletPatch { wa_number: Some(&taken), ..Default::default() };
-        assert!(matches!(store.update_outlet(Scope::Owner(ana), jkt, steal, T0).await, Err(StoreError::Conflict(_))));
-        store.delete_outlet(Scope::Owner(bob), sby).await.unwrap();
-        assert!(store.outlet(Scope::All, sby).await.unwrap().is_none());
+        assert!(matches!(store.update_outlet(owner_scope(ana), jkt, steal, T0).await, Err(StoreError::Conflict(_))));
+        store.delete_outlet(owner_scope(bob), sby).await.unwrap();
+        assert!(store.outlet(system_scope(), sby).await.unwrap().is_none());
         store.close().await;
     }
 
@@ -145,24 +150,24 @@ both_backends! {
         assert_eq!(store.increment_device_retries(d.id, T0).await.unwrap(), 2);
         let paired = DeviceChange { reason: "connected".into(), reset_retries: true, paired_account: Some(Some("6281200000001".into())), ..Default::default() };
         store.record_device_change(d.id, Connecting, Connected, &paired, T0.plus_secs(5)).await.unwrap();
-        let now = store.device(Scope::Owner(ana), d.id).await.unwrap().unwrap();
+        let now = store.device(owner_scope(ana), d.id).await.unwrap().unwrap();
         assert_eq!((now.status, now.retries, now.paired_account.as_deref()), (Connected, 0, Some("6281200000001")));
         assert_eq!(now.last_connected_at, Some(T0.plus_secs(5)));
         let stale = store.record_device_change(d.id, Connecting, Disconnected, &step("late"), T0).await;
         assert!(matches!(stale, Err(StoreError::Refused(_))), "a stale 'from' is refused");
         let unlink = DeviceChange { reason: "wrong number".into(), paired_account: Some(None), unlinked_reason: Some("paired +62999".into()), ..Default::default() };
         store.record_device_change(d.id, Connected, LoggedOut, &unlink, T0.plus_secs(9)).await.unwrap();
-        let after = store.device_of_outlet(Scope::All, outlet_id).await.unwrap().unwrap();
+        let after = store.device_of_outlet(system_scope(), outlet_id).await.unwrap().unwrap();
         assert_eq!((after.paired_account, after.unlinked_reason.as_str()), (None, "paired +62999"));
-        let history = store.device_history(Scope::Owner(ana), d.id, Page::default()).await.unwrap();
+        let history = store.device_history(owner_scope(ana), d.id, Page::default()).await.unwrap();
         assert_eq!(history.total, 3);
         let steps: Vec<_> = history.items.iter().map(|e| (e.from, e.to, e.reason.as_str())).collect();
         assert_eq!(steps, [(Connected, LoggedOut, "wrong number"), (Connecting, Connected, "connected"), (Disconnected, Connecting, "start")]);
-        assert_eq!(store.device_history(Scope::Owner(bob), d.id, Page::default()).await.unwrap().total, 0, "not bob's");
-        assert!(store.device(Scope::Owner(bob), d.id).await.unwrap().is_none());
-        assert!(matches!(store.delete_device(Scope::Owner(bob), d.id).await, Err(StoreError::NotFound)));
+        assert_eq!(store.device_history(owner_scope(bob), d.id, Page::default()).await.unwrap().total, 0, "not bob's");
+        assert!(store.device(owner_scope(bob), d.id).await.unwrap().is_none());
+        assert!(matches!(store.delete_device(owner_scope(bob), d.id).await, Err(StoreError::NotFound)));
         assert_eq!(store.all_devices().await.unwrap().len(), 1);
-        store.delete_outlet(Scope::Owner(ana), outlet_id).await.unwrap();
+        store.delete_outlet(owner_scope(ana), outlet_id).await.unwrap();
         assert!(store.all_devices().await.unwrap().is_empty(), "deleting the outlet removes its device");
         store.close().await;
     }
@@ -188,7 +193,7 @@ both_backends! {
         store.wipe_wa_keys(d1).await.unwrap();
         assert_eq!(store.wa_key(d1, "identity", "own").await.unwrap(), None);
         assert_eq!(store.wa_key(d2, "identity", "own").await.unwrap(), Some(bytes("id2")), "other devices untouched");
-        store.delete_device(Scope::All, d2).await.unwrap();
+        store.delete_device(system_scope(), d2).await.unwrap();
         assert_eq!(store.wa_key(d2, "identity", "own").await.unwrap(), None, "deleting the device deletes its keys");
         store.close().await;
     }
@@ -269,15 +274,15 @@ both_backends! {
         assert_eq!(store.claim_next_outgoing(o, T0).await.unwrap().unwrap().id, second.id, "released goes back in line");
         store.finish_outgoing(second.id, Err("refused"), T0).await.unwrap();
         assert_eq!(store.claim_next_outgoing(o, T0.plus_secs(11)).await.unwrap(), None, "the late one expired");
-        let late = store.message(Scope::All, late.id).await.unwrap().unwrap();
+        let late = store.message(system_scope(), late.id).await.unwrap().unwrap();
         assert_eq!((late.status, late.error.as_str()), (MessageStatus::Failed, "expired before the device was connected"));
 
         let ids = vec!["WA1".to_string()];
         assert_eq!(store.apply_receipt(o, &ids, MessageStatus::Read, T0.plus_secs(3)).await.unwrap(), 1);
         assert_eq!(store.apply_receipt(o, &ids, MessageStatus::Delivered, T0.plus_secs(4)).await.unwrap(), 0, "read never goes back");
-        let read = store.message(Scope::Owner(ana), first.id).await.unwrap().unwrap();
+        let read = store.message(owner_scope(ana), first.id).await.unwrap().unwrap();
         assert_eq!((read.status, read.read_at, read.sent_at), (MessageStatus::Read, Some(T0.plus_secs(3)), Some(T0.plus_secs(1))));
-        assert!(store.message(Scope::Owner(bob), first.id).await.unwrap().is_none(), "another owner's message");
+        assert!(store.message(owner_scope(bob), first.id).await.unwrap().is_none(), "another owner's message");
 
         let inbound = |id: &'static str| NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "pesan", wa_message_id: id, at: T0 };
         assert!(store.record_inbound(inbound("IN1"), T0).await.unwrap().is_some());
@@ -285,13 +290,13 @@ both_backends! {
         let (stuck, _) = store.create_outgoing(out("crash", None), T0).await.unwrap();
         store.claim_next_outgoing(o, T0).await.unwrap();
         assert_eq!(store.fail_interrupted_sends(o, T0).await.unwrap(), 1);
-        assert_eq!(store.message(Scope::All, stuck.id).await.unwrap().unwrap().status, MessageStatus::Failed);
+        assert_eq!(store.message(system_scope(), stuck.id).await.unwrap().unwrap().status, MessageStatus::Failed);
 
         let filter = MessageFilter { direction: Some(Direction::In), ..Default::default() };
-        assert_eq!(store.list_messages(Scope::Owner(ana), &filter, Page::default()).await.unwrap().total, 1);
+        assert_eq!(store.list_messages(owner_scope(ana), &filter, Page::default()).await.unwrap().total, 1);
         let failed = MessageFilter { status: Some(MessageStatus::Failed), outlet: Some(o), ..Default::default() };
-        assert_eq!(store.list_messages(Scope::Owner(ana), &failed, Page::default()).await.unwrap().total, 3);
-        assert_eq!(store.list_messages(Scope::Owner(bob), &MessageFilter::default(), Page::default()).await.unwrap().total, 0);
+        assert_eq!(store.list_messages(owner_scope(ana), &failed, Page::default()).await.unwrap().total, 3);
+        assert_eq!(store.list_messages(owner_scope(bob), &MessageFilter::default(), Page::default()).await.unwrap().total, 0);
         store.close().await;
     }
 }

@@ -97,7 +97,7 @@ impl Connection for SimConnection {
     }
 
     async fn send(&self, message: OutgoingMessage) -> Result<String, EngineError> {
-        let (peer, account) = {
+        let (peer, account, slow) = {
             let mut net = self.engine.lock();
             if !self.is_live() {
                 return Err(EngineError::NotConnected);
@@ -105,8 +105,11 @@ impl Connection for SimConnection {
             if net.take_send_failure(self.device) {
                 return Err(EngineError::Rejected("WhatsApp refused the message (simulated send failure)".into()));
             }
-            (net.live_peer(&message.to), net.account(self.device).unwrap_or_default())
+            (net.live_peer(&message.to), net.account(self.device).unwrap_or_default(), net.take_send_delay(self.device))
         };
+        if let Some(delay) = slow {
+            tokio::time::sleep(delay).await;
+        }
         let id = super::network::message_id();
         match peer {
             // Another sim device: it receives the message.

@@ -25,6 +25,8 @@ pub enum Fault {
     Flap { times: u32 },
     /// The next `count` sends fail.
     FailSends { count: u32 },
+    /// The next send takes `secs` seconds, as a large upload on a slow link does.
+    SlowSend { secs: u64 },
     /// The next `count` connection attempts fail.
     FailConnects { count: u32 },
     /// WhatsApp bans the number for `secs` seconds; drops now.
@@ -34,6 +36,7 @@ pub enum Fault {
 /// Bounds on what a sandbox request can ask for.
 const MAX_FLAPS: u32 = 100;
 const MAX_BAN_SECS: u64 = 7 * 24 * 3600;
+const MAX_SLOW_SEND_SECS: u64 = 600;
 
 #[derive(Default)]
 pub(crate) struct Network {
@@ -51,6 +54,7 @@ struct SimDevice {
     waiting_for_scan: bool,
     fail_connects: u32,
     fail_sends: u32,
+    slow_send: Option<Duration>,
     flaps: u32,
     banned_until: Option<Instant>,
 }
@@ -192,6 +196,11 @@ impl Network {
     }
 
     /// Takes one pending send failure, if any.
+    /// How long the next send takes beyond the usual, once.
+    pub fn take_send_delay(&mut self, id: DeviceId) -> Option<Duration> {
+        self.device(id).slow_send.take()
+    }
+
     pub fn take_send_failure(&mut self, id: DeviceId) -> bool {
         let d = self.device(id);
         if d.fail_sends > 0 {
@@ -247,6 +256,10 @@ impl Network {
             }
             Fault::FailConnects { count } => {
                 d.fail_connects = count;
+                None
+            }
+            Fault::SlowSend { secs } => {
+                d.slow_send = Some(Duration::from_secs(secs.min(MAX_SLOW_SEND_SECS)));
                 None
             }
             _ if !live => return Err(EngineError::NotConnected),

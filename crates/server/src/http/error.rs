@@ -1,12 +1,12 @@
 //! The one error type of the HTTP layer: `{"error":{"code","message"[,"field"]}}`.
 //! 4xx messages say what to fix; 5xx are logged in full and say nothing internal.
 
+use app::ServiceError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::policy::Denied;
 use serde_json::json;
-use store::StoreError;
 
 #[derive(Debug)]
 pub struct AppError {
@@ -79,42 +79,35 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
+/// A service's verdict, as HTTP: each kind of failure has its status.
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
         match e {
-            StoreError::NotFound => AppError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
-            StoreError::Conflict(msg) => AppError::conflict(msg),
-            StoreError::Refused(msg) => AppError::conflict(msg),
-            other => AppError::internal(other),
+            ServiceError::Invalid { field, message } => AppError::invalid(field, message),
+            ServiceError::BadRequest(m) => AppError::bad_request(m),
+            ServiceError::Unauthenticated(m) => AppError::unauthorized(m),
+            ServiceError::Forbidden { code, message } => AppError::new(StatusCode::FORBIDDEN, code, message),
+            ServiceError::NotFound { code, message } => AppError::new(StatusCode::NOT_FOUND, code, message),
+            ServiceError::Conflict { code, message } => AppError::new(StatusCode::CONFLICT, code, message),
+            ServiceError::TooLarge { code, message } => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message),
+            ServiceError::RateLimited { retry_after_secs, message } => AppError::too_many(retry_after_secs, message),
+            ServiceError::Unavailable { code, message } => {
+                AppError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+            }
+            ServiceError::Internal(m) => AppError::internal(m),
         }
     }
 }
 
-/// Maps a store error, naming what was not found: `.map_err(not_found_as("outlet"))`.
-pub fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> AppError {
-    move |e| match e {
-        StoreError::NotFound => AppError::not_found(what),
-        other => other.into(),
+impl From<store::StoreError> for AppError {
+    fn from(e: store::StoreError) -> Self {
+        ServiceError::from(e).into()
     }
-}
-
-/// Parses a phone number field, answering 422 with the reason.
-pub fn phone(field: &'static str, input: &str) -> AppResult<domain::PhoneNumber> {
-    domain::PhoneNumber::parse(input).map_err(|e| AppError::invalid(field, e))
 }
 
 impl From<Denied> for AppError {
     fn from(d: Denied) -> Self {
-        match d {
-            Denied::Forbidden(msg) => AppError::forbidden(msg),
-            Denied::LastSuperadmin => AppError::conflict(d.to_string()),
-        }
-    }
-}
-
-impl From<anyhow::Error> for AppError {
-    fn from(e: anyhow::Error) -> Self {
-        AppError::internal(format!("{e:#}"))
+        ServiceError::from(d).into()
     }
 }
 
@@ -153,34 +146,5 @@ impl From<QueryRejection> for AppError {
 impl From<PathRejection> for AppError {
     fn from(r: PathRejection) -> Self {
         AppError::bad_request(format!("invalid path: {}", r.body_text()))
-    }
-}
-
-impl From<engine::EngineError> for AppError {
-    fn from(e: engine::EngineError) -> Self {
-        use engine::EngineError::*;
-        match e {
-            NotConnected => AppError::new(
-                StatusCode::CONFLICT,
-                "not_connected",
-                "the device is not connected; connect it first (POST …/device/connect)",
-            ),
-            AlreadyPaired => AppError::new(StatusCode::CONFLICT, "already_paired", "the device is already paired"),
-            Rejected(msg) => AppError::new(StatusCode::CONFLICT, "rejected", msg),
-            Unavailable(msg) => AppError::new(StatusCode::SERVICE_UNAVAILABLE, "engine_unavailable", msg),
-        }
-    }
-}
-
-impl From<crate::sessions::SessionError> for AppError {
-    fn from(e: crate::sessions::SessionError) -> Self {
-        match e {
-            crate::sessions::SessionError::NotRunning => AppError::new(
-                StatusCode::CONFLICT,
-                "not_running",
-                "the device has no running session; connect it first (POST …/device/connect)",
-            ),
-            crate::sessions::SessionError::Engine(e) => e.into(),
-        }
     }
 }

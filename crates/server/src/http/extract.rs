@@ -1,9 +1,10 @@
 //! Request extractors: who is calling ([`Caller`]), and JSON/query/path parsers whose
 //! rejections are our JSON errors instead of axum's plain text.
 
-use crate::app::AppState;
-use crate::auth::token::{constant_time_eq, sha256_hex};
 use crate::http::error::AppError;
+use app::crypto::tokens::constant_time_eq;
+use app::services::{accounts, api_keys};
+use app::AppState;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -55,16 +56,8 @@ impl Caller {
     pub async fn from_cookie(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppError> {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
-        let hash = sha256_hex(cookie.value());
-        let session = state
-            .store
-            .active_web_session(&hash, state.clock.now())
-            .await?
-            .ok_or_else(|| AppError::unauthorized("your session has expired or was ended; log in again"))?;
-        Ok(Some(Caller {
-            actor: Actor { user_id: session.user_id, role: session.role },
-            via: Via::Session { hash, csrf: session.csrf_token },
-        }))
+        let session = accounts::session(state, cookie.value()).await?;
+        Ok(Some(Caller { actor: session.actor, via: Via::Session { hash: session.hash, csrf: session.csrf } }))
     }
 
     /// Authenticates by API key when one is presented; counts the request on the key.
@@ -74,14 +67,8 @@ impl Caller {
         let Some(secret) = bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok())) else {
             return Ok(None);
         };
-        let holder =
-            state.store.use_api_key(&sha256_hex(secret.trim()), state.clock.now()).await?.ok_or_else(|| {
-                AppError::unauthorized("the API key is not valid: it is unknown, revoked, or its user is disabled")
-            })?;
-        Ok(Some(Caller {
-            actor: Actor { user_id: holder.user_id, role: holder.role },
-            via: Via::ApiKey { id: holder.key_id },
-        }))
+        let (actor, id) = api_keys::authenticate(state, secret).await?;
+        Ok(Some(Caller { actor, via: Via::ApiKey { id } }))
     }
 
     pub fn csrf_matches(&self, presented: &str) -> bool {
@@ -106,6 +93,14 @@ impl Caller {
         match self.via {
             Via::ApiKey { id } => Some(id),
             Via::Session { .. } => None,
+        }
+    }
+
+    /// What an event stream re-checks while it stays open.
+    pub fn credential(&self) -> app::services::events::Credential {
+        match &self.via {
+            Via::Session { hash, .. } => app::services::events::Credential::Session(hash.clone()),
+            Via::ApiKey { id } => app::services::events::Credential::ApiKey(*id),
         }
     }
 }
@@ -135,18 +130,42 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's IP, from the socket or, when `trust_proxy` is set, `X-Forwarded-For`.
-pub fn client_ip(
-    parts_headers: &axum::http::HeaderMap,
-    peer: Option<std::net::SocketAddr>,
-    trust_proxy: bool,
-) -> String {
+/// The client's IP, from the socket or, when `trust_proxy` is set, from `X-Forwarded-For`:
+/// its *last* entry, the one our own proxy appended. Entries before it come from the client
+/// (or from proxies we do not know), so anyone could write a fresh IP there to dodge the
+/// per-IP login limit.
+pub fn client_ip(headers: &axum::http::HeaderMap, peer: Option<std::net::SocketAddr>, trust_proxy: bool) -> String {
     if trust_proxy {
-        if let Some(first) =
-            parts_headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next())
-        {
-            return first.trim().to_string();
+        // Several headers are one list, in order.
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty());
+        if let Some(ip) = last {
+            return ip.to_string();
         }
     }
     peer.map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn behind_a_proxy_the_client_ip_is_the_entry_the_proxy_appended() {
+        let peer = Some("10.0.0.2:443".parse().expect("addr"));
+        let mut headers = HeaderMap::new();
+        // The client wrote "1.2.3.4" itself; our proxy appended the address it saw.
+        headers.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4, 203.0.113.9"));
+        assert_eq!(client_ip(&headers, peer, true), "203.0.113.9");
+        assert_eq!(client_ip(&headers, peer, false), "10.0.0.2", "without trust_proxy the header is ignored");
+        headers.append("x-forwarded-for", HeaderValue::from_static("198.51.100.7"));
+        assert_eq!(client_ip(&headers, peer, true), "198.51.100.7", "a second header continues the list");
+        assert_eq!(client_ip(&HeaderMap::new(), peer, true), "10.0.0.2");
+    }
 }

@@ -5,7 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod ui;
 
-use crate::app::AppState;
+use app::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::routing::get;
@@ -23,7 +23,7 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
                    connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
+    let limit = state.config.max_body_bytes();
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<_>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -135,7 +135,7 @@ both_backends! {
         assert_eq!(bad_email["field"], "email");
         app.stop().await;
 
-        let closed = TestApp::start_with(db, |c| c.registration_open = false).await;
+        let closed = TestApp::start_with(db, |c| c.registration = app::config::Registration::Closed).await;
         let res = closed.client().post(closed.url("/api/auth/register"))
             .json(&json!({"email": "new@shop.id", "password": "kopi susu gula aren"})).send().await.unwrap();
         let err = expect_error(res, StatusCode::FORBIDDEN).await;

@@ -113,13 +113,13 @@ both_backends! {
     async fn demo_seeding_twice_adds_nothing_the_second_time(db) {
         let store = Store::open(&db.url, &Default::default()).await.unwrap();
         let now = Timestamp(1_700_000_000_000);
-        let (users, outlets) = kewhats::demo::seed(&store, now).await.unwrap();
+        let (users, outlets) = app::demo::seed(&store, now).await.unwrap();
         assert_eq!((users, outlets), (4, 7));
-        assert_eq!(kewhats::demo::seed(&store, now).await.unwrap(), (0, 0));
+        assert_eq!(app::demo::seed(&store, now).await.unwrap(), (0, 0));
         assert_eq!(store.list_users(None, Default::default()).await.unwrap().total, 4);
         let admin = store.user_credentials(&Email::parse("admin@kewhats.app").unwrap()).await.unwrap().unwrap();
         assert_eq!(admin.user.role, Role::Admin);
-        assert!(kewhats::auth::password::verify("admin123".into(), Some(admin.password_hash)).await);
+        assert!(app::crypto::passwords::verify("admin123".into(), Some(admin.password_hash)).await);
         let monitoring = store.user_credentials(&Email::parse("monitoring@kewhats.app").unwrap()).await.unwrap().unwrap();
         assert_eq!(monitoring.user.role, Role::Monitoring);
         store.close().await;

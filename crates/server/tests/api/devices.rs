@@ -68,7 +68,7 @@ both_backends! {
         let id = connect_sim(&app, &s, outlet).await;
         app.wait_status(id, Qr).await;
         let mut codes = std::collections::HashSet::new();
-        while app.store.device(domain::Scope::All, id).await.unwrap().unwrap().status == Qr {
+        while app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap().status == Qr {
             if let Some(q) = app.sessions.qr(id) {
                 codes.insert(q.code);
             }
@@ -78,7 +78,7 @@ both_backends! {
         let d = app.wait_status(id, Disconnected).await;
         assert!(d.status_reason.contains("expired"), "{}", d.status_reason);
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(app.store.device(domain::Scope::All, id).await.unwrap().unwrap().status, Disconnected, "no reconnect for an unpaired device");
+        assert_eq!(app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap().status, Disconnected, "no reconnect for an unpaired device");
         assert!(app.timer.delays().is_empty(), "no backoff was scheduled");
         assert_eq!(app.sessions.loops(), 1);
         connect_sim(&app, &s, outlet).await;
@@ -116,7 +116,7 @@ both_backends! {
         let d = app.wait_status(id, LoggedOut).await;
         assert!(d.unlinked_reason.contains("+6281399990000") && d.unlinked_reason.contains("+6281200000001"), "{}", d.unlinked_reason);
         assert_eq!(d.paired_account, None);
-        assert_eq!(app.sessions.engines().sim.account(id), None, "the sim phone was unlinked");
+        assert_eq!(app.sessions.engines().sim.as_ref().expect("sandbox on").account(id), None, "the sim phone was unlinked");
         let view = expect_json(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::OK).await;
         assert!(view["unlinked_reason"].as_str().unwrap().contains("paired is +6281399990000"));
         connect_sim(&app, &s, outlet).await;
@@ -162,7 +162,7 @@ both_backends! {
         let d = app.wait_status(id, LoggedOut).await;
         assert!(d.status_reason.contains("logged out from the phone"));
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let d = app.store.device(domain::Scope::All, id).await.unwrap().unwrap();
+        let d = app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap();
         assert_eq!((d.status, d.retries), (LoggedOut, 0));
         assert!(app.timer.delays().is_empty(), "no reconnect was scheduled");
         assert_eq!(steps(&history(&s, outlet).await).last().map(String::as_str), Some("connected>logged_out"));
@@ -180,7 +180,7 @@ both_backends! {
         let renumbered = expect_json(s.patch(&format!("/api/outlets/{outlet}"), json!({"wa_number": "081200000099"})).await, StatusCode::OK).await;
         assert_eq!(renumbered["wa_number"], "+6281200000099");
         let id = pair_sim(&app, &s, outlet).await;
-        let d = app.store.device(domain::Scope::All, id).await.unwrap().unwrap();
+        let d = app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap();
         assert_eq!(d.paired_account.as_deref(), Some("6281200000099"), "the new number pairs, not flagged as wrong");
         app.stop().await;
     }
@@ -191,13 +191,13 @@ both_backends! {
         let id = pair_sim(&app, &s, outlet).await;
         let out = expect_json(s.post(&format!("/api/outlets/{outlet}/device/logout"), json!({})).await, StatusCode::OK).await;
         assert_eq!((out["status"].as_str(), out["live"].as_bool()), (Some("logged_out"), Some(false)));
-        assert_eq!(app.sessions.engines().sim.account(id), None);
+        assert_eq!(app.sessions.engines().sim.as_ref().expect("sandbox on").account(id), None);
         let id = pair_sim(&app, &s, outlet).await;
         assert_eq!(app.sessions.loops(), 1);
         assert_eq!(s.delete(&format!("/api/outlets/{outlet}/device")).await.status(), StatusCode::NO_CONTENT);
         assert_eq!(app.sessions.loops(), 0, "the loop stopped");
         assert!(!app.sessions.is_live(id));
-        assert_eq!(app.sessions.engines().sim.account(id), None, "keys wiped");
+        assert_eq!(app.sessions.engines().sim.as_ref().expect("sandbox on").account(id), None, "keys wiped");
         let err = expect_error(s.get(&format!("/api/outlets/{outlet}/device")).await, StatusCode::NOT_FOUND).await;
         assert_eq!(err["code"], "no_device");
         app.stop().await;
@@ -241,7 +241,7 @@ both_backends! {
     }
 
     async fn a_temporary_ban_waits_out_its_time_before_reconnecting(db) {
-        let app = TestApp::start_timed(db, |_| {}, fast_sim(), kewhats::sessions::RecordingTimer::stopping_after(0)).await;
+        let app = TestApp::start_timed(db, |_| {}, fast_sim(), app::sessions::RecordingTimer::stopping_after(0)).await;
         let (s, outlet) = owner_with_outlet(&app).await;
         let id = pair_sim(&app, &s, outlet).await;
         expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "temporary_ban", "secs": 600})).await, StatusCode::ACCEPTED).await;
@@ -250,7 +250,7 @@ both_backends! {
         app.wait_device(id, "the ban's wait to start", |_| !app.timer.delays().is_empty()).await;
         assert_eq!(app.timer.delays(), [Duration::from_secs(600)], "one wait, exactly the ban's length, no backoff retries");
         assert!(!app.sessions.is_live(id));
-        assert_eq!(app.store.device(domain::Scope::All, id).await.unwrap().unwrap().retries, 0);
+        assert_eq!(app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap().retries, 0);
         app.stop().await;
     }
 
@@ -320,7 +320,7 @@ both_backends! {
 
 mod at_scale {
     use super::*;
-    use domain::{Clock, Label, PhoneNumber, Scope};
+    use domain::{Clock, Label, PhoneNumber};
     use store::{DeviceChange, NewDevice, NewOutlet};
 
     both_backends! {
@@ -359,11 +359,11 @@ mod at_scale {
             }
             let devices = app.store.all_devices().await.unwrap();
             for d in devices.iter().take(5) {
-                app.sessions.connect(d.clone()).await;
+                app.sessions.connect(d.clone()).await.expect("connect");
             }
             assert_eq!(app.sessions.loops(), 500, "asking again starts no second loop");
             let restarted = &devices[0];
-            let rows = app.store.device_history(Scope::All, restarted.id, store::Page::default()).await.unwrap();
+            let rows = app.store.device_history(domain::policy::system_scope(), restarted.id, store::Page::default()).await.unwrap();
             assert!(rows.items.iter().any(|e| e.from == Connected && e.to == Disconnected && e.reason.contains("restarted")), "{:?}", rows.items);
             assert!(app.timer.delays().is_empty(), "no device needed a retry");
             let sessions = app.sessions.clone();

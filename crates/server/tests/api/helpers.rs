@@ -1,8 +1,8 @@
+use app::sessions::{RecordingTimer, Sessions};
+use app::Deps;
 use domain::{Clock, Email, ManualClock, Plan, Role, SystemClock, UserId};
-use domain::{DeviceId, DeviceStatus, Scope};
+use domain::{DeviceId, DeviceStatus};
 use engine::sim::SimConfig;
-use kewhats::app::Deps;
-use kewhats::sessions::{RecordingTimer, Sessions};
 use kewhats::{launch, AppState, Config, Running};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::Value;
@@ -16,7 +16,7 @@ pub const PASSWORD: &str = "correct horse battery";
 /// One argon2 hash of [`PASSWORD`] shared by every seeded test user, to keep tests fast.
 fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| kewhats::auth::password::hash_blocking(PASSWORD).expect("hash"))
+    HASH.get_or_init(|| app::crypto::passwords::hash_blocking(PASSWORD).expect("hash"))
 }
 
 pub struct TestApp {
@@ -64,7 +64,7 @@ impl TestApp {
     pub async fn wait_device(&self, id: DeviceId, what: &str, check: impl Fn(&store::Device) -> bool) -> store::Device {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let d = self.store.device(Scope::All, id).await.expect("read").expect("device exists");
+            let d = self.store.device(domain::policy::system_scope(), id).await.expect("read").expect("device exists");
             if check(&d) {
                 return d;
             }

@@ -69,7 +69,7 @@ both_backends! {
     }
 
     async fn bad_media_gets_a_clear_4xx_and_writes_nothing(db) {
-        let app = TestApp::start_with(db, |c| c.media_max_bytes = 1024 * 1024).await;
+        let app = TestApp::start_with(db, |c| c.media_max_kib = 1024).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
         let o = create_outlet(&s, "Outlet", "", "081200000001").await;
         let upload = |bytes: Vec<u8>, kind: &str| {
@@ -99,7 +99,7 @@ both_backends! {
         app.stop().await;
 
         // With loopback allowed (a local setup), what the URL serves is checked too.
-        let app = TestApp::start_with(db, |c| { c.media_max_bytes = 1024 * 1024; c.webhooks_allow_private = true; }).await;
+        let app = TestApp::start_with(db, |c| { c.media_max_kib = 1024; c.webhooks_allow_private = true; }).await;
         let s = app.login("ana@shop.id").await;
         let files = file_server().await;
         let send = |body: Value| s.post("/api/messages", body);

@@ -1,7 +1,7 @@
 //! `GET /api/outlets/status` (spec 000).
 
 use crate::helpers::*;
-use domain::{Clock, DeviceStatus, EngineKind, Label, PhoneNumber, Role, Scope, UserId};
+use domain::{Clock, DeviceStatus, EngineKind, Label, PhoneNumber, Role, UserId};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::{both_backends, NewDevice, NewOutlet};
@@ -69,13 +69,13 @@ both_backends! {
 
         // The socket dies without an event: nothing notices until a check.
         ana.post(&format!("/api/sandbox/outlets/{jkt}/fault"), json!({"kind": "silent_drop"})).await;
-        assert_eq!(app.store.device(Scope::All, id).await.unwrap().unwrap().status, DeviceStatus::Connected, "the row still claims connected");
+        assert_eq!(app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap().status, DeviceStatus::Connected, "the row still claims connected");
         let report = expect_json(ana.get("/api/outlets/status").await, StatusCode::OK).await;
         assert_eq!(report["summary"], json!({"total": 2, "healthy": 1, "problem": 1}));
         let jakarta = report["outlets"].as_array().unwrap().iter().find(|o| o["id"] == jkt).unwrap().clone();
         assert_eq!((jakarta["db_status"].as_str(), jakarta["live"].as_bool(), jakarta["healthy"].as_bool(), jakarta["synced"].as_bool()),
             (Some("disconnected"), Some(false), Some(false), Some(false)));
-        let history = app.store.device_history(Scope::All, id, store::Page::default()).await.unwrap();
+        let history = app.store.device_history(domain::policy::system_scope(), id, store::Page::default()).await.unwrap();
         assert!(history.items.iter().any(|e| e.from == DeviceStatus::Connected && e.to == DeviceStatus::Disconnected && e.reason.starts_with("reconciled")), "{:?}", history.items);
         app.wait_status(id, DeviceStatus::Connected).await;
         let healed = expect_json(ana.get("/api/outlets/status").await, StatusCode::OK).await;

@@ -2,11 +2,11 @@
 //! this database, and its sessions failing cleanly against a closed port.
 
 use crate::helpers::*;
-use domain::{Clock, DeviceId, DeviceStatus, Email, EngineKind, Label, PhoneNumber, Plan, Role, Scope};
+use app::crypto::EncryptedKeyStore;
+use app::crypto::SecretBox;
+use app::sessions::RecordingTimer;
+use domain::{Clock, DeviceId, DeviceStatus, Email, EngineKind, Label, PhoneNumber, Plan, Role};
 use engine_web::kv::KeyValueStore;
-use kewhats::secrets::SecretBox;
-use kewhats::sessions::RecordingTimer;
-use kewhats::web_keys::EncryptedKeyStore;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
@@ -68,7 +68,7 @@ both_backends! {
         assert!(first.status_reason.starts_with("could not reach WhatsApp"), "{}", first.status_reason);
         assert_eq!(first.retries, 0, "an unpaired device does not retry by itself");
         assert!(!app.sessions.is_live(id));
-        let history = app.store.device_history(Scope::All, id, store::Page::default()).await.unwrap();
+        let history = app.store.device_history(domain::policy::system_scope(), id, store::Page::default()).await.unwrap();
         let steps: Vec<_> = history.items.iter().rev().map(|e| format!("{}>{}", e.from, e.to)).collect();
         assert_eq!(steps, ["disconnected>connecting", "connecting>disconnected"]);
         app.stop().await;

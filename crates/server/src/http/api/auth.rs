@@ -1,10 +1,10 @@
 //! Login, logout and self-registration. Login and register need no CSRF token: they only
 //! accept `application/json`, which a cross-site form cannot send.
 
-use crate::accounts::{self, ClientInfo, SessionStart};
-use crate::app::AppState;
 use crate::http::error::AppResult;
 use crate::http::extract::{client_ip, ApiJson, Caller, SESSION_COOKIE};
+use app::services::accounts::{self, ClientInfo, SessionStart};
+use app::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -51,7 +51,7 @@ pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .secure(state.config.secure_cookies)
         .path("/")
-        .max_age(time::Duration::seconds(state.config.session_ttl_secs))
+        .max_age(time::Duration::seconds(state.config.session_ttl_secs()))
         .build()
 }
 
@@ -90,12 +90,12 @@ async fn register(
 
 async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> AppResult<impl IntoResponse> {
     let (hash, _) = caller.browser_session()?;
-    state.store.revoke_web_session(hash, state.clock.now()).await?;
+    accounts::logout(&state, hash).await?;
     Ok((StatusCode::NO_CONTENT, jar.remove(removal_cookie())))
 }
 
 async fn logout_all(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> AppResult<impl IntoResponse> {
     caller.browser_session()?;
-    state.store.revoke_user_web_sessions(caller.actor.user_id, None, state.clock.now()).await?;
+    accounts::logout_all(&state, caller.actor).await?;
     Ok((StatusCode::NO_CONTENT, jar.remove(removal_cookie())))
 }

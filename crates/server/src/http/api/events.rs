@@ -5,16 +5,16 @@
 //! default) and before an event goes out (at most every third of that): a logout, a revoked key, a disabled user or a changed role ends it, and
 //! the browser's reconnect then gets what the caller may see now.
 
-use crate::app::AppState;
 use crate::http::error::AppResult;
-use crate::http::extract::{Caller, Via};
-use crate::sessions::DeviceEvent;
+use crate::http::extract::Caller;
+use app::services::events::{self, Credential};
+use app::sessions::DeviceEvent;
+use app::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
-use domain::policy::{whatsapp_scope, Scope};
-use domain::Actor;
+use domain::Scope;
 use futures_util::stream::{self, Stream};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
@@ -28,10 +28,10 @@ async fn events(
     State(state): State<AppState>,
     caller: Caller,
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let scope = whatsapp_scope(caller.actor)?;
+    let scope = events::open(caller.actor)?;
     let rx = state.sessions.subscribe();
     let stop = state.stop.subscribe();
-    let watch = Watch { state: state.clone(), via: caller.via.clone(), scope, checked: Instant::now() };
+    let watch = Watch { state: state.clone(), credential: caller.credential(), scope, checked: Instant::now() };
     let stream = stream::unfold((rx, stop, watch), move |(mut rx, mut stop, mut watch)| async move {
         let every = Duration::from_secs(watch.state.config.events_recheck_secs);
         let mut recheck = tokio::time::interval(every);
@@ -57,7 +57,7 @@ async fn events(
                 return None;
             }
             match received {
-                Ok(ev) if visible(scope, &ev) => {
+                Ok(ev) if events::visible(scope, &ev) => {
                     let data = serde_json::to_string(&ev).unwrap_or_default();
                     return Some((Ok(Event::default().event(ev.event).data(data)), (rx, stop, watch)));
                 }
@@ -82,33 +82,14 @@ enum Step {
 /// The credential behind an open stream, and the scope it was opened with.
 struct Watch {
     state: AppState,
-    via: Via,
+    credential: Credential,
     scope: Scope,
     checked: Instant,
 }
 
 impl Watch {
-    /// Is the session or key still valid, with a role that sees the same scope?
     async fn still_allowed(&mut self) -> bool {
         self.checked = Instant::now();
-        let store = &self.state.store;
-        let actor = match &self.via {
-            Via::Session { hash, .. } => match store.active_web_session(hash, self.state.clock.now()).await {
-                Ok(Some(s)) => Actor { user_id: s.user_id, role: s.role },
-                _ => return false,
-            },
-            Via::ApiKey { id } => match store.api_key_holder(*id).await {
-                Ok(Some(k)) => Actor { user_id: k.user_id, role: k.role },
-                _ => return false,
-            },
-        };
-        whatsapp_scope(actor).is_ok_and(|now| now == self.scope)
-    }
-}
-
-fn visible(scope: Scope, ev: &DeviceEvent) -> bool {
-    match scope {
-        Scope::All => true,
-        Scope::Owner(owner) => ev.owner_id == owner,
+        events::still_allowed(&self.state, &self.credential, self.scope).await
     }
 }

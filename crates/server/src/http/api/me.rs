@@ -1,7 +1,7 @@
-use crate::accounts;
-use crate::app::AppState;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::AppResult;
 use crate::http::extract::{ApiJson, Caller};
+use app::services::accounts;
+use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -14,7 +14,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
-    let user = state.store.user(caller.actor.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let user = accounts::me(&state, caller.actor).await?;
     let csrf = caller.browser_session().ok().map(|(_, csrf)| csrf);
     Ok(Json(json!({"user": user, "csrf_token": csrf})))
 }

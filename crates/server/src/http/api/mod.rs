@@ -15,13 +15,13 @@ mod users;
 mod webhook_deliveries;
 mod webhooks;
 
-use crate::app::AppState;
 use crate::http::error::AppError;
+use app::AppState;
 use axum::Router;
 
 pub use health::healthz;
 
-pub fn router(config: &crate::Config) -> Router<AppState> {
+pub fn router(config: &app::Config) -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(me::router())

@@ -1,13 +1,12 @@
-//! `GET /api/outlets/status`: see `crate::outlet_status`.
+//! `GET /api/outlets/status`: see `app::services::outlet_status`.
 
-use crate::app::AppState;
 use crate::http::error::AppResult;
 use crate::http::extract::{ApiQuery, Caller};
-use crate::outlet_status::{self, Health, Order, SortBy, StatusQuery, StatusReport};
+use app::services::outlet_status::{self, Health, Order, SortBy, StatusQuery, StatusReport};
+use app::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use domain::policy::whatsapp_scope;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -32,7 +31,6 @@ async fn status(
     caller: Caller,
     ApiQuery(p): ApiQuery<Params>,
 ) -> AppResult<Json<StatusReport>> {
-    let scope = whatsapp_scope(caller.actor)?;
     let query = StatusQuery {
         search: p.q,
         health: p.health,
@@ -40,5 +38,5 @@ async fn status(
         order: p.order,
         page: store::Page::new(p.page, p.per_page),
     };
-    Ok(Json(outlet_status::check(&state.store, &state.sessions, scope, &query, state.clock.now()).await?))
+    Ok(Json(outlet_status::check(&state, caller.actor, &query).await?))
 }

@@ -1,15 +1,15 @@
 //! User administration for admins and superadmins.
 
 use super::ListParams;
-use crate::accounts::{self, NewAccount};
-use crate::app::AppState;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use app::services::accounts::{self, NewAccount};
+use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use domain::policy::{self, Capability, UserChange};
+use domain::policy::UserChange;
 use domain::{Plan, Role, UserId};
 use serde::Deserialize;
 use store::{Paged, User};
@@ -25,14 +25,11 @@ async fn list(
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> AppResult<Json<Paged<User>>> {
-    policy::require(caller.actor, Capability::ManageUsers)?;
-    Ok(Json(state.store.list_users(params.q.as_deref(), params.page()).await?))
+    Ok(Json(accounts::list_users(&state, caller.actor, params.q.as_deref(), params.page()).await?))
 }
 
 async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<User>> {
-    policy::require(caller.actor, Capability::ManageUsers)?;
-    let user = state.store.user(UserId(id)).await?.ok_or_else(|| AppError::not_found("user"))?;
-    Ok(Json(user))
+    Ok(Json(accounts::user(&state, caller.actor, UserId(id)).await?))
 }
 
 #[derive(Deserialize)]

@@ -1,12 +1,10 @@
-//! A webhook's delivery log, manual redelivery and test events:
-//! `GET /api/webhooks/{id}/deliveries[?status=]`, `GET …/deliveries/{delivery}`,
-//! `POST …/deliveries/{delivery}/redeliver`, `POST /api/webhooks/{id}/redeliver-failed`,
-//! `POST /api/webhooks/{id}/test`.
+//! A webhook's delivery log, manual redelivery and test events: see
+//! `app::services::webhook_deliveries`.
 
-use super::webhooks::owner;
-use crate::app::AppState;
-use crate::http::error::{not_found_as, AppError, AppResult};
+use crate::http::error::AppResult;
 use crate::http::extract::{ApiPath, ApiQuery, Caller};
+use app::services::webhook_deliveries as deliveries;
+use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -38,10 +36,8 @@ async fn list(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> AppResult<Json<Paged<Delivery>>> {
-    let owner = owner(&caller)?;
-    state.store.webhook(owner, id).await?.ok_or_else(|| AppError::not_found("webhook"))?;
     let page = store::Page::new(p.page, p.per_page);
-    Ok(Json(state.store.list_deliveries(owner, id, p.status, page).await?))
+    Ok(Json(deliveries::list(&state, caller.actor, id, p.status, page).await?))
 }
 
 async fn show(
@@ -49,42 +45,30 @@ async fn show(
     caller: Caller,
     ApiPath((id, delivery)): ApiPath<(i64, i64)>,
 ) -> AppResult<Json<Delivery>> {
-    let found = state.store.delivery(owner(&caller)?, id, delivery).await?;
-    Ok(Json(found.ok_or_else(|| AppError::not_found("delivery"))?))
+    Ok(Json(deliveries::show(&state, caller.actor, id, delivery).await?))
 }
 
-/// Queues a delivered or failed delivery again, at once, with the same `webhook-id`.
 async fn redeliver(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath((id, delivery)): ApiPath<(i64, i64)>,
 ) -> AppResult<(StatusCode, Json<Delivery>)> {
-    let owner = owner(&caller)?;
-    let queued =
-        state.store.redeliver(owner, id, delivery, state.clock.now()).await.map_err(not_found_as("delivery"))?;
-    Ok((StatusCode::ACCEPTED, Json(queued)))
+    Ok((StatusCode::ACCEPTED, Json(deliveries::redeliver(&state, caller.actor, id, delivery).await?)))
 }
 
-/// Queues every failed delivery of the webhook again, e.g. after the receiver's outage.
 async fn redeliver_failed(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
-    let owner = owner(&caller)?;
-    state.store.webhook(owner, id).await?.ok_or_else(|| AppError::not_found("webhook"))?;
-    let queued = state.store.redeliver_failed(owner, id, state.clock.now()).await?;
+    let queued = deliveries::redeliver_failed(&state, caller.actor, id).await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": queued }))))
 }
 
-/// Queues a `webhook.test` event for this webhook only.
 async fn test(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<(StatusCode, Json<Delivery>)> {
-    let owner = owner(&caller)?;
-    let queued =
-        state.store.enqueue_test_delivery(owner, id, state.clock.now()).await.map_err(not_found_as("webhook"))?;
-    Ok((StatusCode::ACCEPTED, Json(queued)))
+    Ok((StatusCode::ACCEPTED, Json(deliveries::test(&state, caller.actor, id).await?)))
 }

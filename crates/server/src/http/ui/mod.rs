@@ -4,7 +4,7 @@
 mod assets;
 mod pages;
 
-use crate::app::AppState;
+use app::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 

@@ -1,7 +1,8 @@
-use crate::app::AppState;
 use crate::http::api::auth::removal_cookie;
 use crate::http::error::AppError;
 use crate::http::extract::Caller;
+use app::services::outlets;
+use app::AppState;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, State};
@@ -10,8 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
+use domain::policy::system_scope;
 use domain::policy::{self, Capability};
-use domain::{Role, Scope};
+use domain::Role;
 use serde::Deserialize;
 use store::{Page, User};
 
@@ -104,8 +106,8 @@ struct LoginPage {
 }
 
 pub async fn login(State(state): State<AppState>) -> Response {
-    let demo_accounts: &'static [_] = if state.config.demo { &crate::demo::ACCOUNTS_FOR_DISPLAY } else { &[] };
-    render(LoginPage { registration_open: state.config.registration_open, demo_accounts })
+    let demo_accounts: &'static [_] = if state.config.demo { &app::demo::ACCOUNTS_FOR_DISPLAY } else { &[] };
+    render(LoginPage { registration_open: state.config.registration_open(), demo_accounts })
 }
 
 #[derive(Template)]
@@ -113,7 +115,7 @@ pub async fn login(State(state): State<AppState>) -> Response {
 struct RegisterPage;
 
 pub async fn register(State(state): State<AppState>) -> Response {
-    if !state.config.registration_open {
+    if !state.config.registration_open() {
         return Redirect::to("/login").into_response();
     }
     render(RegisterPage)
@@ -143,7 +145,7 @@ pub async fn logout(
     let Ok((hash, _)) = caller.browser_session() else {
         return Redirect::to("/login").into_response();
     };
-    if let Err(e) = state.store.revoke_web_session(hash, state.clock.now()).await {
+    if let Err(e) = app::services::accounts::logout(&state, hash).await {
         return AppError::from(e).into_response();
     }
     (jar.remove(removal_cookie()), Redirect::to("/login")).into_response()
@@ -168,14 +170,15 @@ pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Respons
     let result: Result<(), AppError> = async {
         match viewer.user.role {
             Role::User => {
-                let mine = state.store.list_outlets(Scope::Owner(viewer.user.id), None, one).await?;
+                let mine = outlets::list(&state, viewer.caller.actor, None, one).await?;
                 stats.push(Stat { label: "My outlets", value: mine.total });
             }
             Role::Admin | Role::Superadmin | Role::Monitoring => {
+                // Platform numbers: the monitoring role may see these, not the rows behind them.
                 stats.push(Stat { label: "Users", value: state.store.list_users(None, one).await?.total });
                 stats.push(Stat {
                     label: "Outlets",
-                    value: state.store.list_outlets(Scope::All, None, one).await?.total,
+                    value: state.store.list_outlets(system_scope(), None, one).await?.total,
                 });
             }
         }

@@ -4,8 +4,9 @@
 //! number, one device per outlet), so running the demo again on the same data dir adds nothing
 //! twice.
 
-use crate::auth::password;
-use domain::{Email, EngineKind, Label, PhoneNumber, Plan, Role, Scope, Timestamp};
+use crate::crypto::passwords as password;
+use domain::policy::{system_scope, whatsapp_scope};
+use domain::{Actor, Email, EngineKind, Label, PhoneNumber, Plan, Role, Timestamp};
 use store::{NewDevice, NewOutlet, NewUser, Store, StoreError};
 
 struct DemoUser {
@@ -95,7 +96,9 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
                 Err(e) => return Err(e.into()),
             }
         }
-        let mine = store.list_outlets(Scope::Owner(id), None, store::Page::new(Some(1), Some(50))).await?.items;
+        let scope = whatsapp_scope(Actor { user_id: id, role: demo.role }).unwrap_or_else(|_| system_scope());
+        let mine: Vec<_> = store.list_outlets(scope, None, store::Page::new(Some(1), Some(50))).await?.items;
+        let mine: Vec<_> = mine.into_iter().filter(|o| o.owner_id == id).collect();
         for (i, outlet) in mine.iter().enumerate() {
             let paired = (i + 1 < mine.len()).then(|| outlet.wa_number.trim_start_matches('+').to_string());
             let new = NewDevice { outlet_id: outlet.id, engine: EngineKind::Sim, paired_account: paired };
@@ -105,7 +108,7 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             }
         }
     }
-    let total = store.list_outlets(Scope::All, None, store::Page::new(Some(1), Some(1))).await?.total;
+    let total = store.list_outlets(system_scope(), None, store::Page::new(Some(1), Some(1))).await?.total;
     tracing::info!(users, outlets, total_outlets = total, "demo data ready");
     Ok((users, outlets))
 }

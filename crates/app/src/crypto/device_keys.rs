@@ -1,7 +1,7 @@
 //! The web engine's key store: its device state in our database (SQLite or PostgreSQL),
 //! each value encrypted with the server's secret key and bound to its row.
 
-use crate::secrets::SecretBox;
+use crate::crypto::SecretBox;
 use async_trait::async_trait;
 use domain::DeviceId;
 use engine_web::kv::{KeyValueStore, KvError};

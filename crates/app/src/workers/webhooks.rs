@@ -6,10 +6,11 @@
 //! process dies mid-post the lease runs out and the delivery is posted again with the same
 //! `webhook-id`, which receivers use to drop the repeat.
 
-use crate::app::AppState;
-use crate::outbound::{describe, Outbound};
-use crate::secrets::SecretBox;
-use domain::{AttemptOutcome, Backoff, Clock, UserId};
+use crate::clients::{describe, Outbound};
+use crate::crypto::SecretBox;
+use crate::services::webhooks::secret_binding;
+use crate::state::AppState;
+use domain::{AttemptOutcome, Backoff, Clock};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,11 +23,6 @@ use tokio::task::{JoinHandle, JoinSet};
 const POLL: Duration = Duration::from_secs(1);
 /// How much of a receiver's error body is kept in the delivery log.
 const ERROR_BODY_CHARS: usize = 300;
-
-/// The authenticated-data binding of a webhook's sealed secret.
-pub fn secret_binding(owner: UserId) -> Vec<u8> {
-    format!("webhook-secret/{owner}").into_bytes()
-}
 
 struct Worker {
     store: Store,

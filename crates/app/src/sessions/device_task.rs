@@ -5,6 +5,7 @@
 //! [`domain::check_transition`] and lands with its history row in one transaction.
 
 use super::{Command, DeviceEvent, Fix, Inner, QrSnapshot, Shared};
+use domain::policy::system_scope;
 use domain::{check_transition, DeviceStatus, PhoneNumber};
 use engine::{ConnectOptions, Connection, EngineError, EngineEvent, MessageBody, OutgoingMessage};
 use rand::Rng;
@@ -153,7 +154,7 @@ impl Task {
     async fn attempt(&mut self) -> Next {
         // The outlet may have been renumbered since this task started; pairings are checked
         // against the number it has now.
-        match self.inner.store.device(domain::Scope::All, self.device.id).await {
+        match self.inner.store.device(system_scope(), self.device.id).await {
             Ok(Some(fresh)) => self.device.wa_number = fresh.wa_number,
             Ok(None) => return Next::Stop,
             Err(e) => tracing::error!(device = %self.device.id, error = %e, "refreshing the device"),
@@ -426,14 +427,7 @@ impl Task {
 
     /// Live wins: compare the stored status (read fresh) with the socket and write the truth.
     async fn reconcile(&mut self, conn: Option<&Arc<dyn Connection>>) -> Option<Fix> {
-        let stored = match self.inner.store.device(domain::Scope::All, self.device.id).await {
-            Ok(Some(d)) => d.status,
-            Ok(None) => return None,
-            Err(e) => {
-                tracing::error!(device = %self.device.id, error = %e, "reconcile: reading device");
-                return None;
-            }
-        };
+        let stored = self.stored_status().await?;
         let live = conn.is_some_and(|c| c.is_live());
         if live && matches!(self.device.status, Connecting | Qr) {
             // The socket came up and its events (pairing, then connected) are still queued for
@@ -530,9 +524,12 @@ impl Task {
         }
     }
 
-    /// The one place a status is written.
+    /// The one place a status is written. Memory follows the database: when the conditional
+    /// write fails (another writer moved the row, or the database is away), `self.device` keeps
+    /// what is stored, so later writes start from the truth instead of failing forever against
+    /// a status that was never stored.
     async fn set(&mut self, to: DeviceStatus, change: DeviceChange) {
-        let from = self.device.status;
+        let mut from = self.device.status;
         if from == to {
             return;
         }
@@ -542,8 +539,17 @@ impl Task {
         }
         let now = self.inner.clock.now();
         if let Err(e) = self.inner.store.record_device_change(self.device.id, from, to, &change, now).await {
-            // The socket's state is real even if the write failed; reconciliation repairs the row.
-            tracing::error!(device = %self.device.id, error = %e, "writing status change");
+            tracing::warn!(device = %self.device.id, error = %e, %from, %to, "writing status change; re-reading the row");
+            let Some(stored) = self.stored_status().await else { return };
+            self.device.status = stored;
+            if stored == to || check_transition(stored, to).is_err() {
+                return;
+            }
+            if let Err(e) = self.inner.store.record_device_change(self.device.id, stored, to, &change, now).await {
+                tracing::error!(device = %self.device.id, error = %e, from = %stored, %to, "writing status change");
+                return;
+            }
+            from = stored;
         }
         tracing::info!(device = %self.device.id, outlet = %self.device.outlet_id, %from, %to, reason = %change.reason, "device status");
         self.device.status = to;
@@ -552,6 +558,18 @@ impl Task {
             self.device.paired_account = p.clone();
         }
         self.publish("device.status", Some(from), &change.reason);
+    }
+
+    /// The device's status as stored now; `None` if it cannot be read.
+    async fn stored_status(&self) -> Option<DeviceStatus> {
+        match self.inner.store.device(system_scope(), self.device.id).await {
+            Ok(Some(d)) => Some(d.status),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(device = %self.device.id, error = %e, "reading the device");
+                None
+            }
+        }
     }
 
     fn publish(&self, event: &'static str, from: Option<DeviceStatus>, reason: &str) {

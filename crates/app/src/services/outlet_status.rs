@@ -6,10 +6,14 @@
 //! row). Health filtering, sorting and paging then happen in memory, because "live" exists
 //! only there.
 
-use crate::sessions::Sessions;
-use domain::{DeviceId, DeviceStatus, EngineKind, OutletId, Scope, Timestamp, UserId};
+use crate::error::ServiceResult;
+use crate::sessions::{Sessions, RECONCILE_CONCURRENCY};
+use crate::state::AppState;
+use domain::policy::whatsapp_scope;
+use domain::{Actor, DeviceId, DeviceStatus, EngineKind, OutletId, Timestamp, UserId};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use store::{OutletStatusRow, Page, Store, StoreError};
+use store::{OutletStatusRow, Page};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -92,18 +96,18 @@ pub struct StatusReport {
     pub outlets: Vec<OutletHealth>,
 }
 
-pub async fn check(
-    store: &Store,
-    sessions: &Sessions,
-    scope: Scope,
-    query: &StatusQuery,
-    now: Timestamp,
-) -> Result<StatusReport, StoreError> {
-    let rows = store.outlet_statuses(scope, query.search.as_deref()).await?;
-    let mut outlets = Vec::with_capacity(rows.len());
-    for row in rows {
-        outlets.push(assess(sessions, row).await);
-    }
+/// Outlets whose stored status disagrees with the socket are fixed several at once, each
+/// waiting at most the sessions' `reconcile_timeout`: one busy device cannot hold up the report.
+pub async fn check(state: &AppState, actor: Actor, query: &StatusQuery) -> ServiceResult<StatusReport> {
+    let scope = whatsapp_scope(actor)?;
+    let now = state.clock.now();
+    let rows = state.store.outlet_statuses(scope, query.search.as_deref()).await?;
+    let sessions = &state.sessions;
+    let mut outlets: Vec<OutletHealth> = futures_util::stream::iter(rows)
+        .map(|row| assess(sessions, row))
+        .buffered(RECONCILE_CONCURRENCY)
+        .collect()
+        .await;
     let healthy = outlets.iter().filter(|o| o.healthy).count();
     let summary = Summary { total: outlets.len(), healthy, problem: outlets.len() - healthy };
     if let Some(want) = query.health {

@@ -1,9 +1,8 @@
 //! Images and documents to send: fetched from a `media_url` or uploaded, size-limited, and
 //! checked (an "image" must really be a JPEG, PNG or WebP; WhatsApp shows nothing else inline).
 
-use crate::http::error::AppError;
-use crate::outbound::{describe, Outbound};
-use axum::http::StatusCode;
+use crate::clients::{describe, Outbound};
+use crate::error::ServiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaKind {
@@ -30,12 +29,11 @@ pub struct Media {
 /// File names are shown to the recipient; keep them short and printable.
 const MAX_FILE_NAME: usize = 200;
 
-pub fn too_large(limit: usize) -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "media_too_large",
-        format!("the media is larger than this server accepts ({} KiB; setting media_max_kib)", limit / 1024),
-    )
+pub fn too_large(limit: usize) -> ServiceError {
+    ServiceError::TooLarge {
+        code: "media_too_large",
+        message: format!("the media is larger than this server accepts ({} KiB; setting media_max_kib)", limit / 1024),
+    }
 }
 
 /// The image formats WhatsApp displays, recognised by their first bytes.
@@ -58,14 +56,17 @@ fn clean_file_name(name: &str) -> String {
 }
 
 /// Checks content and names it: images by their bytes, documents as declared.
-pub fn accept(kind: MediaKind, data: Vec<u8>, declared_mime: &str, file_name: &str) -> Result<Media, AppError> {
+pub fn accept(kind: MediaKind, data: Vec<u8>, declared_mime: &str, file_name: &str) -> Result<Media, ServiceError> {
     if data.is_empty() {
-        return Err(AppError::invalid("file", "is empty"));
+        return Err(ServiceError::invalid("file", "is empty"));
     }
     let mime = match kind {
         MediaKind::Image => image_mime(&data)
             .ok_or_else(|| {
-                AppError::invalid("type", "an image must be a JPEG, PNG or WebP file; send other files as a document")
+                ServiceError::invalid(
+                    "type",
+                    "an image must be a JPEG, PNG or WebP file; send other files as a document",
+                )
             })?
             .to_string(),
         MediaKind::Document => {
@@ -87,14 +88,14 @@ pub fn accept(kind: MediaKind, data: Vec<u8>, declared_mime: &str, file_name: &s
 }
 
 /// Downloads `url` through the outbound guard, refusing more than `limit` bytes.
-pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<u8>, String, String), AppError> {
-    let request = outbound.request(reqwest::Method::GET, url).map_err(|m| AppError::invalid("media_url", m))?;
+pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<u8>, String, String), ServiceError> {
+    let request = outbound.request(reqwest::Method::GET, url).map_err(|m| ServiceError::invalid("media_url", m))?;
     let mut response = request
         .send()
         .await
-        .map_err(|e| AppError::invalid("media_url", format!("could not be fetched: {}", describe(&e))))?;
+        .map_err(|e| ServiceError::invalid("media_url", format!("could not be fetched: {}", describe(&e))))?;
     if !response.status().is_success() {
-        return Err(AppError::invalid("media_url", format!("answered HTTP {}", response.status())));
+        return Err(ServiceError::invalid("media_url", format!("answered HTTP {}", response.status())));
     }
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
@@ -106,7 +107,7 @@ pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| AppError::invalid("media_url", format!("download failed: {}", describe(&e))))?
+        .map_err(|e| ServiceError::invalid("media_url", format!("download failed: {}", describe(&e))))?
     {
         if data.len() + chunk.len() > limit {
             return Err(too_large(limit));
@@ -126,7 +127,8 @@ mod tests {
         let png = b"\x89PNG\r\n\x1a\n rest".to_vec();
         assert_eq!(accept(MediaKind::Image, png, "text/plain", "a.png").unwrap().mime, "image/png");
         let fake = b"<svg onload=alert(1)>".to_vec();
-        assert_eq!(accept(MediaKind::Image, fake, "image/png", "x.png").unwrap_err().field, Some("type"));
+        let refused = accept(MediaKind::Image, fake, "image/png", "x.png").unwrap_err();
+        assert!(matches!(refused, ServiceError::Invalid { field: "type", .. }), "{refused:?}");
         let doc =
             accept(MediaKind::Document, b"%PDF-1.7".to_vec(), "application/pdf; charset=x", "../../etc/Menu\n.pdf");
         let doc = doc.unwrap();

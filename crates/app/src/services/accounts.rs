@@ -1,12 +1,12 @@
 //! Account operations shared by the API, the pages and the CLI: logging in, registering,
 //! creating and changing users, changing passwords. Policy decides; the store records.
 
-use crate::app::AppState;
-use crate::auth::{password, token};
-use crate::http::error::{AppError, AppResult};
+use crate::crypto::{passwords as password, tokens as token};
+use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 use domain::policy::{self, Capability, UserChange};
 use domain::{check_password_strength, Actor, Email, Label, Plan, Role, UserId};
-use store::{NewUser, NewWebSession, Store, User};
+use store::{NewUser, NewWebSession, Page, Paged, Store, User};
 
 /// A fresh browser session: the cookie value and the CSRF token that goes with it.
 pub struct SessionStart {
@@ -23,9 +23,10 @@ pub struct ClientInfo {
 
 const BAD_LOGIN: &str = "wrong e-mail or password";
 
-pub async fn login(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> AppResult<SessionStart> {
+pub async fn login(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> ServiceResult<SessionStart> {
     if let Err(wait) = state.limiter.begin(&client.ip, email) {
-        return Err(AppError::too_many(wait, format!("too many failed logins; try again in {wait} seconds")));
+        let message = format!("too many failed logins; try again in {wait} seconds");
+        return Err(ServiceError::RateLimited { retry_after_secs: wait, message });
     }
     let creds = match Email::parse(email) {
         Ok(e) => state.store.user_credentials(&e).await?,
@@ -39,20 +40,19 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: &Clien
     let user = match user {
         Some(u) if ok => u,
         // The attempt was already counted as a failure by `begin`.
-        _ => return Err(AppError::unauthorized(BAD_LOGIN)),
+        _ => return Err(ServiceError::Unauthenticated(BAD_LOGIN.into())),
     };
     if user.disabled {
-        return Err(AppError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "account_disabled",
-            "this account is disabled; contact your administrator",
-        ));
+        return Err(ServiceError::Forbidden {
+            code: "account_disabled",
+            message: "this account is disabled; contact your administrator".into(),
+        });
     }
     state.limiter.record_success(&client.ip, email);
     start_session(state, user, client).await
 }
 
-pub async fn start_session(state: &AppState, user: User, client: &ClientInfo) -> AppResult<SessionStart> {
+pub async fn start_session(state: &AppState, user: User, client: &ClientInfo) -> ServiceResult<SessionStart> {
     let token = token::random_token();
     let csrf_token = token::random_token();
     let now = state.clock.now();
@@ -66,7 +66,7 @@ pub async fn start_session(state: &AppState, user: User, client: &ClientInfo) ->
                 csrf_token: &csrf_token,
                 ip: &client.ip,
                 user_agent: &ua,
-                expires_at: now.plus_secs(state.config.session_ttl_secs),
+                expires_at: now.plus_secs(state.config.session_ttl_secs()),
             },
             now,
         )
@@ -84,10 +84,10 @@ pub struct NewAccount<'a> {
 }
 
 /// Validates and creates a user. No policy check: callers decide who may call it.
-pub async fn add_user(store: &Store, now: domain::Timestamp, new: NewAccount<'_>) -> AppResult<User> {
-    let email = Email::parse(new.email).map_err(|m| AppError::invalid("email", m))?;
-    let name = Label::parse_optional("name", new.name, 100).map_err(|m| AppError::invalid("name", m))?;
-    check_password_strength(new.password, email.as_str()).map_err(|e| AppError::invalid("password", e))?;
+pub async fn add_user(store: &Store, now: domain::Timestamp, new: NewAccount<'_>) -> ServiceResult<User> {
+    let email = Email::parse(new.email).map_err(|m| ServiceError::invalid("email", m))?;
+    let name = Label::parse_optional("name", new.name, 100).map_err(|m| ServiceError::invalid("name", m))?;
+    check_password_strength(new.password, email.as_str()).map_err(|e| ServiceError::invalid("password", e))?;
     let hash = password::hash(new.password.to_string()).await?;
     let user = store
         .create_user(
@@ -105,9 +105,9 @@ pub async fn register(
     name: &str,
     password: &str,
     client: &ClientInfo,
-) -> AppResult<SessionStart> {
-    if !state.config.registration_open {
-        return Err(AppError::forbidden("registration is closed; ask an administrator for an account"));
+) -> ServiceResult<SessionStart> {
+    if !state.config.registration_open() {
+        return Err(ServiceError::forbidden("registration is closed; ask an administrator for an account"));
     }
     let new = NewAccount { email, name, password, role: Role::User, plan: Plan::Free };
     let user = add_user(&state.store, state.clock.now(), new).await?;
@@ -115,15 +115,15 @@ pub async fn register(
 }
 
 /// An admin creating a user.
-pub async fn create_user(state: &AppState, actor: Actor, new: NewAccount<'_>) -> AppResult<User> {
+pub async fn create_user(state: &AppState, actor: Actor, new: NewAccount<'_>) -> ServiceResult<User> {
     policy::check_create_user(actor, new.role)?;
     add_user(&state.store, state.clock.now(), new).await
 }
 
 /// An admin changing a user's role, plan or disabled flag. Disabling ends their sessions.
-pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: UserChange) -> AppResult<User> {
+pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: UserChange) -> ServiceResult<User> {
     policy::require(actor, Capability::ManageUsers)?;
-    let target = state.store.user(id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let target = state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     let superadmins = state.store.count_active_users_with_role(&[Role::Superadmin]).await?;
     policy::check_user_change(actor, target.as_target(), change, u64::try_from(superadmins).unwrap_or(0))?;
     let now = state.clock.now();
@@ -141,19 +141,71 @@ pub async fn change_password(
     keep_session: &str,
     current: &str,
     new: &str,
-) -> AppResult<()> {
+) -> ServiceResult<()> {
     policy::require(actor, Capability::EditOwnProfile)?;
-    let creds = state.store.user_credentials_by_id(actor.user_id).await?.ok_or_else(|| AppError::not_found("user"))?;
+    let creds =
+        state.store.user_credentials_by_id(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     if !password::verify(current.to_string(), Some(creds.password_hash)).await {
-        return Err(AppError::invalid("current_password", "is not your current password"));
+        return Err(ServiceError::invalid("current_password", "is not your current password"));
     }
-    check_password_strength(new, &creds.user.email).map_err(|e| AppError::invalid("new_password", e))?;
+    check_password_strength(new, &creds.user.email).map_err(|e| ServiceError::invalid("new_password", e))?;
     if new == current {
-        return Err(AppError::invalid("new_password", "must differ from the current password"));
+        return Err(ServiceError::invalid("new_password", "must differ from the current password"));
     }
     let hash = password::hash(new.to_string()).await?;
     let now = state.clock.now();
     state.store.set_password_hash(actor.user_id, &hash, now).await?;
     state.store.revoke_user_web_sessions(actor.user_id, Some(keep_session), now).await?;
     Ok(())
+}
+
+/// Ends one browser session (logout).
+pub async fn logout(state: &AppState, session_hash: &str) -> ServiceResult<()> {
+    state.store.revoke_web_session(session_hash, state.clock.now()).await?;
+    Ok(())
+}
+
+/// Ends every browser session of the user.
+pub async fn logout_all(state: &AppState, actor: Actor) -> ServiceResult<()> {
+    state.store.revoke_user_web_sessions(actor.user_id, None, state.clock.now()).await?;
+    Ok(())
+}
+
+/// The caller's own account.
+pub async fn me(state: &AppState, actor: Actor) -> ServiceResult<User> {
+    state.store.user(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("user"))
+}
+
+/// Users for an admin, searched by e-mail and name.
+pub async fn list_users(
+    state: &AppState,
+    actor: Actor,
+    search: Option<&str>,
+    page: Page,
+) -> ServiceResult<Paged<User>> {
+    policy::require(actor, Capability::ManageUsers)?;
+    Ok(state.store.list_users(search, page).await?)
+}
+
+pub async fn user(state: &AppState, actor: Actor, id: UserId) -> ServiceResult<User> {
+    policy::require(actor, Capability::ManageUsers)?;
+    state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("user"))
+}
+
+/// A logged-in browser session.
+pub struct BrowserSession {
+    pub actor: Actor,
+    /// The SHA-256 of the token: what the database keeps, and what ends the session.
+    pub hash: String,
+    pub csrf: String,
+}
+
+/// The session behind a cookie value; "unauthenticated" once it expired or was ended.
+pub async fn session(state: &AppState, token: &str) -> ServiceResult<BrowserSession> {
+    let hash = token::sha256_hex(token);
+    let session =
+        state.store.active_web_session(&hash, state.clock.now()).await?.ok_or_else(|| {
+            ServiceError::Unauthenticated("your session has expired or was ended; log in again".into())
+        })?;
+    Ok(BrowserSession { actor: Actor { user_id: session.user_id, role: session.role }, hash, csrf: session.csrf_token })
 }

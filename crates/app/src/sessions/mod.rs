@@ -13,9 +13,10 @@ pub use timer::{RecordingTimer, Timer, TokioTimer};
 use domain::{Backoff, Clock, DeviceId, DeviceStatus, EngineKind, OutletId, Timestamp, UserId};
 use engine::sim::SimEngine;
 use engine::{Connection, Engine, EngineError};
+use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use store::{Device, Store};
@@ -24,14 +25,20 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 /// The engines this process can run devices on.
 #[derive(Clone)]
 pub struct Engines {
-    pub sim: SimEngine,
+    /// Only with the `sandbox` setting on.
+    pub sim: Option<SimEngine>,
     pub web: Option<Arc<dyn Engine>>,
 }
 
 impl Engines {
     pub fn get(&self, kind: EngineKind) -> Result<Arc<dyn Engine>, EngineError> {
         match kind {
-            EngineKind::Sim => Ok(Arc::new(self.sim.clone())),
+            EngineKind::Sim => match &self.sim {
+                Some(sim) => Ok(Arc::new(sim.clone())),
+                None => Err(EngineError::Unavailable(
+                    "the simulated engine is off on this server (setting sandbox = false)".into(),
+                )),
+            },
             EngineKind::Web => {
                 self.web.clone().ok_or_else(|| EngineError::Unavailable("the web engine is not enabled".into()))
             }
@@ -76,6 +83,9 @@ pub struct SessionSettings {
     pub reconcile_interval: Duration,
     /// The least time between two messages sent by one device.
     pub send_gap: Duration,
+    /// How long a reconciliation waits for a device's task (which may be busy, e.g. uploading
+    /// media) before the caller goes on with the stored status.
+    pub reconcile_timeout: Duration,
 }
 
 impl Default for SessionSettings {
@@ -84,9 +94,13 @@ impl Default for SessionSettings {
             backoff: Backoff::default(),
             reconcile_interval: Duration::from_secs(30),
             send_gap: Duration::from_secs(1),
+            reconcile_timeout: Duration::from_secs(2),
         }
     }
 }
+
+/// Devices reconciled at once by [`Sessions::reconcile_all`] and the status report.
+pub const RECONCILE_CONCURRENCY: usize = 32;
 
 pub(crate) enum Command {
     Connect,
@@ -126,6 +140,8 @@ pub(crate) struct Inner {
     bus: broadcast::Sender<DeviceEvent>,
     registry: Mutex<HashMap<DeviceId, Handle>>,
     loops: AtomicUsize,
+    /// Another process on the database runs the devices: this one starts none.
+    standby: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -135,6 +151,8 @@ pub struct Sessions(Arc<Inner>);
 pub enum SessionError {
     #[error("the device has no running session")]
     NotRunning,
+    #[error("another process runs the device sessions")]
+    Standby,
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -157,6 +175,7 @@ impl Sessions {
             bus,
             registry: Mutex::default(),
             loops: AtomicUsize::new(0),
+            standby: AtomicBool::new(false),
         }))
     }
 
@@ -164,39 +183,51 @@ impl Sessions {
         &self.0.engines
     }
 
-    /// Starts a task for every stored device; paired ones reconnect at once.
-    pub async fn start_all(&self) -> Result<usize, store::StoreError> {
-        let devices = self.0.store.all_devices().await?;
-        let n = devices.len();
-        for device in devices {
-            self.ensure(device);
-        }
-        Ok(n)
+    pub fn settings(&self) -> &SessionSettings {
+        &self.0.settings
     }
 
-    /// Runs reconciliation every `reconcile_interval` until the process ends.
-    pub fn spawn_reconciler(&self) -> tokio::task::JoinHandle<()> {
-        let sessions = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(sessions.0.settings.reconcile_interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let fixes = sessions.reconcile_all().await;
-                if !fixes.is_empty() {
-                    tracing::info!(fixed = fixes.len(), "reconciled stored device status with live sockets");
-                }
+    /// Starts a task for every stored device whose engine this process has; paired ones
+    /// reconnect at once.
+    pub async fn start_all(&self) -> Result<usize, store::StoreError> {
+        let devices = self.0.store.all_devices().await?;
+        let (mut started, mut skipped) = (0, 0);
+        for device in devices {
+            if self.0.engines.get(device.engine).is_err() {
+                skipped += 1;
+                continue;
             }
-        })
+            if self.ensure(device).is_ok() {
+                started += 1;
+            }
+        }
+        if skipped > 0 {
+            tracing::warn!(
+                devices = skipped,
+                "devices on an engine that is off here were not started (sandbox = false)"
+            );
+        }
+        Ok(started)
+    }
+
+    /// From now on this process starts no device: another one on the database runs them.
+    pub fn enter_standby(&self) {
+        self.0.standby.store(true, Ordering::SeqCst);
+    }
+
+    pub fn on_standby(&self) -> bool {
+        self.0.standby.load(Ordering::SeqCst)
     }
 
     /// Starts the device's task unless one runs already: never two loops for one device.
-    fn ensure(&self, device: Device) -> mpsc::Sender<Command> {
+    fn ensure(&self, device: Device) -> Result<mpsc::Sender<Command>, SessionError> {
+        if self.on_standby() {
+            return Err(SessionError::Standby);
+        }
         let mut registry = self.0.registry.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(h) = registry.get(&device.id) {
             if !h.commands.is_closed() {
-                return h.commands.clone();
+                return Ok(h.commands.clone());
             }
         }
         let (tx, rx) = mpsc::channel(16);
@@ -204,7 +235,7 @@ impl Sessions {
         registry.insert(device.id, Handle { commands: tx.clone(), shared: shared.clone() });
         self.0.loops.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(device_task::run(self.0.clone(), device, shared, rx));
-        tx
+        Ok(tx)
     }
 
     fn commands(&self, id: DeviceId) -> Option<mpsc::Sender<Command>> {
@@ -218,9 +249,9 @@ impl Sessions {
     }
 
     /// Connects (or reconnects now, skipping any backoff wait).
-    pub async fn connect(&self, device: Device) {
-        let tx = self.ensure(device);
-        let _ = tx.send(Command::Connect).await;
+    pub async fn connect(&self, device: Device) -> Result<(), SessionError> {
+        let tx = self.ensure(device)?;
+        tx.send(Command::Connect).await.map_err(|_| SessionError::NotRunning)
     }
 
     pub async fn logout(&self, id: DeviceId) -> Result<(), SessionError> {
@@ -241,10 +272,7 @@ impl Sessions {
     pub async fn remove(&self, id: DeviceId, engine: EngineKind) {
         let handle = self.0.registry.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
         if let Some(h) = handle {
-            let (reply, done) = oneshot::channel();
-            if h.commands.send(Command::Stop(reply)).await.is_ok() {
-                let _ = done.await;
-            }
+            stop_task(id, h).await;
         }
         if let Ok(e) = self.0.engines.get(engine) {
             if let Err(err) = e.forget(id).await {
@@ -274,22 +302,33 @@ impl Sessions {
     }
 
     /// Compares the stored status with the live socket and writes the truth if they differ.
+    /// A task that does not answer within `reconcile_timeout` (busy sending, say) is left to
+    /// the next round: `None`, as if nothing needed fixing.
     pub async fn reconcile(&self, id: DeviceId) -> Option<Fix> {
         let tx = self.commands(id)?;
-        let (reply, answer) = oneshot::channel();
-        tx.send(Command::Reconcile(Some(reply))).await.ok()?;
-        answer.await.ok().flatten()
-    }
-
-    pub async fn reconcile_all(&self) -> Vec<Fix> {
-        let ids: Vec<DeviceId> = self.0.registry.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect();
-        let mut fixes = Vec::new();
-        for id in ids {
-            if let Some(fix) = self.reconcile(id).await {
-                fixes.push(fix);
+        let ask = async move {
+            let (reply, answer) = oneshot::channel();
+            tx.send(Command::Reconcile(Some(reply))).await.ok()?;
+            answer.await.ok().flatten()
+        };
+        match tokio::time::timeout(self.0.settings.reconcile_timeout, ask).await {
+            Ok(fix) => fix,
+            Err(_) => {
+                tracing::warn!(device = %id, "reconcile: the device's session is busy; checked again next round");
+                None
             }
         }
-        fixes
+    }
+
+    /// Reconciles every running device, several at once.
+    pub async fn reconcile_all(&self) -> Vec<Fix> {
+        let ids: Vec<DeviceId> = self.0.registry.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect();
+        futures_util::stream::iter(ids)
+            .map(|id| self.reconcile(id))
+            .buffer_unordered(RECONCILE_CONCURRENCY)
+            .filter_map(|fix| async move { fix })
+            .collect()
+            .await
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<DeviceEvent> {
@@ -303,13 +342,24 @@ impl Sessions {
 
     /// Stops every task (closing sockets, keeping pairings), for shutdown.
     pub async fn shutdown(&self) {
-        let handles: Vec<Handle> =
-            self.0.registry.lock().unwrap_or_else(|e| e.into_inner()).drain().map(|(_, h)| h).collect();
-        for h in handles {
-            let (reply, done) = oneshot::channel();
-            if h.commands.send(Command::Stop(reply)).await.is_ok() {
-                let _ = done.await;
-            }
+        let handles: Vec<(DeviceId, Handle)> =
+            self.0.registry.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
+        futures_util::future::join_all(handles.into_iter().map(|(id, h)| stop_task(id, h))).await;
+    }
+}
+
+/// A task hears `Stop` between two steps; one stuck in a step (a send that hangs) is given up
+/// on after this long rather than holding up a shutdown or a deletion.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
+async fn stop_task(id: DeviceId, h: Handle) {
+    let (reply, done) = oneshot::channel();
+    let stopped = async {
+        if h.commands.send(Command::Stop(reply)).await.is_ok() {
+            let _ = done.await;
         }
+    };
+    if tokio::time::timeout(STOP_WAIT, stopped).await.is_err() {
+        tracing::warn!(device = %id, "the device's session did not stop in time; left to end with the process");
     }
 }

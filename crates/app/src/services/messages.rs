@@ -1,0 +1,225 @@
+//! Sending and reading messages. A send is written to the outbox first (a `pending` row); the
+//! outlet's device session sends it when connected, paced per device, and records `sent`, then
+//! `delivered` and `read` from receipts, or `failed` with the reason. An idempotency key makes
+//! a retried request return the first message instead of writing, and sending, another.
+
+use crate::error::{phone, ServiceError, ServiceResult};
+use crate::services::media::{self, Media, MediaKind};
+use crate::state::AppState;
+use domain::policy::whatsapp_scope;
+use domain::{Actor, Direction, MessageStatus, OutletId, Timestamp};
+use store::{Message, MessageFilter, NewMedia, NewOutgoing, Page, Paged};
+
+/// WhatsApp itself accepts longer texts; the original product capped blasts at 4,000.
+pub const MAX_TEXT_CHARS: usize = 4096;
+/// WhatsApp's limit for an image or document caption.
+pub const MAX_CAPTION_CHARS: usize = 1024;
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// What a caller asks to send, as it came in (JSON or a form), not yet checked.
+#[derive(Debug, Default)]
+pub struct SendRequest {
+    pub outlet_id: i64,
+    pub to: String,
+    /// `text`, `image` or `document`.
+    pub kind: String,
+    pub text: Option<String>,
+    pub media_url: Option<String>,
+    pub caption: Option<String>,
+    /// The name a document is shown with; taken from the URL or upload when omitted.
+    pub file_name: Option<String>,
+    pub file: Option<Upload>,
+}
+
+/// A file uploaded with the request.
+#[derive(Debug)]
+pub struct Upload {
+    pub data: Vec<u8>,
+    pub mime: String,
+    pub file_name: String,
+}
+
+/// Who sends: the actor, and the API key the request came with (for its `out` counter).
+#[derive(Debug, Clone, Copy)]
+pub struct Sender {
+    pub actor: Actor,
+    pub api_key: Option<i64>,
+}
+
+/// The outcome of a send: the stored message, and whether this request created it (`false`
+/// for a repeated idempotency key).
+pub struct Sent {
+    pub message: Message,
+    pub created: bool,
+}
+
+/// Refuses early, before a large upload is read, a caller who may not send at all.
+pub fn may_send(actor: Actor) -> ServiceResult<()> {
+    whatsapp_scope(actor)?;
+    Ok(())
+}
+
+/// Checks an `Idempotency-Key`.
+pub fn idempotency_key(raw: Option<&str>) -> ServiceResult<Option<String>> {
+    let Some(key) = raw.map(str::trim) else { return Ok(None) };
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
+        return Err(ServiceError::BadRequest(format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")));
+    }
+    Ok(Some(key.to_string()))
+}
+
+pub async fn send(
+    state: &AppState,
+    sender: Sender,
+    idempotency_key: Option<String>,
+    request: SendRequest,
+) -> ServiceResult<Sent> {
+    let scope = whatsapp_scope(sender.actor)?;
+    let outlet = state
+        .store
+        .outlet(scope, OutletId(request.outlet_id))
+        .await?
+        .ok_or_else(|| ServiceError::not_found("outlet"))?;
+    let to = phone("to", &request.to)?;
+    if let Some(key) = &idempotency_key {
+        // A retry gets the first message as it is now, without fetching its media again.
+        if let Some(first) = state.store.message_by_idempotency_key(outlet.owner_id, key).await? {
+            return replay(first, outlet.id);
+        }
+    }
+    let content = content(state, request).await?;
+    let now = state.clock.now();
+    let expiry = state.config.message_expiry_secs;
+    let new = NewOutgoing {
+        owner: outlet.owner_id,
+        outlet: outlet.id,
+        to: to.as_str(),
+        body: &content.text,
+        media: content.media.as_ref().map(|(kind, m)| NewMedia {
+            kind: kind.as_str(),
+            mime: &m.mime,
+            file_name: &m.file_name,
+            data: &m.data,
+        }),
+        api_key_id: sender.api_key,
+        idempotency_key: idempotency_key.as_deref(),
+        expires_at: (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX))),
+    };
+    let (message, created) = state.store.create_outgoing(new, now).await?;
+    if !created {
+        return replay(message, outlet.id);
+    }
+    if let Some(device) = state.store.device_of_outlet(scope, outlet.id).await? {
+        state.sessions.wake_sender(device.id);
+    }
+    Ok(Sent { message, created: true })
+}
+
+/// The answer to a repeated idempotency key: the first message, unless it was another outlet's.
+fn replay(first: Message, outlet: OutletId) -> ServiceResult<Sent> {
+    if first.outlet_id != outlet {
+        return Err(ServiceError::conflict("this Idempotency-Key was already used for a message from another outlet"));
+    }
+    Ok(Sent { message: first, created: false })
+}
+
+/// What a send carries: the text (or caption), and the image or document if any.
+struct Content {
+    text: String,
+    media: Option<(MediaKind, Media)>,
+}
+
+/// Checks the fields that go together and fetches a `media_url`.
+async fn content(state: &AppState, r: SendRequest) -> ServiceResult<Content> {
+    let kind = match r.kind.as_str() {
+        "text" => return text_content(r),
+        "image" => MediaKind::Image,
+        "document" => MediaKind::Document,
+        other => return Err(ServiceError::invalid("type", format!("'{other}' is not one of text, image, document"))),
+    };
+    if r.text.is_some() {
+        return Err(ServiceError::invalid("text", "an image or document carries a caption, not text"));
+    }
+    let caption = r.caption.unwrap_or_default();
+    check_text("caption", &caption, MAX_CAPTION_CHARS)?;
+    let limit = state.config.media_max_bytes();
+    let (data, mime, name) = match (r.file, r.media_url) {
+        (Some(u), None) => (u.data, u.mime, u.file_name),
+        (None, Some(url)) => media::fetch(&state.outbound, &url, limit).await?,
+        (Some(_), Some(_)) => return Err(ServiceError::invalid("media_url", "send a file or a media_url, not both")),
+        (None, None) => {
+            return Err(ServiceError::invalid(
+                "media_url",
+                "an image or document needs a media_url or an uploaded file",
+            ))
+        }
+    };
+    let media = media::accept(kind, data, &mime, r.file_name.as_deref().unwrap_or(&name))?;
+    Ok(Content { text: caption, media: Some((kind, media)) })
+}
+
+fn text_content(r: SendRequest) -> ServiceResult<Content> {
+    if r.media_url.is_some() || r.caption.is_some() || r.file.is_some() || r.file_name.is_some() {
+        return Err(ServiceError::invalid(
+            "type",
+            "media_url, file, file_name and caption go with image and document messages",
+        ));
+    }
+    let text = r.text.unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ServiceError::invalid("text", "is required for a text message"));
+    }
+    check_text("text", &text, MAX_TEXT_CHARS)?;
+    Ok(Content { text, media: None })
+}
+
+fn check_text(field: &'static str, text: &str, max: usize) -> ServiceResult<()> {
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ServiceError::invalid(
+            field,
+            "must not contain control characters other than line breaks and tabs",
+        ));
+    }
+    if text.chars().count() > max {
+        return Err(ServiceError::invalid(field, format!("must be at most {max} characters")));
+    }
+    Ok(())
+}
+
+/// Filters of the message list; times are RFC 3339 as given.
+#[derive(Debug, Default)]
+pub struct ListQuery {
+    pub outlet_id: Option<i64>,
+    pub direction: Option<Direction>,
+    pub status: Option<MessageStatus>,
+    /// Inclusive.
+    pub since: Option<String>,
+    /// Exclusive.
+    pub until: Option<String>,
+    pub page: Page,
+}
+
+fn time(field: &'static str, value: Option<&str>) -> ServiceResult<Option<Timestamp>> {
+    let Some(v) = value else { return Ok(None) };
+    let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| ServiceError::BadRequest(format!("{field} must be an RFC 3339 time like 2026-11-21T10:00:00Z")))?;
+    Ok(Some(Timestamp(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))))
+}
+
+/// Newest first.
+pub async fn list(state: &AppState, actor: Actor, q: ListQuery) -> ServiceResult<Paged<Message>> {
+    let scope = whatsapp_scope(actor)?;
+    let filter = MessageFilter {
+        outlet: q.outlet_id.map(OutletId),
+        direction: q.direction,
+        status: q.status,
+        since: time("since", q.since.as_deref())?,
+        until: time("until", q.until.as_deref())?,
+    };
+    Ok(state.store.list_messages(scope, &filter, q.page).await?)
+}
+
+pub async fn show(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Message> {
+    let scope = whatsapp_scope(actor)?;
+    state.store.message(scope, id).await?.ok_or_else(|| ServiceError::not_found("message"))
+}

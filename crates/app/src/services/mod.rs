@@ -1,0 +1,16 @@
+//! The rules of each feature, called by the HTTP handlers, the pages, the CLI and the workers.
+//! A service takes the acting [`domain::Actor`] where access depends on it, asks the policy,
+//! and returns a [`crate::ServiceError`]; it knows nothing of HTTP.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod devices;
+pub mod events;
+pub mod login_limiter;
+pub mod media;
+pub mod messages;
+pub mod outlet_status;
+pub mod outlets;
+pub mod sandbox;
+pub mod webhook_deliveries;
+pub mod webhooks;

@@ -1,0 +1,93 @@
+//! Outlets: a user manages their own, staff all of them, monitoring none. Another tenant's
+//! outlet is "not found", exactly like one that does not exist.
+
+use crate::error::{not_found_as, phone, ServiceError, ServiceResult};
+use crate::state::AppState;
+use domain::policy::whatsapp_scope;
+use domain::{Actor, Label, OutletId, PhoneNumber, UserId};
+use store::{NewOutlet, Outlet, OutletPatch, Page, Paged};
+
+const NAME_MAX: usize = 100;
+
+fn name(input: &str) -> ServiceResult<Label> {
+    Label::parse("outlet name", input, NAME_MAX).map_err(|m| ServiceError::invalid("name", m))
+}
+
+fn city(input: &str) -> ServiceResult<Label> {
+    Label::parse_optional("city", input, NAME_MAX).map_err(|m| ServiceError::invalid("city", m))
+}
+
+fn number(input: &str) -> ServiceResult<PhoneNumber> {
+    phone("wa_number", input)
+}
+
+pub async fn list(state: &AppState, actor: Actor, search: Option<&str>, page: Page) -> ServiceResult<Paged<Outlet>> {
+    let scope = whatsapp_scope(actor)?;
+    Ok(state.store.list_outlets(scope, search, page).await?)
+}
+
+pub async fn show(state: &AppState, actor: Actor, id: OutletId) -> ServiceResult<Outlet> {
+    let scope = whatsapp_scope(actor)?;
+    state.store.outlet(scope, id).await?.ok_or_else(|| ServiceError::not_found("outlet"))
+}
+
+pub struct NewOutletInput<'a> {
+    pub name: &'a str,
+    pub city: &'a str,
+    pub wa_number: &'a str,
+    /// Staff may create an outlet for another user; users always own what they create.
+    pub owner_id: Option<UserId>,
+}
+
+pub async fn create(state: &AppState, actor: Actor, input: NewOutletInput<'_>) -> ServiceResult<Outlet> {
+    let scope = whatsapp_scope(actor)?;
+    let (name, city, wa_number) = (name(input.name)?, city(input.city)?, number(input.wa_number)?);
+    let owner = match input.owner_id {
+        Some(id) if id != actor.user_id => {
+            if scope.owner().is_some() {
+                return Err(ServiceError::forbidden("only admins may create outlets for another user"));
+            }
+            let owner = state.store.user(id).await?;
+            owner.ok_or_else(|| ServiceError::invalid("owner_id", "no user has this id"))?.id
+        }
+        _ => actor.user_id,
+    };
+    let new = NewOutlet { owner, name: &name, city: &city, wa_number: &wa_number };
+    Ok(state.store.create_outlet(new, state.clock.now()).await?)
+}
+
+#[derive(Default)]
+pub struct OutletChange<'a> {
+    pub name: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub wa_number: Option<&'a str>,
+}
+
+pub async fn update(state: &AppState, actor: Actor, id: OutletId, change: OutletChange<'_>) -> ServiceResult<Outlet> {
+    let scope = whatsapp_scope(actor)?;
+    let name = change.name.map(name).transpose()?;
+    let city = change.city.map(city).transpose()?;
+    let wa_number = change.wa_number.map(number).transpose()?;
+    if let Some(new) = &wa_number {
+        // A paired device belongs to the old number; its session would keep checking pairings
+        // against it. Unlink first, then renumber.
+        if let Some(d) = state.store.device_of_outlet(scope, id).await? {
+            if d.paired_account.is_some() && d.wa_number != new.as_str() {
+                return Err(ServiceError::conflict(
+                    "this outlet's device is paired with its current number; log the device out before changing the number",
+                ));
+            }
+        }
+    }
+    let patch = OutletPatch { name: name.as_ref(), city: city.as_ref(), wa_number: wa_number.as_ref() };
+    state.store.update_outlet(scope, id, patch, state.clock.now()).await.map_err(not_found_as("outlet"))
+}
+
+/// Deletes the outlet; its device's session is stopped and its keys wiped first.
+pub async fn delete(state: &AppState, actor: Actor, id: OutletId) -> ServiceResult<()> {
+    let scope = whatsapp_scope(actor)?;
+    if let Some(device) = state.store.device_of_outlet(scope, id).await? {
+        state.sessions.remove(device.id, device.engine).await;
+    }
+    state.store.delete_outlet(scope, id).await.map_err(not_found_as("outlet"))
+}

@@ -1,0 +1,61 @@
+//! Sandbox controls for simulated devices: scan the QR, write as a customer, break things.
+//! Only with the `sandbox` setting on (the demo), for the outlet's owner and for admins, and
+//! only on `sim` devices: otherwise anyone could fabricate traffic that counts as real.
+
+use crate::error::{phone, ServiceError, ServiceResult};
+use crate::services::devices::device_of;
+use crate::state::AppState;
+use domain::{Actor, EngineKind, OutletId};
+use engine::sim::{Fault, SimEngine};
+use store::Device;
+
+/// The simulated network and the outlet's sim device.
+async fn sim_device(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResult<(SimEngine, Device)> {
+    let Some(sim) = state.sessions.engines().sim.clone() else {
+        return Err(ServiceError::Forbidden {
+            code: "sandbox_disabled",
+            message: "the sandbox is off on this server; it is on in `kewhats demo` or with the setting sandbox = true"
+                .into(),
+        });
+    };
+    let (_, device) = device_of(state, actor, outlet).await?;
+    if device.engine != EngineKind::Sim {
+        return Err(ServiceError::conflict("sandbox actions work only on devices that run on the sim engine"));
+    }
+    Ok((sim, device))
+}
+
+/// A phone scans the QR (or enters the pairing code); the outlet's own number when `phone` is
+/// `None`. Another number trips the wrong-number guard.
+pub async fn scan(state: &AppState, actor: Actor, outlet: OutletId, phone_input: Option<&str>) -> ServiceResult<()> {
+    let (sim, device) = sim_device(state, actor, outlet).await?;
+    let phone = phone("phone", phone_input.unwrap_or(&device.wa_number))?;
+    Ok(sim.scan(device.id, phone.digits()).await?)
+}
+
+/// A customer writes to the outlet; `again` re-delivers an earlier message id (WhatsApp does so
+/// after reconnects). Returns the WhatsApp message id.
+pub async fn inbound(
+    state: &AppState,
+    actor: Actor,
+    outlet: OutletId,
+    from: &str,
+    text: &str,
+    again: Option<&str>,
+) -> ServiceResult<String> {
+    let (sim, device) = sim_device(state, actor, outlet).await?;
+    let from = phone("from", from)?;
+    if text.trim().is_empty() {
+        return Err(ServiceError::invalid("text", "is required"));
+    }
+    let again = again.map(str::trim).filter(|m| !m.is_empty());
+    if again.is_some_and(|m| m.len() > 128) {
+        return Err(ServiceError::invalid("message_id", "must be at most 128 characters"));
+    }
+    Ok(sim.inbound(device.id, from.digits(), text, again).await?)
+}
+
+pub async fn fault(state: &AppState, actor: Actor, outlet: OutletId, fault: Fault) -> ServiceResult<()> {
+    let (sim, device) = sim_device(state, actor, outlet).await?;
+    Ok(sim.inject(device.id, fault).await?)
+}

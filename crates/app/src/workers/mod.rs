@@ -1,0 +1,65 @@
+//! Everything that runs beside the requests, started and stopped in one place: the device
+//! sessions (only in the process that holds the device lock), their reconciler, the webhook
+//! sender, message expiry and log retention.
+
+pub mod expiry;
+pub mod reconciler;
+pub mod retention;
+pub mod webhooks;
+
+use crate::state::AppState;
+use store::DeviceLock;
+use tokio::task::JoinHandle;
+
+pub struct Workers {
+    state: AppState,
+    tasks: Vec<(&'static str, JoinHandle<()>)>,
+    /// Held for the process's life when this process runs the devices.
+    device_lock: Option<DeviceLock>,
+}
+
+impl Workers {
+    /// Starts every device's session (unless another process on the database runs them) and
+    /// every worker. They run until [`Workers::stop`] or the state's stop signal.
+    pub async fn start(state: &AppState) -> anyhow::Result<Workers> {
+        let stop = || state.stop.subscribe();
+        let mut tasks = Vec::new();
+        let device_lock = state.store.try_lock_devices().await?;
+        if device_lock.is_some() {
+            let devices = state.sessions.start_all().await?;
+            if devices > 0 {
+                tracing::info!(devices, "started device sessions");
+            }
+            let every = state.sessions.settings().reconcile_interval;
+            tasks.push(("reconciler", tokio::spawn(reconciler::run(state.sessions.clone(), every, stop()))));
+        } else {
+            state.sessions.enter_standby();
+            tracing::warn!(
+                "another kewhats process runs the WhatsApp sessions of this database: this one starts no device \
+                 session (standby, see /healthz) until it is restarted after the other stops"
+            );
+        }
+        tasks.push(("message expiry", tokio::spawn(expiry::run(state.clone(), stop()))));
+        tasks.push(("retention", tokio::spawn(retention::run(state.clone(), stop()))));
+        tasks.push(("webhooks", webhooks::spawn(state)?));
+        Ok(Workers { state: state.clone(), tasks, device_lock })
+    }
+
+    /// Does this process run the device sessions?
+    pub fn runs_devices(&self) -> bool {
+        self.device_lock.is_some()
+    }
+
+    /// Signals stop, lets each worker finish what it has under way (webhook posts end within
+    /// their deadline), closes the device sockets, then lets go of the device lock.
+    pub async fn stop(self) {
+        let _ = self.state.stop.send(true);
+        for (name, task) in self.tasks {
+            if let Err(e) = task.await {
+                tracing::error!(worker = name, error = %e, "worker failed");
+            }
+        }
+        self.state.sessions.shutdown().await;
+        drop(self.device_lock);
+    }
+}
