@@ -14,14 +14,30 @@ const DEVICES_LOCK_KEY: i64 = 7_240_002;
 
 /// Held while this process runs the device sessions.
 pub struct DeviceLock {
-    _held: Held,
+    held: Held,
 }
 
-/// Kept only to be dropped: closing the connection or the file lets go of the lock.
-#[allow(dead_code)]
 enum Held {
     Postgres(sqlx::PgConnection),
     Sqlite(std::fs::File),
+}
+
+impl DeviceLock {
+    /// Lets go at once, so a process started right after this one stops can take over (a
+    /// dropped PostgreSQL connection frees its lock only when the server notices).
+    pub async fn release(self) {
+        match self.held {
+            Held::Postgres(mut conn) => {
+                let unlocked =
+                    sqlx::query("SELECT pg_advisory_unlock($1)").bind(DEVICES_LOCK_KEY).execute(&mut conn).await;
+                if let Err(e) = unlocked {
+                    tracing::warn!(error = %e, "releasing the device lock; it ends with the connection");
+                }
+                let _ = conn.close().await;
+            }
+            Held::Sqlite(file) => drop(file),
+        }
+    }
 }
 
 impl Store {
@@ -35,7 +51,7 @@ impl Store {
                     .fetch_one(&mut conn)
                     .await?;
                 if got {
-                    Ok(Some(DeviceLock { _held: Held::Postgres(conn) }))
+                    Ok(Some(DeviceLock { held: Held::Postgres(conn) }))
                 } else {
                     let _ = conn.close().await;
                     Ok(None)
@@ -51,7 +67,7 @@ impl Store {
                     .open(&name)
                     .map_err(|e| StoreError::Config(format!("opening the device lock file: {e}")))?;
                 match file.try_lock() {
-                    Ok(()) => Ok(Some(DeviceLock { _held: Held::Sqlite(file) })),
+                    Ok(()) => Ok(Some(DeviceLock { held: Held::Sqlite(file) })),
                     Err(std::fs::TryLockError::WouldBlock) => Ok(None),
                     Err(std::fs::TryLockError::Error(e)) => {
                         Err(StoreError::Config(format!("locking the device lock file: {e}")))

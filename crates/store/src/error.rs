@@ -16,6 +16,13 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i64, name: &'static str, source: sqlx::Error },
+    /// An applied migration's text is not what this build carries: someone edited a shipped
+    /// migration instead of adding a new one.
+    #[error(
+        "migration {version} ({name}) was applied from a different text than this build carries; \
+             add a new migration instead of editing an applied one"
+    )]
+    MigrationChanged { version: i64, name: &'static str },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }

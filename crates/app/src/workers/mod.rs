@@ -60,6 +60,8 @@ impl Workers {
             }
         }
         self.state.sessions.shutdown().await;
-        drop(self.device_lock);
+        if let Some(lock) = self.device_lock {
+            lock.release().await;
+        }
     }
 }

@@ -119,6 +119,22 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn behind_a_proxy_a_forged_forwarded_for_does_not_escape_the_ip_limit(db) {
+        let app = TestApp::start_with(db, |c| { c.trust_proxy = true; c.login_max_failures_per_ip = 3; }).await;
+        app.user("ana@shop.id", Role::User).await;
+        // Each guess claims another client address first; the proxy appends the real one last.
+        let guess = |n: u32| {
+            let forwarded = format!("10.9.8.{n}, 203.0.113.7");
+            let body = json!({"email": format!("guess{n}@shop.id"), "password": "guess guess"});
+            app.client().post(app.url("/api/auth/login")).header("x-forwarded-for", forwarded).json(&body).send()
+        };
+        for n in 0..3 {
+            assert_eq!(guess(n).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(guess(3).await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS, "the proxy-seen IP used its failures");
+        app.stop().await;
+    }
+
     async fn registration_creates_free_users_when_open(db) {
         let app = TestApp::start(db).await;
         let register = |email: &str, password: &str| {

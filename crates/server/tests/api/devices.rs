@@ -77,7 +77,9 @@ both_backends! {
         assert!(codes.len() >= 2, "the QR code rotated: {codes:?}");
         let d = app.wait_status(id, Disconnected).await;
         assert!(d.status_reason.contains("expired"), "{}", d.status_reason);
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // A round trip through the device's task: it answers only between two steps, after it
+        // chose what to do next. A reconnect would have asked the timer for a delay first.
+        app.sessions.reconcile(id).await;
         assert_eq!(app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap().status, Disconnected, "no reconnect for an unpaired device");
         assert!(app.timer.delays().is_empty(), "no backoff was scheduled");
         assert_eq!(app.sessions.loops(), 1);
@@ -161,7 +163,9 @@ both_backends! {
         expect_json(s.post(&format!("/api/sandbox/outlets/{outlet}/fault"), json!({"kind": "logout_from_phone"})).await, StatusCode::ACCEPTED).await;
         let d = app.wait_status(id, LoggedOut).await;
         assert!(d.status_reason.contains("logged out from the phone"));
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // As above: once the task answers, it has chosen its next step; a reconnect would have
+        // asked the timer for a delay.
+        app.sessions.reconcile(id).await;
         let d = app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap();
         assert_eq!((d.status, d.retries), (LoggedOut, 0));
         assert!(app.timer.delays().is_empty(), "no reconnect was scheduled");
@@ -312,8 +316,16 @@ both_backends! {
         }
         assert!(seen.contains("event: device.status") && seen.contains(&format!("\"outlet_id\":{outlet}")), "{seen}");
         assert!(!seen.contains("owner_id"), "owner ids stay server-side");
-        let quiet = tokio::time::timeout(Duration::from_millis(300), theirs.chunk()).await;
-        assert!(quiet.is_err(), "another user hears nothing: {quiet:?}");
+        // The other user's own device changes next; events go out in order, so anything of
+        // ours they could hear would reach them before their own.
+        let theirs_outlet = create_outlet(&other, "Theirs", "", "081200000099").await;
+        connect_sim(&app, &other, theirs_outlet).await;
+        let mut heard = String::new();
+        while !heard.contains(&format!("\"outlet_id\":{theirs_outlet}")) {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), theirs.chunk()).await.expect("their event in time").unwrap().unwrap();
+            heard.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(!heard.contains(&format!("\"outlet_id\":{outlet},")), "another user hears nothing of ours: {heard}");
         app.stop().await;
     }
 }

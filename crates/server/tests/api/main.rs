@@ -15,6 +15,7 @@ mod messages;
 mod outlet_status;
 mod outlets;
 mod receiver;
+mod reshape_defects;
 mod web_engine;
 mod webdriver;
 mod webhook_delivery;

@@ -83,7 +83,10 @@ both_backends! {
         let id = connect_sim(&app, &s, o).await;
         let m = expect_json(s.post("/api/messages", json!({"outlet_id": o, "to": "081311112222", "text": "Halo"})).await, StatusCode::ACCEPTED).await;
         let mid = m["id"].as_i64().unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // Only a connected device sends; this one has never connected (no wait could change
+        // that before the scan below), and the round trip through its task shows it is idle.
+        app.sessions.reconcile(id).await;
+        assert_eq!(app.store.device(domain::policy::system_scope(), id).await.unwrap().unwrap().status, domain::DeviceStatus::Qr);
         assert_eq!(expect_json(s.get(&format!("/api/messages/{mid}")).await, StatusCode::OK).await["status"], "pending", "not connected yet");
         app.stop().await;
 

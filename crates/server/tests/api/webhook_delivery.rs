@@ -35,6 +35,25 @@ async fn test_event(s: &Session, hook: i64) -> (i64, String) {
     (d["id"].as_i64().unwrap(), d["event_id"].as_str().unwrap().to_string())
 }
 
+/// Waits until every delivery in the webhook's log is delivered or failed (and, given `n`, there
+/// are that many). The log is what the worker posts from, and it never posts a finished
+/// delivery again: once this holds, no further post can come, so the receiver's count is final.
+async fn settled(s: &Session, hook: i64, n: Option<usize>) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let log =
+            expect_json(s.get(&format!("/api/webhooks/{hook}/deliveries?per_page=200")).await, StatusCode::OK).await;
+        let items = log["items"].as_array().unwrap();
+        if n.is_none_or(|n| items.len() == n)
+            && items.iter().all(|d| d["status"] == "delivered" || d["status"] == "failed")
+        {
+            return log;
+        }
+        assert!(Instant::now() < deadline, "the log never settled at {n:?}: {log}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn with_id<'a>(hits: &'a [Hit], id: &str) -> Vec<&'a Hit> {
     hits.iter().filter(|h| h.id() == id).collect()
 }
@@ -62,7 +81,9 @@ both_backends! {
         let mid = m["id"].as_i64().unwrap();
 
         let hits = rx.wait_until("sent, delivered and read", |h| h.len() >= 3).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // `read` is the last status a message reaches, so the log cannot grow past these three.
+        wait_message(&s, mid, "read").await;
+        settled(&s, hook, Some(3)).await;
         assert_eq!(rx.hits().len(), 3, "one post per status change, nothing else (device.status not subscribed)");
         let mut statuses = BTreeSet::new();
         for hit in &hits {
@@ -96,7 +117,7 @@ both_backends! {
         let app = TestApp::start_with(db, local_hooks).await;
         let (_, s) = app.as_new("ana@shop.id", Role::User).await;
         let rx = Receiver::start().await;
-        let (_, secret) = webhook(&s, &rx.url(), &["message.received", "device.status"]).await;
+        let (hook, secret) = webhook(&s, &rx.url(), &["message.received", "device.status"]).await;
         let o = create_outlet(&s, "Outlet", "", "081200000001").await;
         pair_sim(&app, &s, o).await;
         let sent = expect_json(s.post(&format!("/api/sandbox/outlets/{o}/inbound"), json!({"from": "081399998888", "text": "Masih buka?"})).await, StatusCode::ACCEPTED).await;
@@ -104,18 +125,22 @@ both_backends! {
         // WhatsApp delivers the same message again after a reconnect.
         expect_json(s.post(&format!("/api/sandbox/outlets/{o}/inbound"), json!({"from": "081399998888", "text": "Masih buka?", "message_id": wa_id})).await, StatusCode::ACCEPTED).await;
 
+        // A third message, after the replay: the device's session handles its events in order,
+        // so once this one is posted the replay has been handled (and any post of it queued).
+        expect_json(s.post(&format!("/api/sandbox/outlets/{o}/inbound"), json!({"from": "081399998888", "text": "Halo?"})).await, StatusCode::ACCEPTED).await;
         let received = |h: &[Hit]| h.iter().filter(|h| h.body.contains("\"message.received\"")).count();
-        rx.wait_until("message.received", |h| received(h) >= 1).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        rx.wait_until("the later message", |h| h.iter().any(|h| h.body.contains("Halo?"))).await;
+        let log = settled(&s, hook, None).await;
         let hits = rx.hits();
-        assert_eq!(received(&hits), 1, "stored once, posted once");
+        assert_eq!(hits.len(), log["items"].as_array().unwrap().len(), "every post is one logged delivery");
+        assert_eq!(received(&hits), 2, "the replay was stored once and posted once; the later message once");
         let inbox = expect_json(s.get(&format!("/api/messages?direction=in&outlet_id={o}")).await, StatusCode::OK).await;
-        assert_eq!(inbox["total"], 1);
+        assert_eq!(inbox["total"], 2);
         let bodies: Vec<Value> = hits.iter().map(|h| h.verified(&secret)).collect();
-        let message = bodies.iter().find(|b| b["event"] == "message.received").unwrap();
+        let message = bodies.iter().find(|b| b["event"] == "message.received" && b["data"]["wa_message_id"] == wa_id).unwrap();
         assert_eq!((message["data"]["peer"].as_str(), message["data"]["body"].as_str()), (Some("+6281399998888"), Some("Masih buka?")));
         assert_eq!(message["data"]["wa_message_id"].as_str(), Some(wa_id));
-        assert_eq!(message["data"]["id"], inbox["items"][0]["id"]);
+        assert_eq!(message["data"]["id"], inbox["items"][1]["id"], "newest first: the first message is second");
         let connected = bodies.iter().find(|b| b["event"] == "device.status" && b["data"]["status"] == "connected");
         let connected = connected.unwrap_or_else(|| panic!("no device.status connected in {bodies:#?}"));
         assert_eq!(connected["data"]["outlet_id"], o);
@@ -159,7 +184,12 @@ both_backends! {
         let d = wait_delivery(&s, hook, d3, "failed", |d| d["status"] == "failed").await;
         assert_eq!((d["attempts"].as_i64(), d["last_status_code"].as_i64()), (Some(1), Some(410)));
         pass(&app, 10);
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // A failed delivery is finished: the worker never claims it again, whatever the time.
+        let (marker, marker_id) = test_event(&s, hook).await;
+        rx.wait_until("the next event", |h| !with_id(h, &marker_id).is_empty()).await;
+        wait_delivery(&s, hook, marker, "a result", |d| d["status"] == "failed").await;
+        let d = wait_delivery(&s, hook, d3, "still failed", |d| d["status"] == "failed").await;
+        assert_eq!(d["attempts"], 1);
         assert_eq!(with_id(&rx.hits(), &id3).len(), 1, "not retried");
 
         // 429 is retried, until the attempts run out.
@@ -233,7 +263,9 @@ both_backends! {
             let items = out["items"].as_array().unwrap();
             if items.iter().all(|m| ["sent", "delivered", "read"].contains(&m["status"].as_str().unwrap())) {
                 assert_eq!(out["total"], 5, "nothing lost");
-                tokio::time::sleep(Duration::from_millis(300)).await; // let receipts settle
+                // Receipts come at most the sim's `read_after` (40 ms) after a send, and only for
+                // messages sent by this process: 300 ms is ample for the statuses to stop moving.
+                tokio::time::sleep(Duration::from_millis(300)).await;
                 let out = expect_json(s.get(&format!("/api/messages?direction=out&outlet_id={o}")).await, StatusCode::OK).await;
                 let mut reached = Vec::new();
                 for m in out["items"].as_array().unwrap() {
