@@ -163,6 +163,54 @@ mod outlet_status_page {
         db.cleanup().await;
     }
 
+    /// Script that makes the page believe the tab is hidden (or shown) and tells it so.
+    fn tab(hidden: bool) -> String {
+        let state = if hidden { "hidden" } else { "visible" };
+        format!(
+            "for (const [k, v] of [['hidden', {hidden}], ['visibilityState', '{state}']]) \
+               Object.defineProperty(document, k, {{ configurable: true, get: () => v }}); \
+             document.dispatchEvent(new Event('visibilitychange'));"
+        )
+    }
+
+    #[tokio::test]
+    async fn a_hidden_tab_makes_no_requests_and_refreshes_at_once_when_shown() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/outlet-status")).await;
+        b.wait_for("the row", "document.querySelectorAll('#status-table tbody tr').length === 1").await;
+
+        // Count every request the page makes, and poll every 200 ms instead of every 10 s; a
+        // hide and show starts the shorter interval, which must then run while visible.
+        b.eval(&format!(
+            "window.__requests = 0; const real = window.fetch; \
+             window.fetch = (...args) => {{ window.__requests++; return real(...args); }}; \
+             document.getElementById('status-table').dataset.refreshMs = '200'; {} {} return 1",
+            tab(true),
+            tab(false)
+        ))
+        .await;
+        b.wait_for("polling every 200 ms", "window.__requests >= 4").await;
+
+        let before = b.eval(&format!("{} return window.__requests", tab(true))).await.as_i64().unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        let hidden = b.eval("return window.__requests").await.as_i64().unwrap() - before;
+        assert_eq!(hidden, 0, "no request while hidden (about 6 were due)");
+
+        let at_once = b.eval(&format!("{} return window.__requests", tab(false))).await.as_i64().unwrap() - before;
+        assert_eq!(at_once, 1, "showing the tab refreshes once, before anything else runs");
+        b.wait_for("polling to resume", &format!("window.__requests >= {}", before + 3)).await;
+        assert_eq!(b.eval("return document.getElementById('sum-total').textContent").await, "1");
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+
     #[tokio::test]
     async fn an_empty_account_and_a_failing_api_are_explained() {
         let db = TestDb::sqlite();

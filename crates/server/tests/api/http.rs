@@ -40,11 +40,17 @@ both_backends! {
         assert_eq!(body["database"], "ok");
         let err = expect_error(c.get(app.url("/api/nope")).send().await.unwrap(), StatusCode::NOT_FOUND).await;
         assert_eq!(err["code"], "not_found");
-        let css = c.get(app.url("/assets/app.css")).send().await.unwrap();
+        let css = c.get(app.url("/assets/css/app.css")).send().await.unwrap();
         let etag = css.headers()["etag"].clone();
         assert_eq!(css.status(), StatusCode::OK);
-        let again = c.get(app.url("/assets/app.css")).header("if-none-match", etag).send().await.unwrap();
+        let again = c.get(app.url("/assets/css/app.css")).header("if-none-match", etag).send().await.unwrap();
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        // Browsers run a module script only when it is served as JavaScript.
+        let module = c.get(app.url("/assets/js/core.js")).send().await.unwrap();
+        assert_eq!(module.status(), StatusCode::OK);
+        assert_eq!(module.headers()["content-type"], "text/javascript; charset=utf-8");
+        let gone = c.get(app.url("/assets/app.js")).send().await.unwrap();
+        assert_eq!(gone.status(), StatusCode::NOT_FOUND);
         app.stop().await;
     }
 

@@ -1,5 +1,7 @@
 //! CSS and JavaScript compiled into the binary, served with an ETag so browsers revalidate
-//! cheaply after an upgrade.
+//! cheaply after an upgrade. Each page loads its own module from `assets/js/`, which imports
+//! what it shares from `js/core.js`; the tests below keep this list, the files on disk and
+//! the URLs in the templates in step.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -7,24 +9,46 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-struct Asset {
-    name: &'static str,
-    mime: &'static str,
-    body: &'static str,
+macro_rules! assets {
+    ($($path:literal),* $(,)?) => {
+        &[$(($path, include_str!(concat!("../../../assets/", $path)))),*]
+    };
 }
 
-const ASSETS: &[Asset] = &[
-    Asset { name: "app.css", mime: "text/css; charset=utf-8", body: include_str!("../../../assets/app.css") },
-    Asset { name: "app.js", mime: "text/javascript; charset=utf-8", body: include_str!("../../../assets/app.js") },
+/// (path under `/assets/`, body)
+const ASSETS: &[(&str, &str)] = assets![
+    "css/app.css",
+    "js/core.js",
+    "js/shell.js",
+    "js/login.js",
+    "js/register.js",
+    "js/outlets.js",
+    "js/outlet_status.js",
+    "js/messages.js",
+    "js/webhooks.js",
+    "js/api_keys.js",
+    "js/users.js",
+    "js/profile.js",
 ];
+
+/// Module scripts are refused by browsers unless served as JavaScript.
+fn mime(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
 
 fn etags() -> &'static Vec<String> {
     static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
-    ETAGS.get_or_init(|| ASSETS.iter().map(|a| format!("\"{}\"", &hex::encode(Sha256::digest(a.body))[..16])).collect())
+    ETAGS.get_or_init(|| {
+        ASSETS.iter().map(|(_, body)| format!("\"{}\"", &hex::encode(Sha256::digest(body))[..16])).collect()
+    })
 }
 
-pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Response {
-    let Some(i) = ASSETS.iter().position(|a| a.name == name) else {
+pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    let Some(i) = ASSETS.iter().position(|(p, _)| *p == path) else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     let etag = &etags()[i];
@@ -33,11 +57,76 @@ pub async fn serve(Path(name): Path<String>, headers: HeaderMap) -> Response {
     }
     (
         [
-            (header::CONTENT_TYPE, ASSETS[i].mime.to_string()),
+            (header::CONTENT_TYPE, mime(&path).to_string()),
             (header::ETAG, etag.clone()),
             (header::CACHE_CONTROL, "no-cache".to_string()),
         ],
-        ASSETS[i].body,
+        ASSETS[i].1,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::fs;
+    use std::path::Path as FsPath;
+
+    const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+    fn served(path: &str) -> bool {
+        ASSETS.iter().any(|(p, _)| *p == path)
+    }
+
+    /// Every piece of `text` that follows `start` up to the next `end`.
+    fn between<'a>(text: &'a str, start: &str, end: char) -> Vec<&'a str> {
+        text.split(start).skip(1).filter_map(|rest| rest.split_once(end).map(|(p, _)| p)).collect()
+    }
+
+    /// Files under `dir`, as paths relative to it.
+    fn files(dir: &FsPath, prefix: &str, out: &mut BTreeSet<String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                files(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.insert(name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_asset_a_template_or_module_refers_to_is_served() {
+        let mut referenced = BTreeSet::new();
+        for entry in fs::read_dir(format!("{ROOT}/templates")).unwrap() {
+            let html = fs::read_to_string(entry.unwrap().path()).unwrap();
+            referenced.extend(between(&html, "\"/assets/", '"').into_iter().map(str::to_string));
+        }
+        assert!(referenced.contains("css/app.css"), "the scan found the stylesheet: {referenced:?}");
+        // Modules import their neighbours by relative URL: `from "./core.js"`.
+        for (path, body) in ASSETS.iter().filter(|(p, _)| p.ends_with(".js")) {
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            for import in between(body, "from \"./", '"') {
+                referenced.insert(format!("{dir}/{import}"));
+            }
+        }
+        let missing: Vec<_> = referenced.iter().filter(|p| !served(p)).collect();
+        assert!(missing.is_empty(), "referenced but not served: {missing:?}");
+        let unused: Vec<_> = ASSETS.iter().map(|(p, _)| *p).filter(|p| !referenced.contains(*p)).collect();
+        assert!(unused.is_empty(), "served but never referenced: {unused:?}");
+    }
+
+    #[test]
+    fn every_file_in_the_assets_folder_is_served_with_its_type() {
+        let mut on_disk = BTreeSet::new();
+        files(FsPath::new(&format!("{ROOT}/assets")), "", &mut on_disk);
+        let listed: BTreeSet<String> = ASSETS.iter().map(|(p, _)| p.to_string()).collect();
+        assert_eq!(on_disk, listed, "assets/ and the ASSETS list differ");
+        for (path, _) in ASSETS {
+            assert_ne!(mime(path), "application/octet-stream", "{path} has no known type");
+        }
+        assert_eq!(mime("js/core.js"), "text/javascript; charset=utf-8");
+    }
 }

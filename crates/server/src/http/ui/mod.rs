@@ -1,5 +1,6 @@
-//! Server-rendered pages. Tables and forms talk to the JSON API through `assets/app.js`, so
-//! the pages and the API cannot disagree about the rules.
+//! Server-rendered pages. Tables and forms talk to the JSON API through the page modules in
+//! `assets/js/` (one per page, sharing `core.js`), so the pages and the API cannot disagree
+//! about the rules.
 
 mod assets;
 mod pages;
@@ -22,5 +23,5 @@ pub fn router() -> Router<AppState> {
         .route("/api-keys", get(pages::api_keys))
         .route("/messages", get(pages::messages))
         .route("/webhooks", get(pages::webhooks))
-        .route("/assets/{name}", get(assets::serve))
+        .route("/assets/{*path}", get(assets::serve))
 }

@@ -1,0 +1,166 @@
+// Shared by every page module: the JSON API, flash messages, safe element building, forms,
+// paged tables, device events and timers that respect a hidden tab.
+
+export const $ = (id) => document.getElementById(id);
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+// Calls the JSON API with the session's CSRF token; a non-2xx answer throws its message.
+export async function api(method, url, body) {
+  const opts = { method, headers: { "X-CSRF-Token": csrf() }, credentials: "same-origin" };
+  if (body instanceof FormData) {
+    opts.body = body; // the browser sets the multipart boundary
+  } else if (body !== undefined) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, opts);
+  // The login and register forms show their own 401 ("wrong e-mail or password").
+  if (res.status === 401 && !url.startsWith("/api/auth/")) {
+    location.href = "/login";
+    throw new Error("Your session ended; log in again.");
+  }
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (!res.ok) {
+    const err = new Error(data?.error?.message || `Request failed (${res.status})`);
+    err.status = res.status;
+    err.code = data?.error?.code;
+    throw err;
+  }
+  return data;
+}
+
+export function flash(message, ok) {
+  const box = $("flash");
+  if (!box) return;
+  box.textContent = message;
+  box.classList.toggle("ok", !!ok);
+  box.hidden = !message;
+}
+
+// Builds an element; children may be strings (always inserted as text, never as HTML), and
+// `on...` attributes become listeners, so no inline handler ever meets the CSP.
+export function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== false && v != null) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c != null) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+export const when = (t) => (t ? new Date(t).toLocaleString() : "never");
+
+export function formData(form) {
+  const out = {};
+  for (const [k, v] of new FormData(form).entries()) out[k] = typeof v === "string" ? v.trim() : v;
+  return out;
+}
+
+// Submits a form through `action`, disabling the button meanwhile and showing errors.
+export function onSubmit(form, action) {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    flash("");
+    try { await action(formData(form)); } catch (err) { flash(err.message); } finally { button.disabled = false; }
+  });
+}
+
+// Runs `fn` after the user stops typing in `input` for a moment, so a search is one request.
+export function onTyped(input, fn) {
+  let timer;
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(input.value.trim()), 250);
+  });
+}
+
+// "n total · page p of P" with Previous/Next buttons that call `go(page)`.
+export function pager(box, { total, page, per_page }, go, noun = "total") {
+  const pages = Math.max(1, Math.ceil(total / per_page));
+  box.replaceChildren(
+    el("span", {}, `${total} ${noun} · page ${page} of ${pages}`),
+    el("button", { type: "button", disabled: page <= 1, onclick: () => go(page - 1) }, "Previous"),
+    el("button", { type: "button", disabled: page >= pages, onclick: () => go(page + 1) }, "Next"),
+  );
+}
+
+// A paged, searchable table fed by a list endpoint returning {items,total,page,per_page}.
+export function pagedTable({ url, tbody, row, empty, pager: box, search, params: extra }) {
+  let page = 1, q = "";
+  async function load() {
+    try {
+      const params = new URLSearchParams({ page, per_page: 25 });
+      if (q) params.set("q", q);
+      for (const [k, v] of Object.entries(extra ? extra() : {})) if (v) params.set(k, v);
+      const data = await api("GET", `${url}?${params}`);
+      tbody.replaceChildren(...data.items.map(row));
+      empty.hidden = data.items.length > 0;
+      pager(box, data, (p) => { page = p; load(); });
+    } catch (err) { flash(err.message); }
+  }
+  if (search) onTyped(search, (value) => { q = value; page = 1; load(); });
+  load();
+  return { reload: load };
+}
+
+// Runs `fn` every `every` ms (a number, or a function read before each wait) while the tab is
+// visible. A hidden tab makes no requests at all; when it shows again `fn` runs at once, so
+// the page is current the moment someone looks. Returns a function that stops it for good.
+export function poll(fn, every) {
+  let timer = null;
+  const wait = () => (typeof every === "function" ? every() : every);
+  const schedule = () => { timer = setTimeout(() => { fn(); schedule(); }, wait()); };
+  const onVisibility = () => {
+    if (document.hidden) {
+      clearTimeout(timer);
+      timer = null;
+    } else if (timer === null) { // not on a repeated "visible", which would double the requests
+      fn();
+      schedule();
+    }
+  };
+  document.addEventListener("visibilitychange", onVisibility);
+  if (!document.hidden) schedule();
+  return () => {
+    clearTimeout(timer);
+    document.removeEventListener("visibilitychange", onVisibility);
+  };
+}
+
+// "Last updated N s ago" in `node`; call the returned `loaded()` after each successful load.
+export function ageTicker(node) {
+  let last = 0;
+  const tick = () => { if (last) node.textContent = `Last updated ${Math.round((Date.now() - last) / 1000)} s ago`; };
+  poll(tick, 1000);
+  return () => { last = Date.now(); tick(); };
+}
+
+// Listens to the device events of `/api/events` (`handlers`: event name → function of the
+// parsed data). EventSource retries a dropped connection by itself but gives up for good
+// after an error answer (a restart, a proxy), so then a new one is opened with a growing
+// delay; `onReconnect` runs once it is back, since events may have been missed meanwhile.
+export function deviceEvents(handlers, onReconnect) {
+  let delay = 2000, source, lost = false;
+  const open = () => {
+    source = new EventSource("/api/events");
+    for (const [name, fn] of Object.entries(handlers)) {
+      source.addEventListener(name, (e) => fn(e.data ? JSON.parse(e.data) : null));
+    }
+    source.addEventListener("open", () => {
+      delay = 2000;
+      if (lost) onReconnect?.();
+      lost = false;
+    });
+    source.addEventListener("error", () => {
+      lost = true;
+      if (source.readyState !== EventSource.CLOSED) return;
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 60000);
+    });
+  };
+  open();
+}

@@ -1,0 +1,57 @@
+import { $, api, el, flash, onSubmit, pagedTable, poll, when } from "./core.js";
+
+// Outlet names for the table, and the choice of sender for the form.
+const outlets = new Map();
+try {
+  const list = await api("GET", "/api/outlets?per_page=200");
+  for (const o of list.items) {
+    outlets.set(o.id, o.name);
+    $("outlet-select").append(el("option", { value: o.id }, `${o.name} (${o.wa_number})`));
+  }
+} catch (err) { flash(err.message); }
+
+let direction = "", status = "";
+const table = pagedTable({
+  url: "/api/messages",
+  params: () => ({ direction, status }),
+  tbody: document.querySelector("#messages-table tbody"),
+  empty: $("empty"),
+  pager: $("pager"),
+  row: (m) => el("tr", { "data-id": m.id },
+    el("td", {}, when(m.created_at)), el("td", {}, outlets.get(m.outlet_id) || `#${m.outlet_id}`),
+    el("td", {}, m.direction === "out" ? "→" : "←"), el("td", {}, m.peer),
+    el("td", { class: "text-cell" }, m.body),
+    el("td", { class: `status-${m.status}`, title: m.error || "" }, m.status, m.error ? ` — ${m.error}` : "")),
+});
+$("direction-filter").addEventListener("change", (e) => { direction = e.target.value; table.reload(); });
+$("status-filter").addEventListener("change", (e) => { status = e.target.value; table.reload(); });
+// A sent message moves pending → sent → delivered → read within seconds; follow it.
+poll(table.reload, 3000);
+
+const typeSelect = $("type-select");
+typeSelect.addEventListener("change", () => {
+  const media = typeSelect.value !== "text";
+  $("text-field").hidden = media;
+  $("file-field").hidden = !media;
+  $("caption-field").hidden = !media;
+});
+
+const form = $("send-form");
+onSubmit(form, async (data) => {
+  let body;
+  if (data.type === "text") {
+    body = { outlet_id: Number(data.outlet_id), to: data.to, text: data.text };
+  } else {
+    const file = form.elements.file.files[0];
+    if (!file) throw new Error("Choose a file to send.");
+    body = new FormData();
+    for (const k of ["outlet_id", "to", "type", "caption"]) body.append(k, data[k] || "");
+    body.append("file", file);
+  }
+  const m = await api("POST", "/api/messages", body);
+  form.elements.text.value = "";
+  form.elements.caption.value = "";
+  form.elements.file.value = "";
+  flash(`Message #${m.id} to ${m.peer} is ${m.status}.`, true);
+  table.reload();
+});

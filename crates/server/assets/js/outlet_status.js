@@ -1,0 +1,143 @@
+// The outlet connection status page (spec 000): data at once, every 10 s while the tab is
+// visible, and on every device event; a problem row offers Rescan QR, a healthy one is ready
+// for broadcast.
+import { $, ageTicker, api, deviceEvents, el, onTyped, pager, poll } from "./core.js";
+
+const table = $("status-table");
+const tbody = table.querySelector("tbody");
+const label = { disconnected: "Disconnected", connecting: "Connecting", qr: "Waiting for scan",
+  connected: "Connected", logged_out: "Logged out", banned: "Banned" };
+let page = 1, q = "", health = "", loading = null, pairing = null;
+const loaded = ageTicker($("updated"));
+
+// One request at a time: a timer, an event and a filter change at once share it.
+function load() {
+  if (loading) return loading;
+  loading = (async () => {
+    try {
+      const params = new URLSearchParams({ page, per_page: 50, sort: "health" });
+      if (q) params.set("q", q);
+      if (health) params.set("health", health);
+      render(await api("GET", `/api/outlets/status?${params}`));
+      $("status-error").hidden = true;
+      loaded();
+    } catch (err) {
+      $("status-error").textContent = `Could not load the outlet status: ${err.message}. Retrying every 10 seconds.`;
+      $("status-error").hidden = false;
+    } finally { loading = null; }
+  })();
+  return loading;
+}
+
+function render(data) {
+  $("sum-total").textContent = data.summary.total;
+  $("sum-healthy").textContent = data.summary.healthy;
+  $("sum-problem").textContent = data.summary.problem;
+  tbody.replaceChildren(...data.outlets.map(row));
+  const nothing = data.summary.total === 0;
+  $("empty").hidden = !nothing;
+  if (!nothing && data.outlets.length === 0) tbody.append(el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No outlets match.")));
+  pager($("pager"), data, (p) => { page = p; load(); }, "shown");
+  if (pairing) {
+    const o = data.outlets.find((x) => x.id === pairing.outlet.id);
+    if (o && o.healthy) finishPairing("Connected. This outlet is ready for broadcast.");
+  }
+}
+
+function row(o) {
+  const reason = o.unlinked_reason || (!o.healthy && o.status_reason) || "";
+  const badge = (ok, text) => el("span", { class: `badge ${ok ? "ok" : "bad"}` }, text);
+  return el("tr", { class: o.healthy ? "healthy" : "problem", "data-outlet": o.id, "data-health": o.healthy ? "healthy" : "problem" },
+    el("td", {}, o.name, o.city ? el("span", { class: "muted" }, ` · ${o.city}`) : null,
+      reason ? el("span", { class: "reason" }, reason) : null),
+    el("td", { "data-label": "WA No" }, o.wa_number),
+    el("td", { "data-label": "DB" }, badge(o.db_status === "connected", o.db_status ? label[o.db_status] : "No device")),
+    el("td", { "data-label": "Live" }, badge(o.live, o.live ? "✓ Live" : "✗ Down")),
+    el("td", { "data-label": "Health" }, badge(o.healthy, o.healthy ? "✓ OK" : "✗ Problem")),
+    el("td", {}, o.healthy
+      ? el("span", { class: "ready" }, "Ready for broadcast")
+      : el("button", { type: "button", class: "primary rescan", onclick: () => startPairing(o) }, "Rescan QR")));
+}
+
+// Pairing in a dialog: a fresh QR every 3 s until the row turns healthy or it is closed.
+async function startPairing(outlet) {
+  pairing = { outlet, stop: null };
+  $("pair-title").textContent = `Rescan QR · ${outlet.name}`;
+  $("pair-status").textContent = "Connecting…";
+  $("pair-qr").hidden = true;
+  $("pair-code").hidden = true;
+  $("pair-sim-scan").hidden = true;
+  $("pair-dialog").showModal();
+  try {
+    const device = await api("POST", `/api/outlets/${outlet.id}/device/connect`, {});
+    $("pair-sim-scan").hidden = device.engine !== "sim";
+    await showQr();
+    if (pairing) pairing.stop = poll(showQr, 3000);
+  } catch (err) { $("pair-status").textContent = err.message; }
+}
+
+async function showQr() {
+  if (!pairing) return;
+  try {
+    const qr = await api("GET", `/api/outlets/${pairing.outlet.id}/device/qr`);
+    $("pair-qr").src = `data:image/svg+xml;utf8,${encodeURIComponent(qr.svg)}`;
+    $("pair-qr").hidden = false;
+    const secs = Math.max(0, Math.round((Date.parse(qr.expires_at) - Date.now()) / 1000));
+    $("pair-status").textContent = `Scan within ${secs} s; a new code appears when this one expires.`;
+  } catch (err) {
+    $("pair-qr").hidden = true;
+    $("pair-status").textContent = err.code === "no_qr" ? err.message : `Could not get a QR code: ${err.message}`;
+  }
+}
+
+function stopPairing() {
+  pairing?.stop?.();
+  pairing = null;
+}
+
+function finishPairing(message) {
+  if (!pairing) return;
+  stopPairing();
+  $("pair-status").textContent = message;
+  $("pair-qr").hidden = true;
+  setTimeout(() => $("pair-dialog").close(), 1200);
+}
+
+$("pair-close").addEventListener("click", () => { stopPairing(); $("pair-dialog").close(); });
+$("pair-code-btn").addEventListener("click", async () => {
+  if (!pairing) return;
+  try {
+    const r = await api("POST", `/api/outlets/${pairing.outlet.id}/device/pairing-code`, {});
+    $("pair-code").textContent = r.code;
+    $("pair-code").hidden = false;
+    $("pair-status").textContent = `On the phone (${r.phone}): Linked devices → Link with phone number, then type this code.`;
+  } catch (err) { $("pair-status").textContent = err.message; }
+});
+$("pair-sim-scan").addEventListener("click", async () => {
+  if (!pairing) return;
+  try {
+    await api("POST", `/api/sandbox/outlets/${pairing.outlet.id}/scan`, {});
+    $("pair-status").textContent = "Scanned. Waiting for the device to connect…";
+  } catch (err) { $("pair-status").textContent = err.message; }
+});
+
+onTyped($("search"), (value) => { q = value; page = 1; load(); });
+$("health-filter").addEventListener("change", () => { health = $("health-filter").value; page = 1; load(); });
+
+// Events come in bursts (a reconnect touches several states): one reload after the burst. A
+// hidden tab skips it; the poll reloads the moment the tab shows again.
+let soon;
+const reloadSoon = () => {
+  if (document.hidden) return;
+  clearTimeout(soon);
+  soon = setTimeout(load, 150);
+};
+deviceEvents({
+  "device.status": reloadSoon,
+  lagged: reloadSoon,
+  "device.qr": (ev) => { if (pairing && !document.hidden && ev.outlet_id === pairing.outlet.id) showQr(); },
+}, reloadSoon);
+
+load();
+// The interval is read before each wait, from the page, so a browser test can shorten it.
+poll(load, () => Number(table.dataset.refreshMs) || 10000);
