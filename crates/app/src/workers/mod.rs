@@ -8,7 +8,10 @@ pub mod retention;
 pub mod webhooks;
 
 use crate::state::AppState;
+use std::future::Future;
+use std::time::Duration;
 use store::DeviceLock;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub struct Workers {
@@ -39,8 +42,10 @@ impl Workers {
                  session (standby, see /healthz) until it is restarted after the other stops"
             );
         }
-        tasks.push(("message expiry", tokio::spawn(expiry::run(state.clone(), stop()))));
-        tasks.push(("retention", tokio::spawn(retention::run(state.clone(), stop()))));
+        let minute = Duration::from_secs(60);
+        tasks.push(("expiry", periodic(state, minute, stop(), expiry::expire_pending_messages)));
+        let hour = Duration::from_secs(3600);
+        tasks.push(("retention", periodic(state, hour, stop(), retention::purge_ended_sessions_and_old_deliveries)));
         tasks.push(("webhooks", webhooks::spawn(state)?));
         Ok(Workers { state: state.clone(), tasks, device_lock })
     }
@@ -64,4 +69,23 @@ impl Workers {
             lock.release().await;
         }
     }
+}
+
+/// Runs `job` at once and then every `period`, until the stop signal.
+fn periodic<F, Fut>(state: &AppState, period: Duration, mut stop: watch::Receiver<bool>, job: F) -> JoinHandle<()>
+where
+    F: Fn(AppState) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            job(state.clone()).await;
+        }
+    })
 }
