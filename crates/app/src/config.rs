@@ -185,6 +185,8 @@ struct Sources {
     file: toml::Table,
     file_name: Option<PathBuf>,
     overrides: Overrides,
+    /// Read the environment (not for [`Config::for_tests`], which must not depend on the shell).
+    environment: bool,
 }
 
 impl Sources {
@@ -199,7 +201,7 @@ impl Sources {
             if required {
                 bail!("config file {} does not exist", path.display());
             }
-            return Ok(Sources { file: toml::Table::new(), file_name: None, overrides });
+            return Ok(Sources { file: toml::Table::new(), file_name: None, overrides, environment: true });
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let file = text.parse::<toml::Table>().with_context(|| format!("parsing {}", path.display()))?;
@@ -209,7 +211,7 @@ impl Sources {
                 bail!("unknown setting '{key}' in the config file; known: {}", known.join(", "));
             }
         }
-        Ok(Sources { file, file_name: Some(path), overrides })
+        Ok(Sources { file, file_name: Some(path), overrides, environment: true })
     }
 
     /// The raw text of a setting and where it came from: flag, environment, file or default.
@@ -223,8 +225,10 @@ impl Sources {
             return (format!("--{}", setting.key.replace('_', "-")), v);
         }
         let env = setting.env();
-        if let Ok(v) = std::env::var(&env) {
-            return (env, v);
+        // An empty variable (`DATABASE_URL=` in a unit file) counts as unset.
+        match std::env::var(&env) {
+            Ok(v) if self.environment && !v.trim().is_empty() => return (env, v),
+            _ => {}
         }
         if let Some(value) = self.file.get(setting.key) {
             let text = match value {
@@ -336,7 +340,8 @@ impl Config {
     /// Settings for tests: the serve defaults with the sandbox on, the given database, and
     /// quicker limits where the defaults would make tests slow.
     pub fn for_tests(database_url: &str) -> Config {
-        let src = Sources { file: toml::Table::new(), file_name: None, overrides: Overrides::default() };
+        let src =
+            Sources { file: toml::Table::new(), file_name: None, overrides: Overrides::default(), environment: false };
         let mut c = Config::read(&src, false).unwrap_or_else(|e| panic!("default settings: {e:#}"));
         c.bind = SocketAddr::from(([127, 0, 0, 1], 0));
         c.data_dir = std::env::temp_dir();

@@ -96,9 +96,12 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
                 Err(e) => return Err(e.into()),
             }
         }
-        let scope = whatsapp_scope(Actor { user_id: id, role: demo.role }).unwrap_or_else(|_| system_scope());
-        let mine: Vec<_> = store.list_outlets(scope, None, store::Page::new(Some(1), Some(50))).await?.items;
-        let mine: Vec<_> = mine.into_iter().filter(|o| o.owner_id == id).collect();
+        if demo.outlets.is_empty() {
+            continue;
+        }
+        // Demo outlets belong to `user` accounts, so this is the owner's own scope.
+        let scope = whatsapp_scope(Actor { user_id: id, role: Role::User })?;
+        let mine = store.list_outlets(scope, None, store::Page::new(Some(1), Some(50))).await?.items;
         for (i, outlet) in mine.iter().enumerate() {
             let paired = (i + 1 < mine.len()).then(|| outlet.wa_number.trim_start_matches('+').to_string());
             let new = NewDevice { outlet_id: outlet.id, engine: EngineKind::Sim, paired_account: paired };

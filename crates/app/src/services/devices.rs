@@ -119,7 +119,7 @@ pub async fn logout(state: &AppState, actor: Actor, outlet: OutletId) -> Service
 /// Stops the session, wipes the device's keys and deletes it with its history.
 pub async fn delete(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResult<()> {
     let (scope, device) = device_of(state, actor, outlet).await?;
-    state.sessions.remove(device.id, device.engine).await;
+    state.sessions.remove(device.id, device.engine).await?;
     Ok(state.store.delete_device(scope, device.id).await?)
 }
 

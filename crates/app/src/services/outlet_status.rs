@@ -68,7 +68,8 @@ pub struct OutletHealth {
     pub live: bool,
     /// Stored `connected` and live: ready for broadcast.
     pub healthy: bool,
-    /// `false` when the stored status disagreed with the socket and was corrected by this check.
+    /// `false` when the stored status disagreed with the socket: corrected by this check, or,
+    /// when the device's session was too busy to answer in time, left for the next round.
     pub synced: bool,
     pub retries: i64,
     pub last_connected_at: Option<Timestamp>,
@@ -129,9 +130,9 @@ async fn assess(sessions: &Sessions, row: OutletStatusRow) -> OutletHealth {
     let live = row.device_id.is_some_and(|id| sessions.is_live(id));
     if let (Some(id), Some(stored)) = (row.device_id, row.status) {
         if live != (stored == DeviceStatus::Connected) {
+            synced = false;
             if let Some(fix) = sessions.reconcile(id).await {
                 db_status = Some(fix.to);
-                synced = false;
             }
         }
     }

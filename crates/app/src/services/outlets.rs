@@ -87,7 +87,7 @@ pub async fn update(state: &AppState, actor: Actor, id: OutletId, change: Outlet
 pub async fn delete(state: &AppState, actor: Actor, id: OutletId) -> ServiceResult<()> {
     let scope = whatsapp_scope(actor)?;
     if let Some(device) = state.store.device_of_outlet(scope, id).await? {
-        state.sessions.remove(device.id, device.engine).await;
+        state.sessions.remove(device.id, device.engine).await?;
     }
     state.store.delete_outlet(scope, id).await.map_err(not_found_as("outlet"))
 }

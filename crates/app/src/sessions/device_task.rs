@@ -43,10 +43,16 @@ struct Task {
 }
 
 pub(super) async fn run(inner: Arc<Inner>, device: Device, shared: Arc<Shared>, commands: mpsc::Receiver<Command>) {
-    let loops = inner.clone();
+    // Counted down however the task ends, aborted included.
+    struct Running(Arc<Inner>);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            self.0.loops.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let _running = Running(inner.clone());
     let mut task = Task { inner, device, shared, commands };
     task.main().await;
-    loops.loops.fetch_sub(1, Ordering::SeqCst);
 }
 
 impl Task {
@@ -542,12 +548,14 @@ impl Task {
             tracing::warn!(device = %self.device.id, error = %e, %from, %to, "writing status change; re-reading the row");
             let Some(stored) = self.stored_status().await else { return };
             self.device.status = stored;
-            if stored == to || check_transition(stored, to).is_err() {
-                return;
-            }
-            if let Err(e) = self.inner.store.record_device_change(self.device.id, stored, to, &change, now).await {
-                tracing::error!(device = %self.device.id, error = %e, from = %stored, %to, "writing status change");
-                return;
+            if stored != to {
+                if check_transition(stored, to).is_err() {
+                    return;
+                }
+                if let Err(e) = self.inner.store.record_device_change(self.device.id, stored, to, &change, now).await {
+                    tracing::error!(device = %self.device.id, error = %e, from = %stored, %to, "writing status change");
+                    return;
+                }
             }
             from = stored;
         }

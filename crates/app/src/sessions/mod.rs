@@ -129,6 +129,8 @@ impl Shared {
 struct Handle {
     commands: mpsc::Sender<Command>,
     shared: Arc<Shared>,
+    /// Ends the task when it does not stop by itself in time.
+    task: tokio::task::AbortHandle,
 }
 
 pub(crate) struct Inner {
@@ -232,9 +234,10 @@ impl Sessions {
         }
         let (tx, rx) = mpsc::channel(16);
         let shared = Arc::new(Shared::default());
-        registry.insert(device.id, Handle { commands: tx.clone(), shared: shared.clone() });
         self.0.loops.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(device_task::run(self.0.clone(), device, shared, rx));
+        let id = device.id;
+        let task = tokio::spawn(device_task::run(self.0.clone(), device, shared.clone(), rx)).abort_handle();
+        registry.insert(id, Handle { commands: tx.clone(), shared, task });
         Ok(tx)
     }
 
@@ -255,21 +258,34 @@ impl Sessions {
     }
 
     pub async fn logout(&self, id: DeviceId) -> Result<(), SessionError> {
-        let tx = self.commands(id).ok_or(SessionError::NotRunning)?;
+        let tx = self.commands(id).ok_or_else(|| self.not_here())?;
         let (reply, answer) = oneshot::channel();
         tx.send(Command::Logout(reply)).await.map_err(|_| SessionError::NotRunning)?;
         Ok(answer.await.map_err(|_| SessionError::NotRunning)??)
     }
 
     pub async fn request_pairing_code(&self, id: DeviceId, phone_digits: &str) -> Result<String, SessionError> {
-        let tx = self.commands(id).ok_or(SessionError::NotRunning)?;
+        let tx = self.commands(id).ok_or_else(|| self.not_here())?;
         let (reply, answer) = oneshot::channel();
         tx.send(Command::PairingCode(phone_digits.to_string(), reply)).await.map_err(|_| SessionError::NotRunning)?;
         Ok(answer.await.map_err(|_| SessionError::NotRunning)??)
     }
 
-    /// Stops the device's task, closing its socket, and forgets its keys.
-    pub async fn remove(&self, id: DeviceId, engine: EngineKind) {
+    /// Why a device has no task here: another process runs it, or it was never started.
+    fn not_here(&self) -> SessionError {
+        if self.on_standby() {
+            SessionError::Standby
+        } else {
+            SessionError::NotRunning
+        }
+    }
+
+    /// Stops the device's task, closing its socket, and forgets its keys. Refused on standby:
+    /// the socket and the keys belong to the process that runs the device.
+    pub async fn remove(&self, id: DeviceId, engine: EngineKind) -> Result<(), SessionError> {
+        if self.on_standby() {
+            return Err(SessionError::Standby);
+        }
         let handle = self.0.registry.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
         if let Some(h) = handle {
             stop_task(id, h).await;
@@ -278,6 +294,16 @@ impl Sessions {
             if let Err(err) = e.forget(id).await {
                 tracing::error!(device = %id, error = %err, "forgetting device keys");
             }
+        }
+        Ok(())
+    }
+
+    /// Has every running device look at its outbox: messages written by another process (or
+    /// whose wake-up was missed) go out within a reconcile interval.
+    pub fn wake_all_senders(&self) {
+        let registry = self.0.registry.lock().unwrap_or_else(|e| e.into_inner());
+        for h in registry.values() {
+            h.shared.outbox.notify_one();
         }
     }
 
@@ -306,11 +332,10 @@ impl Sessions {
     /// the next round: `None`, as if nothing needed fixing.
     pub async fn reconcile(&self, id: DeviceId) -> Option<Fix> {
         let tx = self.commands(id)?;
-        let ask = async move {
-            let (reply, answer) = oneshot::channel();
-            tx.send(Command::Reconcile(Some(reply))).await.ok()?;
-            answer.await.ok().flatten()
-        };
+        let (reply, answer) = oneshot::channel();
+        // A full queue means the task is busy: asking again would only pile up requests.
+        tx.try_send(Command::Reconcile(Some(reply))).ok()?;
+        let ask = async move { answer.await.ok().flatten() };
         match tokio::time::timeout(self.0.settings.reconcile_timeout, ask).await {
             Ok(fix) => fix,
             Err(_) => {
@@ -360,6 +385,11 @@ async fn stop_task(id: DeviceId, h: Handle) {
         }
     };
     if tokio::time::timeout(STOP_WAIT, stopped).await.is_err() {
-        tracing::warn!(device = %id, "the device's session did not stop in time; left to end with the process");
+        tracing::warn!(device = %id, "the device's session did not stop in time; ended");
+        h.task.abort();
+        let conn = h.shared.conn.write().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(conn) = conn {
+            conn.close().await;
+        }
     }
 }

@@ -26,7 +26,8 @@ impl Workers {
     /// every worker. They run until [`Workers::stop`] or the state's stop signal.
     pub async fn start(state: &AppState) -> anyhow::Result<Workers> {
         let stop = || state.stop.subscribe();
-        let mut tasks = Vec::new();
+        // The one start that can fail goes first, before devices run under the lock.
+        let mut tasks = vec![("webhooks", webhooks::spawn(state)?)];
         let device_lock = state.store.try_lock_devices().await?;
         if device_lock.is_some() {
             let devices = state.sessions.start_all().await?;
@@ -46,7 +47,6 @@ impl Workers {
         tasks.push(("expiry", periodic(state, minute, stop(), expiry::expire_pending_messages)));
         let hour = Duration::from_secs(3600);
         tasks.push(("retention", periodic(state, hour, stop(), retention::purge_ended_sessions_and_old_deliveries)));
-        tasks.push(("webhooks", webhooks::spawn(state)?));
         Ok(Workers { state: state.clone(), tasks, device_lock })
     }
 

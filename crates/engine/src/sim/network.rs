@@ -195,12 +195,12 @@ impl Network {
         }
     }
 
-    /// Takes one pending send failure, if any.
     /// How long the next send takes beyond the usual, once.
     pub fn take_send_delay(&mut self, id: DeviceId) -> Option<Duration> {
         self.device(id).slow_send.take()
     }
 
+    /// Takes one pending send failure, if any.
     pub fn take_send_failure(&mut self, id: DeviceId) -> bool {
         let d = self.device(id);
         if d.fail_sends > 0 {

@@ -58,7 +58,16 @@ both_backends! {
         let ana2 = second.login("ana@shop.id").await;
         let err = expect_error(ana2.post(&format!("/api/outlets/{outlet}/device/connect"), json!({})).await, StatusCode::SERVICE_UNAVAILABLE).await;
         assert_eq!(err["code"], "sessions_standby");
+        // The socket and the keys belong to the active process: no logout or deletion from here.
+        let err = expect_error(ana2.post(&format!("/api/outlets/{outlet}/device/logout"), json!({})).await, StatusCode::SERVICE_UNAVAILABLE).await;
+        assert_eq!(err["code"], "sessions_standby");
+        let err = expect_error(ana2.delete(&format!("/api/outlets/{outlet}/device")).await, StatusCode::SERVICE_UNAVAILABLE).await;
+        assert_eq!(err["code"], "sessions_standby");
         assert_eq!(second.sessions.loops(), 0);
+        // A message accepted here is sent by the active process's device.
+        let m = expect_json(ana2.post("/api/messages", json!({"outlet_id": outlet, "to": "081299999999", "text": "halo"})).await, StatusCode::ACCEPTED).await;
+        first.sessions.wake_all_senders();
+        wait_message(&ana2, m["id"].as_i64().unwrap(), "sent").await;
         second.stop().await;
 
         // The lock goes with the process that held it: the next start runs the devices.

@@ -1,7 +1,7 @@
 use crate::http::api::auth::removal_cookie;
 use crate::http::error::AppError;
 use crate::http::extract::Caller;
-use app::services::outlets;
+use app::services::dashboard::{self, Stat};
 use app::AppState;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -11,11 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
-use domain::policy::system_scope;
 use domain::policy::{self, Capability};
 use domain::Role;
 use serde::Deserialize;
-use store::{Page, User};
+use store::User;
 
 /// A logged-in person viewing a page; anyone else is sent to the login page.
 pub struct Viewer {
@@ -151,11 +150,6 @@ pub async fn logout(
     (jar.remove(removal_cookie()), Redirect::to("/login")).into_response()
 }
 
-pub struct Stat {
-    pub label: &'static str,
-    pub value: i64,
-}
-
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -165,29 +159,10 @@ struct DashboardPage {
 }
 
 pub async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let one = Page::new(Some(1), Some(1));
-    let mut stats = Vec::new();
-    let result: Result<(), AppError> = async {
-        match viewer.user.role {
-            Role::User => {
-                let mine = outlets::list(&state, viewer.caller.actor, None, one).await?;
-                stats.push(Stat { label: "My outlets", value: mine.total });
-            }
-            Role::Admin | Role::Superadmin | Role::Monitoring => {
-                // Platform numbers: the monitoring role may see these, not the rows behind them.
-                stats.push(Stat { label: "Users", value: state.store.list_users(None, one).await?.total });
-                stats.push(Stat {
-                    label: "Outlets",
-                    value: state.store.list_outlets(system_scope(), None, one).await?.total,
-                });
-            }
-        }
-        Ok(())
-    }
-    .await;
-    if let Err(e) = result {
-        return e.into_response();
-    }
+    let stats = match dashboard::stats(&state, viewer.caller.actor).await {
+        Ok(stats) => stats,
+        Err(e) => return AppError::from(e).into_response(),
+    };
     let monitoring = viewer.user.role == Role::Monitoring;
     render(DashboardPage { shell: Shell::new(&state, &viewer, "/dashboard"), stats, monitoring })
 }
