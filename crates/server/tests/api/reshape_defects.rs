@@ -67,7 +67,7 @@ both_backends! {
         // A message accepted here is sent by the active process's device.
         let m = expect_json(ana2.post("/api/messages", json!({"outlet_id": outlet, "to": "081299999999", "text": "halo"})).await, StatusCode::ACCEPTED).await;
         first.sessions.wake_all_senders();
-        wait_message(&ana2, m["id"].as_i64().unwrap(), "sent").await;
+        wait_message(&ana2, m["id"].as_i64().unwrap(), "read").await;
         second.stop().await;
 
         // The lock goes with the process that held it: the next start runs the devices.
