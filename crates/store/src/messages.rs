@@ -246,6 +246,16 @@ impl Store {
 
     /// Fails the outlet's pending messages whose time ran out, then claims the oldest pending
     /// one (`sending`) for its device's session. Only that session claims for an outlet.
+    /// Outlets with outgoing messages waiting (through the `messages_pending_out` index).
+    pub async fn outlets_with_pending_messages(&self) -> Result<Vec<OutletId>> {
+        let ids: Vec<i64> = on_db!(self, read, pool => sqlx::query_scalar(
+            "SELECT DISTINCT outlet_id FROM messages WHERE direction = 'out' AND status = 'pending'"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(ids.into_iter().map(OutletId).collect())
+    }
+
     pub async fn claim_next_outgoing(&self, outlet: OutletId, now: Timestamp) -> Result<Option<Message>> {
         let claim = format!(
             "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2

@@ -40,6 +40,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 6, "0006_webhooks"),
     migration!("sqlite", 7, "0007_webhook_deliveries"),
     migration!("sqlite", 8, "0008_message_media"),
+    migration!("sqlite", 9, "0009_pending_outbox"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -50,6 +51,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 6, "0006_webhooks"),
     migration!("postgres", 7, "0007_webhook_deliveries"),
     migration!("postgres", 8, "0008_message_media"),
+    migration!("postgres", 9, "0009_pending_outbox"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

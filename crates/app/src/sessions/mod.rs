@@ -131,6 +131,7 @@ struct Handle {
     shared: Arc<Shared>,
     /// Ends the task when it does not stop by itself in time.
     task: tokio::task::AbortHandle,
+    outlet: OutletId,
 }
 
 pub(crate) struct Inner {
@@ -235,9 +236,9 @@ impl Sessions {
         let (tx, rx) = mpsc::channel(16);
         let shared = Arc::new(Shared::default());
         self.0.loops.fetch_add(1, Ordering::SeqCst);
-        let id = device.id;
+        let (id, outlet) = (device.id, device.outlet_id);
         let task = tokio::spawn(device_task::run(self.0.clone(), device, shared.clone(), rx)).abort_handle();
-        registry.insert(id, Handle { commands: tx.clone(), shared, task });
+        registry.insert(id, Handle { commands: tx.clone(), shared, task, outlet });
         Ok(tx)
     }
 
@@ -298,11 +299,20 @@ impl Sessions {
         Ok(())
     }
 
-    /// Has every running device look at its outbox: messages written by another process (or
-    /// whose wake-up was missed) go out within a reconcile interval.
-    pub fn wake_all_senders(&self) {
+    /// Has the devices of outlets with waiting messages look at their outbox: messages written
+    /// by another process (or whose wake-up was missed) go out within a reconcile interval. One
+    /// indexed query, not one claim per device.
+    pub async fn wake_senders_with_pending(&self) {
+        let outlets = match self.0.store.outlets_with_pending_messages().await {
+            Ok(o) if o.is_empty() => return,
+            Ok(o) => o.into_iter().collect::<std::collections::HashSet<OutletId>>(),
+            Err(e) => {
+                tracing::error!(error = %e, "looking for waiting messages");
+                return;
+            }
+        };
         let registry = self.0.registry.lock().unwrap_or_else(|e| e.into_inner());
-        for h in registry.values() {
+        for h in registry.values().filter(|h| outlets.contains(&h.outlet)) {
             h.shared.outbox.notify_one();
         }
     }

@@ -66,7 +66,7 @@ both_backends! {
         assert_eq!(second.sessions.loops(), 0);
         // A message accepted here is sent by the active process's device.
         let m = expect_json(ana2.post("/api/messages", json!({"outlet_id": outlet, "to": "081299999999", "text": "halo"})).await, StatusCode::ACCEPTED).await;
-        first.sessions.wake_all_senders();
+        first.sessions.wake_senders_with_pending().await;
         wait_message(&ana2, m["id"].as_i64().unwrap(), "read").await;
         second.stop().await;
 
