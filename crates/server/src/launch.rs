@@ -37,11 +37,6 @@ impl Running {
     pub fn stopper(&self) -> Arc<watch::Sender<bool>> {
         self.stop.clone()
     }
-
-    /// Does this process run the WhatsApp device sessions (or is another one doing so)?
-    pub fn runs_devices(&self) -> bool {
-        self.workers.runs_devices()
-    }
 }
 
 /// Starts the workers and the device sessions, then serves the app on `listener` until shut down.

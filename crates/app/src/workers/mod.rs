@@ -50,11 +50,6 @@ impl Workers {
         Ok(Workers { state: state.clone(), tasks, device_lock })
     }
 
-    /// Does this process run the device sessions?
-    pub fn runs_devices(&self) -> bool {
-        self.device_lock.is_some()
-    }
-
     /// Signals stop, lets each worker finish what it has under way (webhook posts end within
     /// their deadline), closes the device sockets, then lets go of the device lock.
     pub async fn stop(self) {

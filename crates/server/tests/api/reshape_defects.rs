@@ -9,6 +9,12 @@ use serde_json::json;
 use std::time::Duration;
 use store::{both_backends, DeviceChange};
 
+/// What `/healthz` says about the device sessions: `active` or `standby`.
+async fn sessions_health(app: &TestApp) -> String {
+    let health = expect_json(app.client().get(app.url("/healthz")).send().await.unwrap(), StatusCode::OK).await;
+    health["sessions"].as_str().unwrap_or_default().to_string()
+}
+
 both_backends! {
     async fn without_the_sandbox_nothing_simulated_can_start_or_be_driven(db) {
         // Made while the sandbox was on (as after a demo on the same data), then restarted without.
@@ -48,13 +54,11 @@ both_backends! {
         let (_, ana) = first.as_new("ana@shop.id", Role::User).await;
         let outlet = create_outlet(&ana, "Kopi", "Jakarta", "081200000001").await;
         pair_sim(&first, &ana, outlet).await;
-        let health = expect_json(first.client().get(first.url("/healthz")).send().await.unwrap(), StatusCode::OK).await;
-        assert_eq!(health["sessions"], "active");
+        assert_eq!(sessions_health(&first).await, "active");
 
         let second = TestApp::start(db).await;
         assert_eq!(second.sessions.loops(), 0, "the second process must not open a second socket for the number");
-        let health = expect_json(second.client().get(second.url("/healthz")).send().await.unwrap(), StatusCode::OK).await;
-        assert_eq!(health["sessions"], "standby");
+        assert_eq!(sessions_health(&second).await, "standby");
         let ana2 = second.login("ana@shop.id").await;
         let err = expect_error(ana2.post(&format!("/api/outlets/{outlet}/device/connect"), json!({})).await, StatusCode::SERVICE_UNAVAILABLE).await;
         assert_eq!(err["code"], "sessions_standby");
@@ -73,8 +77,7 @@ both_backends! {
         // The lock goes with the process that held it: the next start runs the devices.
         first.stop().await;
         let third = TestApp::start(db).await;
-        let health = expect_json(third.client().get(third.url("/healthz")).send().await.unwrap(), StatusCode::OK).await;
-        assert_eq!(health["sessions"], "active");
+        assert_eq!(sessions_health(&third).await, "active");
         assert_eq!(third.sessions.loops(), 1);
         third.stop().await;
     }
