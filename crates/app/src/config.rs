@@ -160,6 +160,8 @@ settings! {
     webhook_log_days: u32 = "30";
     /// largest image or document accepted for sending (upload or `media_url`); larger get 413
     media_max_kib: usize = "16384";
+    /// bearer token that `GET /metrics` requires (`Authorization: Bearer …`); unset, `/metrics` answers 404
+    metrics_token: Option<Secret> = "";
     /// the socket the `web` engine dials
     web_url: String = "wss://web.whatsapp.com/ws/chat";
     /// WhatsApp Web version announced, pinned so start-up fetches nothing

@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod metrics;
 pub mod services;
 pub mod sessions;
 pub mod state;

@@ -3,6 +3,7 @@
 use crate::clients::Outbound;
 use crate::config::Config;
 use crate::crypto::{EncryptedKeyStore, SecretBox};
+use crate::metrics::Metrics;
 use crate::services::login_limiter::LoginLimiter;
 use crate::sessions::{Engines, Sessions, Timer, TokioTimer};
 use anyhow::Context;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub secrets: SecretBox,
     /// Fetches `media_url`s, refusing private addresses unless allowed.
     pub outbound: Outbound,
+    pub metrics: Arc<Metrics>,
 }
 
 /// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
@@ -75,7 +77,9 @@ impl AppState {
         // Without the sandbox there is no simulated network at all: nothing can fake traffic.
         let sim = config.sandbox.then(|| SimEngine::new(deps.sim));
         let engines = Engines { sim, web: Some(Arc::new(WebEngine::new(web, keys))) };
-        let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, config.session_settings());
+        let metrics = Arc::new(Metrics::new());
+        let settings = config.session_settings();
+        let sessions = Sessions::new(store.clone(), engines, deps.clock.clone(), deps.timer, settings, metrics.clone());
         let (stop, _) = watch::channel(false);
         let outbound = Outbound::new(MEDIA_FETCH_TIMEOUT, config.webhooks_allow_private, MEDIA_REDIRECTS)?;
         Ok(AppState {
@@ -87,6 +91,7 @@ impl AppState {
             stop: Arc::new(stop),
             secrets,
             outbound,
+            metrics,
         })
     }
 }

@@ -289,6 +289,7 @@ async fn send_api() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
+    #[allow(clippy::disallowed_methods)] // the bare baseline handler, not our API
     let app = axum::Router::new().route("/api/messages", axum::routing::post(bare_send));
     let bare = tokio::spawn(async move { axum::serve(listener, app).await });
     let load = Arc::new(Load { url: format!("http://{addr}/api/messages"), body: body(1), bearer: None, expect: 202 });

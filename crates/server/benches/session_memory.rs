@@ -89,8 +89,8 @@ async fn sessions(n: usize, engine: EngineKind) -> f64 {
         sim: Some(engine::sim::SimEngine::new(Default::default())),
         web: Some(Arc::new(engine_web::WebEngine::new(web, keys))),
     };
-    let sessions =
-        Sessions::new(store.clone(), engines, Arc::new(SystemClock), Arc::new(TokioTimer), SessionSettings::default());
+    let (clock, timer, settings) = (Arc::new(SystemClock), Arc::new(TokioTimer), SessionSettings::default());
+    let sessions = Sessions::new(store.clone(), engines, clock, timer, settings, Default::default());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = rss_bytes();
     sessions.start_all().await.expect("start");

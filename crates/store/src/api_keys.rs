@@ -7,7 +7,7 @@ use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::{Role, Timestamp, UserId};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: i64,
     pub owner_id: UserId,

@@ -61,7 +61,7 @@ macro_rules! enqueue {
 }
 pub(crate) use enqueue;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     pub id: i64,
     pub webhook_id: i64,

@@ -8,7 +8,7 @@ use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::{DeviceId, DeviceStatus, EngineKind, EventKind, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Device {
     pub id: DeviceId,
     pub outlet_id: OutletId,
@@ -34,7 +34,7 @@ pub struct NewDevice {
     pub paired_account: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectionEvent {
     pub id: i64,
     pub device_id: DeviceId,

@@ -5,7 +5,7 @@ use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::{Direction, EventKind, MessageStatus, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: i64,
     pub owner_id: UserId,

@@ -4,7 +4,7 @@ use domain::{Label, OutletId, PhoneNumber, Scope, Timestamp, UserId};
 use serde::Serialize;
 
 /// A branch with its own WhatsApp number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Outlet {
     pub id: OutletId,
     pub owner_id: UserId,

@@ -5,7 +5,7 @@ use domain::{Email, Plan, Role, Timestamp, UserId};
 use serde::Serialize;
 
 /// A user as every layer above the store sees it. The password hash stays in here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
     pub email: String,

@@ -4,7 +4,7 @@ use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::{Timestamp, UserId};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Webhook {
     pub id: i64,
     pub owner_id: UserId,

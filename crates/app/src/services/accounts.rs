@@ -123,6 +123,9 @@ pub async fn create_user(state: &AppState, actor: Actor, new: NewAccount<'_>) ->
 /// An admin changing a user's role, plan or disabled flag. Disabling ends their sessions.
 pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: UserChange) -> ServiceResult<User> {
     policy::require(actor, Capability::ManageUsers)?;
+    if change == UserChange::default() {
+        return Err(ServiceError::invalid("role", "nothing to change: send at least one of role, plan, disabled"));
+    }
     let target = state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     let superadmins = state.store.count_active_users_with_role(&[Role::Superadmin]).await?;
     policy::check_user_change(actor, target.as_target(), change, u64::try_from(superadmins).unwrap_or(0))?;

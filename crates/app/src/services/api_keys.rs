@@ -1,10 +1,12 @@
 //! API keys: the secret is returned once, at creation; only its SHA-256 is stored. Creating
 //! and revoking keys needs a browser session (the HTTP layer checks), so a leaked key cannot
-//! mint more keys or hide its own revocation.
+//! mint more keys or hide its own revocation. Keys reach the WhatsApp features, so the
+//! monitoring role, which may use none of them, has none.
 
 use crate::crypto::tokens::{random_token, sha256_hex};
 use crate::error::{not_found_as, ServiceError, ServiceResult};
 use crate::state::AppState;
+use domain::policy::whatsapp_scope;
 use domain::{Actor, Label};
 use store::{ApiKey, Page, Paged};
 
@@ -21,12 +23,20 @@ pub async fn authenticate(state: &AppState, secret: &str) -> ServiceResult<(Acto
     Ok((Actor { user_id: holder.user_id, role: holder.role }, holder.key_id))
 }
 
+/// May the actor hold API keys at all? Asked before anything else about a key request.
+pub fn may_use(actor: Actor) -> ServiceResult<()> {
+    whatsapp_scope(actor)?;
+    Ok(())
+}
+
 pub async fn list(state: &AppState, actor: Actor, page: Page) -> ServiceResult<Paged<ApiKey>> {
+    may_use(actor)?;
     Ok(state.store.list_api_keys(actor.user_id, page).await?)
 }
 
 /// A new key and its secret, shown this once.
 pub async fn create(state: &AppState, actor: Actor, name: &str) -> ServiceResult<(ApiKey, String)> {
+    may_use(actor)?;
     let name = Label::parse("key name", name, 64).map_err(|m| ServiceError::invalid("name", m))?;
     let secret = format!("{KEY_PREFIX}{}", random_token());
     let prefix = &secret[..KEY_PREFIX.len() + 8];
@@ -37,6 +47,13 @@ pub async fn create(state: &AppState, actor: Actor, name: &str) -> ServiceResult
     Ok((key, secret))
 }
 
+/// One of the actor's keys; "not found" for anyone else's.
+pub async fn show(state: &AppState, actor: Actor, id: i64) -> ServiceResult<ApiKey> {
+    may_use(actor)?;
+    state.store.api_key(actor.user_id, id).await?.ok_or_else(|| ServiceError::not_found("API key"))
+}
+
 pub async fn revoke(state: &AppState, actor: Actor, id: i64) -> ServiceResult<ApiKey> {
+    may_use(actor)?;
     state.store.revoke_api_key(actor.user_id, id, state.clock.now()).await.map_err(not_found_as("API key"))
 }

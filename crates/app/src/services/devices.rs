@@ -11,7 +11,7 @@ use serde::Serialize;
 use store::{ConnectionEvent, Device, NewDevice, Page, Paged};
 
 /// A device as stored, plus what only memory knows.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceView {
     #[serde(flatten)]
     pub device: Device,

@@ -10,6 +10,7 @@ pub mod events;
 pub mod login_limiter;
 pub mod media;
 pub mod messages;
+pub mod metrics;
 pub mod outlet_status;
 pub mod outlets;
 pub mod sandbox;

@@ -15,14 +15,14 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use store::{OutletStatusRow, Page};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     Healthy,
     Problem,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SortBy {
     #[default]
@@ -34,7 +34,7 @@ pub enum SortBy {
     LastConnected,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Order {
     #[default]
@@ -51,7 +51,7 @@ pub struct StatusQuery {
     pub page: Page,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OutletHealth {
     pub id: OutletId,
     pub name: String,
@@ -78,14 +78,14 @@ pub struct OutletHealth {
     pub unlinked_reason: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub total: usize,
     pub healthy: usize,
     pub problem: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusReport {
     /// Counts over every outlet matching `q`, before the health filter and paging.
     pub summary: Summary,

@@ -61,6 +61,7 @@ impl Task {
         match self.inner.store.fail_interrupted_sends(self.device.outlet_id, self.inner.clock.now()).await {
             Ok(0) => {}
             Ok(n) => {
+                self.inner.metrics.message("failed", n);
                 tracing::warn!(device = %self.device.id, messages = n, "messages interrupted while sending were marked failed")
             }
             Err(e) => tracing::error!(device = %self.device.id, error = %e, "checking interrupted sends"),
@@ -376,8 +377,13 @@ impl Task {
             Ok(wa_id) => store.finish_outgoing(message.id, Ok(wa_id), now).await,
             Err(e) => store.finish_outgoing(message.id, Err(&e.to_string()), now).await,
         };
-        if let Err(e) = written {
-            tracing::error!(device = %self.device.id, message = message.id, error = %e, "recording a send");
+        match (&written, &result) {
+            (Err(e), _) => {
+                tracing::error!(device = %self.device.id, message = message.id, error = %e, "recording a send")
+            }
+            (Ok(()), Ok(_)) => self.inner.metrics.message("sent", 1),
+            (Ok(()), Err(EngineError::NotConnected)) => {}
+            (Ok(()), Err(_)) => self.inner.metrics.message("failed", 1),
         }
         match result {
             Err(EngineError::NotConnected) => Sent::NotLive,
@@ -426,8 +432,11 @@ impl Task {
             wa_message_id: &m.id,
             at: m.at,
         };
-        if let Err(e) = self.inner.store.record_inbound(new, self.inner.clock.now()).await {
-            tracing::error!(device = %self.device.id, error = %e, "storing an incoming message");
+        match self.inner.store.record_inbound(new, self.inner.clock.now()).await {
+            Ok(Some(_)) => self.inner.metrics.message("received", 1),
+            // WhatsApp delivered it again (after a reconnect): stored and counted already.
+            Ok(None) => {}
+            Err(e) => tracing::error!(device = %self.device.id, error = %e, "storing an incoming message"),
         }
     }
 

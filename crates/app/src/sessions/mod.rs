@@ -10,6 +10,7 @@ mod timer;
 
 pub use timer::{RecordingTimer, Timer, TokioTimer};
 
+use crate::metrics::Metrics;
 use domain::{Backoff, Clock, DeviceId, DeviceStatus, EngineKind, OutletId, Timestamp, UserId};
 use engine::sim::SimEngine;
 use engine::{Connection, Engine, EngineError};
@@ -60,6 +61,13 @@ pub struct DeviceEvent {
     pub reason: String,
     pub live: bool,
     pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionCounts {
+    pub running: usize,
+    pub live: usize,
+    pub queued_commands: usize,
 }
 
 /// A stored status corrected to the live truth.
@@ -145,6 +153,7 @@ pub(crate) struct Inner {
     loops: AtomicUsize,
     /// Another process on the database runs the devices: this one starts none.
     standby: AtomicBool,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Clone)]
@@ -167,6 +176,7 @@ impl Sessions {
         clock: Arc<dyn Clock>,
         timer: Arc<dyn Timer>,
         settings: SessionSettings,
+        metrics: Arc<Metrics>,
     ) -> Sessions {
         let (bus, _) = broadcast::channel(1024);
         Sessions(Arc::new(Inner {
@@ -179,7 +189,19 @@ impl Sessions {
             registry: Mutex::default(),
             loops: AtomicUsize::new(0),
             standby: AtomicBool::new(false),
+            metrics,
         }))
+    }
+
+    /// Running sessions, live ones, and commands waiting in their queues, for `/metrics`.
+    pub fn counts(&self) -> SessionCounts {
+        let registry = self.0.registry.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = SessionCounts { running: registry.len(), ..SessionCounts::default() };
+        for h in registry.values() {
+            counts.live += usize::from(h.shared.live());
+            counts.queued_commands += h.commands.max_capacity() - h.commands.capacity();
+        }
+        counts
     }
 
     pub fn engines(&self) -> &Engines {

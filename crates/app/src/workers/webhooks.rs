@@ -8,6 +8,7 @@
 
 use crate::clients::{describe, Outbound};
 use crate::crypto::SecretBox;
+use crate::metrics::Metrics;
 use crate::services::webhooks::secret_binding;
 use crate::state::AppState;
 use domain::{AttemptOutcome, Backoff, Clock};
@@ -29,6 +30,7 @@ struct Worker {
     secrets: SecretBox,
     clock: Arc<dyn Clock>,
     outbound: Outbound,
+    metrics: Arc<Metrics>,
     backoff: Backoff,
     max_attempts: i64,
     concurrency: usize,
@@ -46,6 +48,7 @@ pub fn spawn(state: &AppState) -> anyhow::Result<JoinHandle<()>> {
         secrets: state.secrets.clone(),
         clock: state.clock.clone(),
         outbound: Outbound::new(timeout, config.webhooks_allow_private, 0)?,
+        metrics: state.metrics.clone(),
         backoff: config.webhook_backoff(),
         max_attempts: i64::from(config.webhook_max_attempts),
         concurrency: config.webhook_concurrency as usize,
@@ -148,7 +151,10 @@ impl Worker {
     }
 
     async fn attempt(self: Arc<Self>, delivery: ClaimedDelivery) {
+        // Real elapsed time, for the latency histogram; the injected clock decides retries.
+        let started = std::time::Instant::now();
         let outcome = self.post(&delivery).await;
+        let took = started.elapsed();
         let now = self.clock.now();
         let status_code = outcome.status_code();
         let result = match &outcome {
@@ -165,6 +171,12 @@ impl Worker {
             tracing::info!(delivery = delivery.id, webhook = delivery.webhook_id, attempt = delivery.attempts,
                 error = %outcome.error(), final = matches!(result, DeliveryResult::Failed { .. }), "webhook delivery failed");
         }
+        let label = match result {
+            DeliveryResult::Delivered { .. } => "delivered",
+            DeliveryResult::Retry { .. } => "retry",
+            DeliveryResult::Failed { .. } => "failed",
+        };
+        self.metrics.webhook_delivery(label, took);
         if let Err(e) = self.store.finish_delivery(&delivery, result, now).await {
             tracing::error!(delivery = delivery.id, error = %e, "recording a webhook delivery");
         }

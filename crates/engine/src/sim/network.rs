@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 /// Something to break on purpose (the sandbox's fault injection). As JSON:
 /// `{"kind": "flap", "times": 3}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
     /// The connection drops, with a disconnect event.

@@ -6,7 +6,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::policy::Denied;
-use serde_json::json;
+use serde::Serialize;
 
 #[derive(Debug)]
 pub struct AppError {
@@ -51,13 +51,29 @@ impl AppError {
     }
 }
 
+/// Every error answer of the API (the OpenAPI document's `Error` response).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `validation_failed`, `not_found`, `csrf_failed`.
+    #[schema(example = "validation_failed")]
+    pub code: &'static str,
+    /// What went wrong and what to fix, for a person.
+    #[schema(example = "wa_number: expected an Indonesian mobile number such as 0812-3456-7890")]
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut body = json!({"code": self.code, "message": self.message});
-        if let Some(field) = self.field {
-            body["field"] = json!(field);
-        }
-        let mut res = (self.status, axum::Json(json!({ "error": body }))).into_response();
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
+        let mut res = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod ui;
 
 use app::AppState;
@@ -22,6 +23,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+#[allow(clippy::disallowed_methods)] // /healthz and /metrics are not part of the JSON API
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes();
     let trace = TraceLayer::new_for_http()
@@ -30,10 +32,13 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id = %id)
         })
         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO));
+    let (api, _) = api::router(&state.config);
     Router::new()
         .route("/healthz", get(api::healthz))
-        .merge(api::router(&state.config))
+        .route("/metrics", get(metrics::scrape))
+        .merge(api)
         .merge(ui::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(AppError::internal("a request handler panicked"))

@@ -2,6 +2,7 @@
 //! API test runs twice, as `<name>::sqlite` and `<name>::postgres`; the browser tests drive
 //! headless Chromium.
 
+mod access_matrix;
 mod admin_users;
 mod api_keys;
 mod auth;
@@ -12,6 +13,8 @@ mod helpers;
 mod http;
 mod media;
 mod messages;
+mod metrics;
+mod openapi;
 mod outlet_status;
 mod outlets;
 mod receiver;

@@ -12,6 +12,7 @@ use store::both_backends;
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR tiny picture";
 
 /// A local file server: `/files/Menu%20Juli.pdf` (a PDF) and `/files/big.bin` (over 1 MiB).
+#[allow(clippy::disallowed_methods)] // a test server, not our API
 async fn file_server() -> String {
     let app = axum::Router::new()
         .route(

@@ -12,18 +12,26 @@ use app::sessions::DeviceEvent;
 use app::AppState;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
-use axum::Router;
 use domain::Scope;
 use futures_util::stream::{self, Stream};
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/events", get(events))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
 }
 
+/// Device status events
+///
+/// A Server-Sent Events stream for the devices the caller may see: `event: device.status` (a
+/// status change) or `device.qr` (a new QR or pairing code to show), with the device's id,
+/// outlet, status, previous status, reason, liveness and time as JSON data; `event: lagged`
+/// when the reader fell behind (reload what you show). The stream ends when the caller's session or key stops being valid.
+#[utoipa::path(get, path = "/api/events", tag = "devices", operation_id = "deviceEvents",
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
 async fn events(
     State(state): State<AppState>,
     caller: Caller,

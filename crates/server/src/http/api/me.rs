@@ -4,28 +4,48 @@ use app::services::accounts;
 use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use store::User;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/me", get(me)).route("/api/me/password", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me)).routes(routes!(change_password))
 }
 
-async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Value>> {
+#[derive(Serialize, ToSchema)]
+struct MeBody {
+    user: User,
+    /// The session's CSRF token; `null` when the caller used an API key.
+    csrf_token: Option<String>,
+}
+
+/// Who am I
+///
+/// The caller's account, and with a browser session its CSRF token.
+#[utoipa::path(get, path = "/api/me", tag = "me", operation_id = "getMe",
+    responses((status = 200, body = MeBody)))]
+async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<MeBody>> {
     let user = accounts::me(&state, caller.actor).await?;
-    let csrf = caller.browser_session().ok().map(|(_, csrf)| csrf);
-    Ok(Json(json!({"user": user, "csrf_token": csrf})))
+    let csrf_token = caller.browser_session().ok().map(|(_, csrf)| csrf.to_string());
+    Ok(Json(MeBody { user, csrf_token }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordBody {
     current_password: String,
     new_password: String,
 }
 
-/// Changes the caller's password; their other sessions end, this one stays.
+/// Change my password
+///
+/// Changes the caller's password; their other sessions end, this one stays. Needs the browser
+/// session, not an API key.
+#[utoipa::path(post, path = "/api/me/password", tag = "me", operation_id = "changePassword",
+    request_body = PasswordBody,
+    responses((status = 204, description = "Changed")))]
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,25 +5,41 @@
 //! or document (see `send_form`). `POST` answers 202 with the `pending` message, or 200 with
 //! the first message for a repeated `Idempotency-Key`.
 
-use super::send_form;
+use super::send_form::{self, SendForm, SendJson};
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ApiPath, ApiQuery, Caller};
 use app::services::messages::{self, ListQuery, Sender};
 use app::AppState;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use domain::{Direction, MessageStatus};
 use serde::Deserialize;
 use store::{Message, Paged};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router(config: &app::Config) -> Router<AppState> {
+pub fn router(config: &app::Config) -> OpenApiRouter<AppState> {
     // Room for an uploaded file plus the form around it.
     let limit = DefaultBodyLimit::max(config.media_max_bytes().saturating_add(64 * 1024));
-    Router::new().route("/api/messages", get(list).post(send).layer(limit)).route("/api/messages/{id}", get(show))
+    OpenApiRouter::new().routes(routes!(list, send)).layer(limit).routes(routes!(show))
 }
 
+/// Send a message
+///
+/// Written to the outbox first, then sent by the outlet's device in order: 202 with the
+/// `pending` message, whose status moves to `sent`, `delivered`, `read` or `failed`. A repeated
+/// `Idempotency-Key` (per account) returns the first message with 200 and sends nothing.
+#[utoipa::path(post, path = "/api/messages", tag = "messages", operation_id = "sendMessage",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; a retry with the same key sends nothing twice")),
+    request_body(content(
+        (SendJson = "application/json"),
+        (SendForm = "multipart/form-data"),
+    )),
+    responses(
+        (status = 202, description = "Queued", body = Message),
+        (status = 200, description = "Already queued under this Idempotency-Key", body = Message),
+    ))]
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
@@ -44,8 +60,9 @@ async fn send(
     Ok((status, Json(sent.message)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
     outlet_id: Option<i64>,
     direction: Option<Direction>,
@@ -54,10 +71,18 @@ struct ListParams {
     since: Option<String>,
     /// RFC 3339, exclusive.
     until: Option<String>,
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// 25 by default, at most 200.
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 
+/// List messages
+///
+/// Newest first, sent and received, filtered by outlet, direction, status and time.
+#[utoipa::path(get, path = "/api/messages", tag = "messages", operation_id = "listMessages", params(ListParams),
+    responses((status = 200, body = Paged<Message>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,6 +99,10 @@ async fn list(
     Ok(Json(messages::list(&state, caller.actor, query).await?))
 }
 
+/// Show a message
+#[utoipa::path(get, path = "/api/messages/{id}", tag = "messages", operation_id = "getMessage",
+    params(("id" = i64, Path, description = "The message's id")),
+    responses((status = 200, body = Message)))]
 async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<Message>> {
     Ok(Json(messages::show(&state, caller.actor, id).await?))
 }

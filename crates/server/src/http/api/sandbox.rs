@@ -6,26 +6,31 @@ use app::services::sandbox;
 use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use domain::OutletId;
 use engine::sim::Fault;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/sandbox/outlets/{id}/scan", post(scan))
-        .route("/api/sandbox/outlets/{id}/inbound", post(inbound))
-        .route("/api/sandbox/outlets/{id}/fault", post(fault))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(scan)).routes(routes!(inbound)).routes(routes!(fault))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScanBody {
     /// The phone that scans; the outlet's own number when omitted.
     phone: Option<String>,
 }
 
+/// Scan the QR code (simulated)
+///
+/// A simulated phone scans the device's QR code. 404 when the sandbox is off.
+#[utoipa::path(post, path = "/api/sandbox/outlets/{id}/scan", tag = "sandbox", operation_id = "sandboxScan",
+    params(("id" = i64, Path, description = "The outlet's id")), request_body = ScanBody,
+    responses((status = 202, description = "Scanned; the device pairs")))]
 async fn scan(
     State(state): State<AppState>,
     caller: Caller,
@@ -36,7 +41,7 @@ async fn scan(
     Ok(StatusCode::ACCEPTED)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct InboundBody {
     from: String,
@@ -45,17 +50,35 @@ struct InboundBody {
     message_id: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct InboundSent {
+    /// The WhatsApp message id; send it again as `message_id` to replay the message.
+    message_id: String,
+}
+
+/// Receive a message (simulated)
+///
+/// A simulated contact sends the outlet a text message.
+#[utoipa::path(post, path = "/api/sandbox/outlets/{id}/inbound", tag = "sandbox", operation_id = "sandboxInbound",
+    params(("id" = i64, Path, description = "The outlet's id")), request_body = InboundBody,
+    responses((status = 202, description = "Sent to the outlet", body = InboundSent)))]
 async fn inbound(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<InboundBody>,
-) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+) -> AppResult<(StatusCode, Json<InboundSent>)> {
     let again = body.message_id.as_deref();
     let message_id = sandbox::inbound(&state, caller.actor, OutletId(id), &body.from, &body.text, again).await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "message_id": message_id }))))
+    Ok((StatusCode::ACCEPTED, Json(InboundSent { message_id })))
 }
 
+/// Break something (simulated)
+///
+/// Injects a fault into the simulated device: a drop, a ban, failing sends…
+#[utoipa::path(post, path = "/api/sandbox/outlets/{id}/fault", tag = "sandbox", operation_id = "sandboxFault",
+    params(("id" = i64, Path, description = "The outlet's id")), request_body = Fault,
+    responses((status = 202, description = "Injected")))]
 async fn fault(
     State(state): State<AppState>,
     caller: Caller,

@@ -11,18 +11,43 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 
-/// The JSON form of a send; a multipart form carries the same fields plus `file`.
-#[derive(Deserialize)]
+/// A message to send, as JSON. `type` is `text` (needs `text`), `image` or `document` (need
+/// `media_url`, an https URL we fetch, or, in the multipart form, a `file`).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SendJson {
+pub(super) struct SendJson {
+    /// The outlet whose number sends it.
     outlet_id: i64,
+    /// The recipient: `0812…`, `62812…` or `+62812…`.
+    #[schema(example = "081234567890")]
     to: String,
+    /// `text` (the default), `image` or `document`.
     #[serde(rename = "type", default = "text_type")]
+    #[schema(example = "text")]
     kind: String,
     text: Option<String>,
     media_url: Option<String>,
     caption: Option<String>,
     file_name: Option<String>,
+}
+
+/// The same send as `multipart/form-data`, with the image or document uploaded as `file`.
+/// Only describes the form for the OpenAPI document; [`read_form`] reads it part by part.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(super) struct SendForm {
+    outlet_id: i64,
+    to: String,
+    /// `text`, `image` or `document`.
+    #[schema(rename = "type")]
+    kind: Option<String>,
+    text: Option<String>,
+    caption: Option<String>,
+    media_url: Option<String>,
+    file_name: Option<String>,
+    /// The image or document; at most `media_max_kib`.
+    #[schema(value_type = Option<String>, format = Binary)]
+    file: Option<Vec<u8>>,
 }
 
 fn text_type() -> String {

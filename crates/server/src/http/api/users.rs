@@ -1,25 +1,30 @@
 //! User administration for admins and superadmins.
 
 use super::ListParams;
-use crate::http::error::{AppError, AppResult};
+use crate::http::error::AppResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use app::services::accounts::{self, NewAccount};
 use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use domain::policy::UserChange;
 use domain::{Plan, Role, UserId};
 use serde::Deserialize;
 use store::{Paged, User};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/admin/users", get(list).post(create))
-        .route("/api/admin/users/{id}", get(show).patch(change))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(show, change))
 }
 
+/// List users
+///
+/// Every account; `q` searches e-mail and name. Admins and superadmins only.
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin", operation_id = "listUsers", params(ListParams),
+    responses((status = 200, body = Paged<User>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -28,18 +33,24 @@ async fn list(
     Ok(Json(accounts::list_users(&state, caller.actor, params.q.as_deref(), params.page()).await?))
 }
 
+/// Show a user
+#[utoipa::path(get, path = "/api/admin/users/{id}", tag = "admin", operation_id = "getUser",
+    params(("id" = i64, Path, description = "The user's id")),
+    responses((status = 200, body = User)))]
 async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<User>> {
     Ok(Json(accounts::user(&state, caller.actor, UserId(id)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+struct NewUser {
     email: String,
     password: String,
     #[serde(default)]
     name: String,
+    /// Only a superadmin may create admins and superadmins.
     role: Role,
+    /// `free` when omitted.
     #[serde(default = "default_plan")]
     plan: Plan,
 }
@@ -48,10 +59,14 @@ fn default_plan() -> Plan {
     Plan::Free
 }
 
+/// Create a user
+#[utoipa::path(post, path = "/api/admin/users", tag = "admin", operation_id = "createUser",
+    request_body = NewUser,
+    responses((status = 201, body = User)))]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<CreateBody>,
+    ApiJson(body): ApiJson<NewUser>,
 ) -> AppResult<(StatusCode, Json<User>)> {
     let new =
         NewAccount { email: &body.email, name: &body.name, password: &body.password, role: body.role, plan: body.plan };
@@ -59,27 +74,28 @@ async fn create(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[derive(Deserialize)]
+/// At least one field. Changing staff (admins, superadmins) needs a superadmin; the last active
+/// superadmin cannot be demoted or disabled.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ChangeBody {
+struct UserChanges {
     role: Option<Role>,
     plan: Option<Plan>,
     disabled: Option<bool>,
 }
 
+/// Change a user's role, plan or disabled flag
+///
+/// Disabling a user ends their sessions and stops their API keys.
+#[utoipa::path(patch, path = "/api/admin/users/{id}", tag = "admin", operation_id = "changeUser",
+    params(("id" = i64, Path, description = "The user's id")), request_body = UserChanges,
+    responses((status = 200, body = User)))]
 async fn change(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<ChangeBody>,
+    ApiJson(body): ApiJson<UserChanges>,
 ) -> AppResult<Json<User>> {
-    if body.role.is_none() && body.plan.is_none() && body.disabled.is_none() {
-        return Err(AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "nothing to change: send at least one of role, plan, disabled",
-        ));
-    }
     let change = UserChange { role: body.role, plan: body.plan, disabled: body.disabled };
     Ok(Json(accounts::change_user(&state, caller.actor, UserId(id), change).await?))
 }

@@ -7,29 +7,40 @@ use app::services::webhook_deliveries as deliveries;
 use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use domain::DeliveryStatus;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::{Delivery, Paged};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/webhooks/{id}/deliveries", get(list))
-        .route("/api/webhooks/{id}/deliveries/{delivery}", get(show))
-        .route("/api/webhooks/{id}/deliveries/{delivery}/redeliver", post(redeliver))
-        .route("/api/webhooks/{id}/redeliver-failed", post(redeliver_failed))
-        .route("/api/webhooks/{id}/test", post(test))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(redeliver))
+        .routes(routes!(redeliver_failed))
+        .routes(routes!(test))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
     status: Option<DeliveryStatus>,
+    #[param(minimum = 1)]
     page: Option<u32>,
+    /// 25 by default, at most 200.
+    #[param(minimum = 1)]
     per_page: Option<u32>,
 }
 
+/// A webhook's delivery log
+///
+/// Newest first, with attempts, the receiver's last answer and the body posted.
+#[utoipa::path(get, path = "/api/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "listDeliveries",
+    params(("id" = i64, Path, description = "The webhook's id"), ListParams),
+    responses((status = 200, body = Paged<Delivery>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -40,6 +51,11 @@ async fn list(
     Ok(Json(deliveries::list(&state, caller.actor, id, p.status, page).await?))
 }
 
+/// Show a delivery
+#[utoipa::path(get, path = "/api/webhooks/{id}/deliveries/{delivery}", tag = "webhooks",
+    operation_id = "getDelivery",
+    params(("id" = i64, Path, description = "The webhook's id"), ("delivery" = i64, Path, description = "The delivery's id")),
+    responses((status = 200, body = Delivery)))]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -48,6 +64,13 @@ async fn show(
     Ok(Json(deliveries::show(&state, caller.actor, id, delivery).await?))
 }
 
+/// Deliver again
+///
+/// Queues the same event (same id, so receivers can deduplicate) for another attempt.
+#[utoipa::path(post, path = "/api/webhooks/{id}/deliveries/{delivery}/redeliver", tag = "webhooks",
+    operation_id = "redeliver",
+    params(("id" = i64, Path, description = "The webhook's id"), ("delivery" = i64, Path, description = "The delivery's id")),
+    responses((status = 202, description = "Queued", body = Delivery)))]
 async fn redeliver(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,15 +79,32 @@ async fn redeliver(
     Ok((StatusCode::ACCEPTED, Json(deliveries::redeliver(&state, caller.actor, id, delivery).await?)))
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+struct Queued {
+    /// How many deliveries were queued again.
+    queued: u64,
+}
+
+/// Deliver every failed delivery again
+#[utoipa::path(post, path = "/api/webhooks/{id}/redeliver-failed", tag = "webhooks",
+    operation_id = "redeliverFailed",
+    params(("id" = i64, Path, description = "The webhook's id")),
+    responses((status = 202, description = "Queued", body = Queued)))]
 async fn redeliver_failed(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
-) -> AppResult<(StatusCode, Json<serde_json::Value>)> {
+) -> AppResult<(StatusCode, Json<Queued>)> {
     let queued = deliveries::redeliver_failed(&state, caller.actor, id).await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "queued": queued }))))
+    Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
 
+/// Send a test event
+///
+/// Queues a `webhook.test` event to this webhook, to check the receiver and its signature check.
+#[utoipa::path(post, path = "/api/webhooks/{id}/test", tag = "webhooks", operation_id = "testWebhook",
+    params(("id" = i64, Path, description = "The webhook's id")),
+    responses((status = 202, description = "Queued", body = Delivery)))]
 async fn test(
     State(state): State<AppState>,
     caller: Caller,

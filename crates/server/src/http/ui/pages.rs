@@ -69,8 +69,8 @@ impl Shell {
         }
         if policy::allows(role, Capability::UseWhatsApp) {
             nav.push(("/webhooks", "Webhooks"));
+            nav.push(("/api-keys", "API keys"));
         }
-        nav.push(("/api-keys", "API keys"));
         nav.push(("/profile", "Profile"));
         Shell {
             email: viewer.user.email.clone(),
@@ -242,6 +242,9 @@ struct ApiKeysPage {
 }
 
 pub async fn api_keys(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
     render(ApiKeysPage { shell: Shell::new(&state, &viewer, "/api-keys") })
 }
 

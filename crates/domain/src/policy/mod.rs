@@ -3,6 +3,8 @@
 //! Handlers never compare roles themselves; they ask this module, so the rules are tested here
 //! once and hold for the API and the pages alike.
 
+pub mod endpoints;
+
 use crate::{Role, UserId};
 
 /// What an actor is allowed to do, independent of which resource it touches.

@@ -1,0 +1,138 @@
+//! What every caller gets from every API operation: the policy table above, as seen over HTTP.
+//!
+//! The role × endpoint test (`crates/server/tests/api/access_matrix.rs`) calls each operation of
+//! the OpenAPI document as each caller below, once with the session cookie and once with an API
+//! key, and compares the answer's class with this table. An operation missing here, or a row
+//! the document no longer has, fails that test; so a new route starts here.
+//!
+//! Path ids name the resources of one tenant, "the owner" (a plain user): their outlet, its
+//! device, their message, webhook, delivery, API key, and their own user record.
+
+use crate::Role;
+
+/// The class of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Served: 2xx, or a 4xx about the request itself (400, 409, 413, 415, 422, 429).
+    Ok,
+    /// 401: not logged in.
+    Unauthorized,
+    /// 403: the role may not do this.
+    Forbidden,
+    /// 404: not this caller's to see (another tenant's resource looks absent).
+    NotFound,
+}
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    /// The user who owns the resources in the path.
+    Owner,
+    /// Another plain user.
+    OtherTenant,
+    Staff(Role),
+}
+
+impl Caller {
+    pub const ALL: [Caller; 6] = [
+        Caller::Anonymous,
+        Caller::Owner,
+        Caller::OtherTenant,
+        Caller::Staff(Role::Monitoring),
+        Caller::Staff(Role::Admin),
+        Caller::Staff(Role::Superadmin),
+    ];
+}
+
+/// One operation: method, path template as in the OpenAPI document, and the answers for
+/// [`Caller::ALL`] in order: anonymous, owner, other tenant, monitoring, admin, superadmin.
+pub type Row = (&'static str, &'static str, [Answer; 6]);
+
+use Answer::{Forbidden as F, NotFound as N, Ok as O, Unauthorized as U};
+
+#[rustfmt::skip]
+pub const ENDPOINTS: &[Row] = &[
+    //                                                                anon owner other monit admin super
+    ("POST",   "/api/auth/login",                                    [O, O, O, O, O, O]),
+    ("POST",   "/api/auth/register",                                 [O, O, O, O, O, O]),
+    ("POST",   "/api/auth/logout",                                   [U, O, O, O, O, O]),
+    ("POST",   "/api/auth/logout-all",                               [U, O, O, O, O, O]),
+    ("GET",    "/api/me",                                            [U, O, O, O, O, O]),
+    ("POST",   "/api/me/password",                                   [U, O, O, O, O, O]),
+    ("GET",    "/api/openapi.json",                                  [O, O, O, O, O, O]),
+    ("GET",    "/api/docs",                                          [O, O, O, O, O, O]),
+    // API keys are one's own, even for staff.
+    ("GET",    "/api/keys",                                          [U, O, O, F, O, O]),
+    ("POST",   "/api/keys",                                          [U, O, O, F, O, O]),
+    ("DELETE", "/api/keys/{id}",                                     [U, O, N, F, N, N]),
+    ("GET",    "/api/outlets",                                       [U, O, O, F, O, O]),
+    ("POST",   "/api/outlets",                                       [U, O, O, F, O, O]),
+    ("GET",    "/api/outlets/status",                                [U, O, O, F, O, O]),
+    ("GET",    "/api/outlets/{id}",                                  [U, O, N, F, O, O]),
+    ("PATCH",  "/api/outlets/{id}",                                  [U, O, N, F, O, O]),
+    ("DELETE", "/api/outlets/{id}",                                  [U, O, N, F, O, O]),
+    ("GET",    "/api/outlets/{id}/device",                           [U, O, N, F, O, O]),
+    ("DELETE", "/api/outlets/{id}/device",                           [U, O, N, F, O, O]),
+    ("POST",   "/api/outlets/{id}/device/connect",                   [U, O, N, F, O, O]),
+    ("GET",    "/api/outlets/{id}/device/qr",                        [U, O, N, F, O, O]),
+    ("POST",   "/api/outlets/{id}/device/pairing-code",              [U, O, N, F, O, O]),
+    ("POST",   "/api/outlets/{id}/device/logout",                    [U, O, N, F, O, O]),
+    ("GET",    "/api/outlets/{id}/device/history",                   [U, O, N, F, O, O]),
+    ("GET",    "/api/events",                                        [U, O, O, F, O, O]),
+    ("GET",    "/api/messages",                                      [U, O, O, F, O, O]),
+    ("POST",   "/api/messages",                                      [U, O, N, F, O, O]),
+    ("GET",    "/api/messages/{id}",                                 [U, O, N, F, O, O]),
+    // Webhooks are one's own, even for staff: they carry the owner's messages.
+    ("GET",    "/api/webhooks",                                      [U, O, O, F, O, O]),
+    ("POST",   "/api/webhooks",                                      [U, O, O, F, O, O]),
+    ("GET",    "/api/webhooks/{id}",                                 [U, O, N, F, N, N]),
+    ("PATCH",  "/api/webhooks/{id}",                                 [U, O, N, F, N, N]),
+    ("DELETE", "/api/webhooks/{id}",                                 [U, O, N, F, N, N]),
+    ("GET",    "/api/webhooks/{id}/secret",                          [U, O, N, F, N, N]),
+    ("GET",    "/api/webhooks/{id}/deliveries",                      [U, O, N, F, N, N]),
+    ("GET",    "/api/webhooks/{id}/deliveries/{delivery}",           [U, O, N, F, N, N]),
+    ("POST",   "/api/webhooks/{id}/deliveries/{delivery}/redeliver", [U, O, N, F, N, N]),
+    ("POST",   "/api/webhooks/{id}/redeliver-failed",                [U, O, N, F, N, N]),
+    ("POST",   "/api/webhooks/{id}/test",                            [U, O, N, F, N, N]),
+    ("GET",    "/api/admin/users",                                   [U, F, F, F, O, O]),
+    ("POST",   "/api/admin/users",                                   [U, F, F, F, O, O]),
+    ("GET",    "/api/admin/users/{id}",                              [U, F, F, F, O, O]),
+    ("PATCH",  "/api/admin/users/{id}",                              [U, F, F, F, O, O]),
+    ("POST",   "/api/sandbox/outlets/{id}/scan",                     [U, O, N, F, O, O]),
+    ("POST",   "/api/sandbox/outlets/{id}/inbound",                  [U, O, N, F, O, O]),
+    ("POST",   "/api/sandbox/outlets/{id}/fault",                    [U, O, N, F, O, O]),
+];
+
+/// What the monitoring role may change: its own password and its own sessions. Everything else
+/// it may only read (specification: it creates, edits and deletes nothing).
+pub const MONITORING_MAY_CHANGE: &[&str] =
+    &["/api/auth/login", "/api/auth/register", "/api/auth/logout", "/api/auth/logout-all", "/api/me/password"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monitoring_changes_nothing_but_its_own_account() {
+        let monitoring = Caller::ALL.iter().position(|c| *c == Caller::Staff(Role::Monitoring)).expect("a column");
+        for (method, path, answers) in ENDPOINTS {
+            let mutation = *method != "GET";
+            let whatsapp = !path.starts_with("/api/auth")
+                && !path.starts_with("/api/me")
+                && !path.starts_with("/api/admin")
+                && !matches!(*path, "/api/openapi.json" | "/api/docs");
+            if (mutation && !MONITORING_MAY_CHANGE.contains(path)) || whatsapp {
+                assert_eq!(answers[monitoring], Answer::Forbidden, "monitoring must get 403 on {method} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn each_operation_is_listed_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (method, path, _) in ENDPOINTS {
+            assert!(seen.insert((method, path)), "{method} {path} is listed twice");
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The OpenAPI 3.1 document: its frame (title, auth schemes, the error answer) here; each
+//! operation comes from its handler's `#[utoipa::path]` and the types it reads and returns.
+
+use crate::http::error::ErrorBody;
+use std::sync::Arc;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi, RefOr, ResponseBuilder};
+use utoipa::{OpenApi as _, PartialSchema};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "kewhats API",
+        description = "Outlets, their WhatsApp devices, messages and webhooks. Authenticate with an API key \
+                       (`Authorization: Bearer kwk_…` or `X-Api-Key: kwk_…`, created on the API keys page), or \
+                       with the browser session cookie, in which case every POST, PATCH and DELETE repeats the \
+                       session's `csrf_token` (from `GET /api/me` or the login answer) in `X-CSRF-Token`. \
+                       Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`; `message` says what to fix.",
+        license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
+    ),
+    security(("bearer" = []), ("api_key" = []), ("session" = [], "csrf" = [])),
+    tags(
+        (name = "auth", description = "Log in and out; self-registration when it is open."),
+        (name = "me", description = "The caller's own account."),
+        (name = "keys", description = "API keys: created and revoked from a browser session only."),
+        (name = "outlets", description = "Outlets (branches), each with its own WhatsApp number."),
+        (name = "devices", description = "An outlet's WhatsApp device: pairing, status, history."),
+        (name = "messages", description = "Send and read messages; sends go through a durable outbox."),
+        (name = "webhooks", description = "Signed webhooks and their delivery log."),
+        (name = "admin", description = "User administration (admins and superadmins)."),
+        (name = "sandbox", description = "Controls for simulated devices; only when the sandbox is on."),
+        (name = "docs", description = "This document and its viewer."),
+    ),
+)]
+struct ApiDoc;
+
+/// The frame every operation is added to.
+pub fn base() -> OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    let schemes = [
+        (
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key: `Authorization: Bearer kwk_…`."))
+                    .build(),
+            ),
+        ),
+        (
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "The same API key in its own header.",
+            ))),
+        ),
+        (
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "kw_session",
+                "The browser session, set by POST /api/auth/login (HttpOnly).",
+            ))),
+        ),
+        (
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "With the session cookie, on every POST, PATCH and DELETE: the csrf_token of the session.",
+            ))),
+        ),
+    ];
+    for (name, scheme) in schemes {
+        components.add_security_scheme(name, scheme);
+    }
+    components.schemas.insert("ErrorBody".into(), ErrorBody::schema());
+    let error = ResponseBuilder::new()
+        .description(
+            "An error. The status says which kind (400 malformed, 401 not logged in, 403 not allowed, 404 not \
+             found or not yours, 409 conflict, 413 too large, 422 invalid field, 429 slow down, 503 not \
+             available now); `error.code` names it and `error.message` says what to fix.",
+        )
+        .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(ref_to("ErrorBody")))).build())
+        .build();
+    components.responses.insert("Error".into(), RefOr::T(error));
+    doc
+}
+
+fn ref_to(schema: &str) -> utoipa::openapi::Ref {
+    utoipa::openapi::Ref::from_schema_name(schema)
+}
+
+/// Every operation may also answer with the one error shape.
+pub fn finish(mut doc: OpenApi) -> OpenApi {
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in ops.into_iter().flatten() {
+            op.responses
+                .responses
+                .entry("default".into())
+                .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name("Error")));
+        }
+    }
+    doc
+}
+
+/// The document as served, rendered once.
+#[derive(Clone)]
+pub struct OpenApiJson(pub Arc<str>);
+
+impl OpenApiJson {
+    pub fn new(doc: &OpenApi) -> OpenApiJson {
+        // Serialising plain data cannot fail; an empty object would still be valid JSON.
+        OpenApiJson(doc.to_pretty_json().unwrap_or_else(|_| "{}".into()).into())
+    }
+}

@@ -1,0 +1,236 @@
+//! Role × endpoint: every operation of the OpenAPI document, called by every kind of caller with
+//! the session cookie and with an API key, answers as `domain::policy::endpoints::ENDPOINTS`
+//! says. A route missing from that table (or a row without a route) fails here.
+
+use crate::helpers::*;
+use crate::openapi::{document, operations};
+use app::crypto::tokens::sha256_hex;
+use domain::policy::endpoints::{Answer, Caller, ENDPOINTS};
+use domain::{Clock, Role, UserId};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use store::both_backends;
+
+/// One caller's two ways in.
+struct Credentials {
+    email: String,
+    session: Session,
+    key: String,
+}
+
+/// The owner's resources that paths point at, and the callers.
+struct World {
+    owner: UserId,
+    outlet: i64,
+    message: i64,
+    webhook: i64,
+    delivery: i64,
+    callers: Vec<(Caller, Option<Credentials>)>,
+    numbers: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    Cookie,
+    Key,
+    /// Anonymous with a key that does not exist.
+    BogusKey,
+}
+
+impl World {
+    async fn build(app: &TestApp) -> World {
+        let mut callers = Vec::new();
+        let mut owner = UserId(0);
+        for (i, caller) in Caller::ALL.into_iter().enumerate() {
+            let role = match caller {
+                Caller::Anonymous => {
+                    callers.push((caller, None));
+                    continue;
+                }
+                Caller::Owner | Caller::OtherTenant => Role::User,
+                Caller::Staff(role) => role,
+            };
+            let email = format!("caller{i}@matrix.id");
+            let id = app.user(&email, role).await;
+            if caller == Caller::Owner {
+                owner = id;
+            }
+            // Straight into the store: monitoring may not create keys, but a key must not
+            // widen what its holder may do either way.
+            let key = format!("kwk_matrix_{i}");
+            app.store.create_api_key(id, "matrix", &key[..12], &sha256_hex(&key), app.clock.now()).await.unwrap();
+            let session = app.login(&email).await;
+            callers.push((caller, Some(Credentials { email, session, key })));
+        }
+        let mut world = World { owner, outlet: 0, message: 0, webhook: 0, delivery: 0, callers, numbers: 0 };
+        world.outlet = world.fresh_outlet(app, true).await;
+        let sent = json!({"outlet_id": world.outlet, "to": "081311112222", "text": "Halo"});
+        let sent = world.owner_session().post("/api/messages", sent).await;
+        world.message = expect_json(sent, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
+        world.webhook = world.fresh_webhook().await;
+        let test = world.owner_session().post(&format!("/api/webhooks/{}/test", world.webhook), json!({})).await;
+        world.delivery = expect_json(test, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
+        world
+    }
+
+    fn owner_session(&self) -> &Session {
+        &self.callers[1].1.as_ref().unwrap().session
+    }
+
+    /// A new outlet of the owner, with a simulated device waiting for its QR scan if asked.
+    async fn fresh_outlet(&mut self, app: &TestApp, with_device: bool) -> i64 {
+        self.numbers += 1;
+        let number = format!("0812{:08}", self.numbers);
+        let outlet = create_outlet(self.owner_session(), "Matrix", "Bandung", &number).await;
+        if with_device {
+            connect_sim(app, self.owner_session(), outlet).await;
+        }
+        outlet
+    }
+
+    async fn fresh_webhook(&self) -> i64 {
+        let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["message.received"]});
+        let created = expect_json(self.owner_session().post("/api/webhooks", body).await, StatusCode::CREATED).await;
+        created["webhook"]["id"].as_i64().unwrap()
+    }
+
+    /// The concrete path for a call; a call that removes or ends what it touches gets a fresh one.
+    async fn path(&mut self, app: &TestApp, method: &str, template: &str) -> String {
+        let destructive = method == "DELETE" || template.ends_with("/device/logout") || template.ends_with("/scan");
+        let outlet = if destructive && template.starts_with("/api/outlets/{id}") || template.ends_with("/scan") {
+            self.fresh_outlet(app, template != "/api/outlets/{id}").await
+        } else {
+            self.outlet
+        };
+        let webhook = if destructive && template.starts_with("/api/webhooks/{id}") {
+            self.fresh_webhook().await
+        } else {
+            self.webhook
+        };
+        let id = if template.starts_with("/api/outlets/") || template.starts_with("/api/sandbox/") {
+            outlet.to_string()
+        } else if template.starts_with("/api/webhooks/") {
+            webhook.to_string()
+        } else if template.starts_with("/api/messages/") {
+            self.message.to_string()
+        } else if template.starts_with("/api/admin/users/") {
+            self.owner.0.to_string()
+        } else if template.starts_with("/api/keys/") {
+            let key = format!("kwk_fresh_{}", self.numbers);
+            self.numbers += 1;
+            app.store
+                .create_api_key(self.owner, "fresh", &key[..12], &sha256_hex(&key), app.clock.now())
+                .await
+                .unwrap()
+                .id
+                .to_string()
+        } else {
+            String::new()
+        };
+        template.replace("{id}", &id).replace("{delivery}", &self.delivery.to_string())
+    }
+
+    /// A valid body, so that the answer is about who calls, not about what they sent.
+    fn body(&mut self, method: &str, template: &str) -> Option<Value> {
+        self.numbers += 1;
+        let n = self.numbers;
+        Some(match (method, template) {
+            ("POST", "/api/keys") => json!({"name": "matrix"}),
+            ("POST", "/api/outlets") => json!({"name": "Baru", "wa_number": format!("0815{n:08}")}),
+            ("PATCH", "/api/outlets/{id}") => json!({"city": "Bogor"}),
+            ("POST", "/api/outlets/{id}/device/connect") => json!({"engine": "sim"}),
+            ("POST", "/api/messages") => json!({"outlet_id": self.outlet, "to": "081311112222", "text": "Halo"}),
+            ("POST", "/api/webhooks") => json!({"url": "http://127.0.0.1:9/new", "events": ["message.status"]}),
+            ("PATCH", "/api/webhooks/{id}") => json!({"active": true}),
+            ("POST", "/api/admin/users") => {
+                json!({"email": format!("new{n}@matrix.id"), "password": PASSWORD, "role": "user"})
+            }
+            ("PATCH", "/api/admin/users/{id}") => json!({"plan": "pro"}),
+            ("POST", "/api/sandbox/outlets/{id}/inbound") => json!({"from": "081322223333", "text": "Halo"}),
+            ("POST", "/api/sandbox/outlets/{id}/fault") => json!({"kind": "fail_sends", "count": 1}),
+            ("POST" | "PATCH", _) => json!({}),
+            _ => return None,
+        })
+    }
+}
+
+fn class(status: StatusCode) -> Option<Answer> {
+    match status.as_u16() {
+        401 => Some(Answer::Unauthorized),
+        403 => Some(Answer::Forbidden),
+        404 => Some(Answer::NotFound),
+        200..=299 | 400..=499 if status != StatusCode::METHOD_NOT_ALLOWED => Some(Answer::Ok),
+        _ => None,
+    }
+}
+
+async fn call(
+    app: &TestApp,
+    creds: Option<&Credentials>,
+    via: Via,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (StatusCode, String) {
+    let client = match (creds, via) {
+        (Some(c), Via::Cookie) => c.session.client.clone(),
+        _ => app.client(),
+    };
+    let mut req: RequestBuilder = client.request(Method::from_bytes(method.as_bytes()).unwrap(), app.url(path));
+    match (creds, via) {
+        (Some(c), Via::Cookie) => req = req.header("x-csrf-token", &c.session.csrf),
+        (Some(c), Via::Key) => req = req.bearer_auth(&c.key),
+        (None, Via::BogusKey) => req = req.bearer_auth("kwk_no_such_key"),
+        _ => {}
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let res = req.send().await.expect("send");
+    let status = res.status();
+    // An event stream never ends; its status line is the answer.
+    let text = if path == "/api/events" { String::new() } else { res.text().await.unwrap_or_default() };
+    (status, text)
+}
+
+both_backends! {
+    async fn every_role_gets_what_the_endpoint_table_says_from_every_operation(db) {
+        let app = TestApp::start_with(db, |c| c.webhooks_allow_private = true).await;
+        let doc = document(&app).await;
+        let documented: BTreeSet<(String, String)> = operations(&doc).into_iter().collect();
+        let tabled: BTreeSet<(String, String)> = ENDPOINTS.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+        let untabled: Vec<_> = documented.difference(&tabled).collect();
+        assert!(untabled.is_empty(), "operations missing from domain::policy::endpoints::ENDPOINTS: {untabled:?}");
+        let gone: Vec<_> = tabled.difference(&documented).collect();
+        assert!(gone.is_empty(), "ENDPOINTS rows without an operation: {gone:?}");
+
+        let mut world = World::build(&app).await;
+        let mut wrong = Vec::new();
+        let mut calls = 0;
+        for (method, template, expected) in ENDPOINTS {
+            for (i, caller) in Caller::ALL.iter().enumerate() {
+                let vias: &[Via] = if *caller == Caller::Anonymous { &[Via::Cookie, Via::BogusKey] } else { &[Via::Cookie, Via::Key] };
+                for via in vias {
+                    let path = world.path(&app, method, template).await;
+                    let body = world.body(method, template);
+                    let ends_sessions = template.starts_with("/api/auth/logout");
+                    let creds = world.callers[i].1.as_ref();
+                    let (status, text) = call(&app, creds, *via, method, &path, body.as_ref()).await;
+                    calls += 1;
+                    match class(status) {
+                        Some(got) if got == expected[i] => {}
+                        got => wrong.push(format!("{method} {path} as {caller:?} via {via:?}: expected {:?}, got {status} {got:?} {text}", expected[i])),
+                    }
+                    if ends_sessions {
+                        if let Some((_, Some(c))) = world.callers.get_mut(i) {
+                            c.session = app.login(&c.email).await;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{} of {calls} answers differ from the table:\n{}", wrong.len(), wrong.join("\n"));
+        app.stop().await;
+    }
+}
