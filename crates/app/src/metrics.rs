@@ -2,7 +2,7 @@
 //! server counts for itself. Counters move where the thing happens (the HTTP layer, the device
 //! sessions, the webhook worker); gauges are read at scrape time (`services::metrics`).
 //!
-//! Every metric is listed in the README ("Metrics"); `the_readme_lists_every_metric` keeps the
+//! Every metric is listed in the README ("Metrics"); the API test `metrics_need_the_token_and_count_what_happens` keeps the
 //! two in step.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -48,6 +48,11 @@ pub struct StatusLabels {
 pub struct QueueLabels {
     pub queue: &'static str,
 }
+
+/// The `event` values of `kewhats_messages_total`.
+pub const MESSAGE_EVENTS: [&str; 3] = ["sent", "failed", "received"];
+/// The `result` values of `kewhats_webhook_deliveries_total`.
+pub const DELIVERY_RESULTS: [&str; 3] = ["delivered", "retry", "failed"];
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
 
@@ -134,6 +139,13 @@ impl Metrics {
             "Work waiting per queue: webhook_deliveries (pending deliveries), session_commands (commands queued to device sessions)",
             m.queue_depth.clone(),
         );
+        // Every series exists from the start at 0, so a rate over it never starts from nothing.
+        for event in MESSAGE_EVENTS {
+            m.messages.get_or_create(&EventLabels { event }).inc_by(0);
+        }
+        for result in DELIVERY_RESULTS {
+            m.webhook_deliveries.get_or_create(&ResultLabels { result }).inc_by(0);
+        }
         m
     }
 

@@ -368,3 +368,24 @@ async fn a_webhook_is_added_tested_and_its_delivery_log_shown_in_the_browser() {
     app.stop().await;
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_api_reference_renders_every_operation_under_the_strict_policy() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    let doc: serde_json::Value = app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let operations = crate::openapi::operations(&doc).len();
+    b.goto(&app.url("/api/docs")).await;
+    // Swagger UI draws one block per operation once it has fetched and read the document.
+    let drawn = format!("document.querySelectorAll('.opblock').length === {operations}");
+    b.wait_for("every operation drawn", &drawn).await;
+    let text = b.text().await;
+    assert!(text.contains("kewhats API") && text.contains("/api/outlets/{id}/device/connect"), "{text}");
+    // Its stylesheet applied (a blocked style would leave the blocks unstyled).
+    let border = b.eval("return getComputedStyle(document.querySelector('.opblock')).borderTopStyle").await;
+    assert_eq!(border, json!("solid"));
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}

@@ -28,6 +28,22 @@ pub async fn document(app: &TestApp) -> Value {
     res.json().await.expect("json")
 }
 
+/// Every `$ref` in the document.
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 /// Is this answer the router's own "no such route" (our fallback) rather than a handler's?
 async fn unrouted(res: reqwest::Response) -> Option<String> {
     let status = res.status();
@@ -44,6 +60,10 @@ both_backends! {
         for scheme in ["bearer", "api_key", "session", "csrf"] {
             assert!(doc["components"]["securitySchemes"][scheme].is_object(), "auth scheme {scheme}");
         }
+        let mut refs = Vec::new();
+        collect_refs(&doc, &mut refs);
+        let dangling: Vec<_> = refs.iter().filter(|r| doc.pointer(r.trim_start_matches('#')).is_none()).collect();
+        assert!(!refs.is_empty() && dangling.is_empty(), "references to nothing: {dangling:?}");
         let ops = operations(&doc);
         assert!(ops.len() >= 40, "every operation is documented: {}", ops.len());
         let client = app.client();

@@ -2,10 +2,12 @@
 //! operation comes from its handler's `#[utoipa::path]` and the types it reads and returns.
 
 use crate::http::error::ErrorBody;
+use app::services::outlet_status::{Health, Order, SortBy};
+use axum::http::StatusCode;
 use std::sync::Arc;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, RefOr, ResponseBuilder};
-use utoipa::{OpenApi as _, PartialSchema};
+use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -18,6 +20,8 @@ use utoipa::{OpenApi as _, PartialSchema};
                        Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`; `message` says what to fix.",
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
     ),
+    // Types that only query parameters name are not collected from the handlers.
+    components(schemas(ErrorBody, Health, SortBy, Order, domain::Direction, domain::MessageStatus, domain::DeliveryStatus)),
     security(("bearer" = []), ("api_key" = []), ("session" = [], "csrf" = [])),
     tags(
         (name = "auth", description = "Log in and out; self-registration when it is open."),
@@ -73,7 +77,6 @@ pub fn base() -> OpenApi {
     for (name, scheme) in schemes {
         components.add_security_scheme(name, scheme);
     }
-    components.schemas.insert("ErrorBody".into(), ErrorBody::schema());
     let error = ResponseBuilder::new()
         .description(
             "An error. The status says which kind (400 malformed, 401 not logged in, 403 not allowed, 404 not \
@@ -90,11 +93,20 @@ fn ref_to(schema: &str) -> utoipa::openapi::Ref {
     utoipa::openapi::Ref::from_schema_name(schema)
 }
 
-/// Every operation may also answer with the one error shape.
+/// Every operation may also answer with the one error shape; an answer described only by its
+/// body gets its status's name as the description OpenAPI requires.
 pub fn finish(mut doc: OpenApi) -> OpenApi {
     for item in doc.paths.paths.values_mut() {
         let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
         for op in ops.into_iter().flatten() {
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(r) = response {
+                    if r.description.is_empty() {
+                        let reason = status.parse::<u16>().ok().and_then(|s| StatusCode::from_u16(s).ok());
+                        r.description = reason.and_then(|s| s.canonical_reason()).unwrap_or("Success").to_string();
+                    }
+                }
+            }
             op.responses
                 .responses
                 .entry("default".into())
