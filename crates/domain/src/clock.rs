@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 /// A point in time as Unix milliseconds: the one representation both databases store alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, utoipa::ToSchema)]
-#[schema(value_type = String, format = DateTime, example = "2026-11-29T08:30:00Z")]
+#[schema(value_type = String, format = DateTime, example = "2026-11-29T08:30:00Z", description = "RFC 3339, UTC")]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {

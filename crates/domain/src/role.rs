@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 /// Who a user is on the platform. See [`crate::policy`] for what each may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(description = "`user` (an owner), `admin`, `superadmin`, or `monitoring` (read-only platform numbers)")]
 pub enum Role {
     User,
     Admin,

@@ -215,7 +215,9 @@ both_backends! {
         };
         assert_eq!(nav(user.get("/dashboard").await.text().await.unwrap()), [true, true, true, false, true, true]);
         assert_eq!(nav(admin.get("/dashboard").await.text().await.unwrap()), [true, true, true, true, true, true]);
-        assert_eq!(nav(monitor.get("/dashboard").await.text().await.unwrap()), [false, false, false, false, true, true]);
+        // Monitoring holds no API keys: they reach only WhatsApp features.
+        assert_eq!(nav(monitor.get("/dashboard").await.text().await.unwrap()), [false, false, false, false, false, true]);
+        assert_eq!(monitor.get("/api-keys").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/outlets").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/outlet-status").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/messages").await.status(), StatusCode::FORBIDDEN);

@@ -374,7 +374,8 @@ async fn the_api_reference_renders_every_operation_under_the_strict_policy() {
     let db = TestDb::sqlite();
     let app = TestApp::start(&db).await;
     let Some(b) = Browser::start().await else { return };
-    let doc: serde_json::Value = app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value =
+        app.client().get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     let operations = crate::openapi::operations(&doc).len();
     b.goto(&app.url("/api/docs")).await;
     // Swagger UI draws one block per operation once it has fetched and read the document.

@@ -6,7 +6,7 @@ use app::services::outlet_status::{Health, Order, SortBy};
 use axum::http::StatusCode;
 use std::sync::Arc;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi, RefOr, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]
@@ -83,14 +83,13 @@ pub fn base() -> OpenApi {
              found or not yours, 409 conflict, 413 too large, 422 invalid field, 429 slow down, 503 not \
              available now); `error.code` names it and `error.message` says what to fix.",
         )
-        .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(ref_to("ErrorBody")))).build())
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("ErrorBody")))).build(),
+        )
         .build();
     components.responses.insert("Error".into(), RefOr::T(error));
     doc
-}
-
-fn ref_to(schema: &str) -> utoipa::openapi::Ref {
-    utoipa::openapi::Ref::from_schema_name(schema)
 }
 
 /// Every operation may also answer with the one error shape; an answer described only by its
@@ -110,7 +109,7 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
             op.responses
                 .responses
                 .entry("default".into())
-                .or_insert_with(|| RefOr::Ref(utoipa::openapi::Ref::from_response_name("Error")));
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Error")));
         }
     }
     doc

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use serde::Deserialize;
 
 /// A message to send, as JSON. `type` is `text` (needs `text`), `image` or `document` (need
-/// `media_url`, an https URL we fetch, or, in the multipart form, a `file`).
+/// `media_url`, a public http(s) URL we download, or, in the multipart form, a `file`).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SendJson {
@@ -31,8 +31,8 @@ pub(super) struct SendJson {
     file_name: Option<String>,
 }
 
+// Only describes the form for the OpenAPI document; `read_form` reads it part by part.
 /// The same send as `multipart/form-data`, with the image or document uploaded as `file`.
-/// Only describes the form for the OpenAPI document; [`read_form`] reads it part by part.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub(super) struct SendForm {

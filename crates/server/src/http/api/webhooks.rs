@@ -41,7 +41,7 @@ async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPat
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewWebhook {
-    /// An https URL on the public internet (private addresses are refused).
+    /// An http:// or https:// URL on the public internet (private addresses are refused).
     #[schema(example = "https://example.com/kewhats-hook")]
     url: String,
     /// Any of `message.received`, `message.status`, `device.status`.
