@@ -25,7 +25,7 @@ pub enum Answer {
 
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Caller {
+pub enum Who {
     Anonymous,
     /// The user who owns the resources in the path.
     Owner,
@@ -34,19 +34,19 @@ pub enum Caller {
     Staff(Role),
 }
 
-impl Caller {
-    pub const ALL: [Caller; 6] = [
-        Caller::Anonymous,
-        Caller::Owner,
-        Caller::OtherTenant,
-        Caller::Staff(Role::Monitoring),
-        Caller::Staff(Role::Admin),
-        Caller::Staff(Role::Superadmin),
+impl Who {
+    pub const ALL: [Who; 6] = [
+        Who::Anonymous,
+        Who::Owner,
+        Who::OtherTenant,
+        Who::Staff(Role::Monitoring),
+        Who::Staff(Role::Admin),
+        Who::Staff(Role::Superadmin),
     ];
 }
 
 /// One operation: method, path template as in the OpenAPI document, and the answers for
-/// [`Caller::ALL`] in order: anonymous, owner, other tenant, monitoring, admin, superadmin.
+/// [`Who::ALL`] in order: anonymous, owner, other tenant, monitoring, admin, superadmin.
 pub type Row = (&'static str, &'static str, [Answer; 6]);
 
 use Answer::{Forbidden as F, NotFound as N, Ok as O, Unauthorized as U};
@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn monitoring_changes_nothing_but_its_own_account() {
-        let monitoring = Caller::ALL.iter().position(|c| *c == Caller::Staff(Role::Monitoring)).expect("a column");
+        let monitoring = Who::ALL.iter().position(|c| *c == Who::Staff(Role::Monitoring)).expect("a column");
         for (method, path, answers) in ENDPOINTS {
             let mutation = *method != "GET";
             let whatsapp = !path.starts_with("/api/auth")

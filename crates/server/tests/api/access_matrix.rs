@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use crate::openapi::{document, operations};
 use app::crypto::tokens::sha256_hex;
-use domain::policy::endpoints::{Answer, Caller, ENDPOINTS};
+use domain::policy::endpoints::{Answer, Who, ENDPOINTS};
 use domain::{Clock, Role, UserId};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
@@ -26,7 +26,7 @@ struct World {
     message: i64,
     webhook: i64,
     delivery: i64,
-    callers: Vec<(Caller, Option<Credentials>)>,
+    callers: Vec<(Who, Option<Credentials>)>,
     numbers: u32,
 }
 
@@ -42,18 +42,18 @@ impl World {
     async fn build(app: &TestApp) -> World {
         let mut callers = Vec::new();
         let mut owner = UserId(0);
-        for (i, caller) in Caller::ALL.into_iter().enumerate() {
+        for (i, caller) in Who::ALL.into_iter().enumerate() {
             let role = match caller {
-                Caller::Anonymous => {
+                Who::Anonymous => {
                     callers.push((caller, None));
                     continue;
                 }
-                Caller::Owner | Caller::OtherTenant => Role::User,
-                Caller::Staff(role) => role,
+                Who::Owner | Who::OtherTenant => Role::User,
+                Who::Staff(role) => role,
             };
             let email = format!("caller{i}@matrix.id");
             let id = app.user(&email, role).await;
-            if caller == Caller::Owner {
+            if caller == Who::Owner {
                 owner = id;
             }
             // Straight into the store: monitoring may not create keys, but a key must not
@@ -209,8 +209,8 @@ both_backends! {
         let mut wrong = Vec::new();
         let mut calls = 0;
         for (method, template, expected) in ENDPOINTS {
-            for (i, caller) in Caller::ALL.iter().enumerate() {
-                let vias: &[Via] = if *caller == Caller::Anonymous { &[Via::Cookie, Via::BogusKey] } else { &[Via::Cookie, Via::Key] };
+            for (i, caller) in Who::ALL.iter().enumerate() {
+                let vias: &[Via] = if *caller == Who::Anonymous { &[Via::Cookie, Via::BogusKey] } else { &[Via::Cookie, Via::Key] };
                 for via in vias {
                     let path = world.path(&app, method, template).await;
                     let body = world.body(method, template);

@@ -77,6 +77,8 @@ both_backends! {
         }
         assert_eq!(value(&before, "kewhats_messages_total", &[("event", "sent")]), 0.0);
 
+        let made_up = reqwest::Method::from_bytes(b"BREW").unwrap();
+        c.request(made_up, app.url("/api/outlets")).send().await.unwrap();
         let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
         let receiver = Receiver::start().await;
         let hook = json!({"url": receiver.url(), "events": ["message.received"]});
@@ -115,6 +117,7 @@ both_backends! {
         let series = r#"kewhats_http_requests_total{method="GET",route="/api/messages/{id}",status="2xx"} "#;
         let polled = text.lines().find_map(|l| l.strip_prefix(series)).and_then(|n| n.parse::<f64>().ok());
         assert!(polled.is_some_and(|n| n >= 2.0), "{text}");
+        assert!(!text.contains("BREW") && text.contains(r#"method="other""#), "made-up methods share one series");
         let routes: Vec<&str> = text.lines().filter_map(|l| l.split("route=\"").nth(1)?.split('"').next()).collect();
         assert!(!routes.is_empty() && routes.iter().all(|r| !r.contains(|c: char| c.is_ascii_digit())), "{routes:?}");
         let sends = r#"kewhats_http_request_duration_seconds_count{method="POST",route="/api/messages"} "#;

@@ -36,9 +36,11 @@ struct LoginBody {
 #[derive(Deserialize, ToSchema)]
 struct RegisterBody {
     email: String,
-    /// At least 10 characters, not a common password.
+    /// At least 10 characters (at most 256), not a common password.
+    #[schema(min_length = 10, max_length = 256)]
     password: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     name: String,
 }
 

@@ -37,6 +37,7 @@ async fn list(
 #[serde(deny_unknown_fields)]
 struct NewApiKey {
     /// What the key is for, e.g. "POS Bandung".
+    #[schema(min_length = 1, max_length = 64)]
     name: String,
 }
 

@@ -43,9 +43,10 @@ async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPat
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewOutlet {
-    #[schema(example = "Toko Maju Bandung")]
+    #[schema(example = "Toko Maju Bandung", min_length = 1, max_length = 100)]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     city: String,
     /// The outlet's WhatsApp number: `0812…`, `62812…` or `+62812…`; stored as E.164.
     #[schema(example = "0812-3456-7890")]

@@ -45,8 +45,11 @@ async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPat
 #[serde(deny_unknown_fields)]
 struct NewUser {
     email: String,
+    /// At least 10 characters (at most 256), not a common password.
+    #[schema(min_length = 10, max_length = 256)]
     password: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     name: String,
     /// Only a superadmin may create admins and superadmins.
     role: Role,
