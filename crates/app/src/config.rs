@@ -13,7 +13,7 @@
 mod values;
 
 use anyhow::{bail, Context};
-use domain::EngineKind;
+use domain::{EngineKind, Language};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -124,6 +124,8 @@ settings! {
     max_body_kib: usize = "256";
     /// the simulated WhatsApp network and the `/api/sandbox` routes; off, `sim` devices neither start nor can be created
     sandbox: bool = "false", demo = "true";
+    /// language of the pages for a visitor whose profile says `auto` and whose browser asks for no language we have: `en` or `id`
+    default_language: Language = "en", demo = "id";
     /// engine of a new device when the request names none
     default_engine: EngineKind = "web", demo = "sim";
     /// how often stored device status is checked against the live sockets

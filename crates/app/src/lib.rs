@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod demo;
 pub mod error;
+pub mod i18n;
 pub mod metrics;
 pub mod services;
 pub mod sessions;

@@ -21,8 +21,10 @@ pub use role::{Plan, Role, UnknownValue};
 pub use webhook_event::{AttemptOutcome, DeliveryStatus, EventKind};
 pub use webhook_url::{is_private, WebhookUrl};
 mod label;
+mod locale;
 mod message;
 
 pub use label::Label;
+pub use locale::{parse_time_zone, Language, LanguageChoice, DEFAULT_TIME_ZONE, TIME_ZONES};
 pub use message::{Direction, MessageStatus};
 pub use policy::{Actor, Scope};

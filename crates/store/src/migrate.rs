@@ -41,6 +41,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 7, "0007_webhook_deliveries"),
     migration!("sqlite", 8, "0008_message_media"),
     migration!("sqlite", 9, "0009_pending_outbox"),
+    migration!("sqlite", 10, "0010_user_preferences"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -52,6 +53,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 7, "0007_webhook_deliveries"),
     migration!("postgres", 8, "0008_message_media"),
     migration!("postgres", 9, "0009_pending_outbox"),
+    migration!("postgres", 10, "0010_user_preferences"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,7 +1,7 @@
 use crate::paging::contains_pattern;
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::policy::{removes_superadmin, UserChange, UserTarget};
-use domain::{Email, Plan, Role, Timestamp, UserId};
+use domain::{Email, LanguageChoice, Plan, Role, Timestamp, UserId};
 use serde::Serialize;
 
 /// A user as every layer above the store sees it. The password hash stays in here.
@@ -13,6 +13,10 @@ pub struct User {
     pub role: Role,
     pub plan: Plan,
     pub disabled: bool,
+    /// The pages' language; `auto` follows the browser.
+    pub language: LanguageChoice,
+    /// Where the pages show times: an IANA name such as `Asia/Jakarta`.
+    pub time_zone: String,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -47,6 +51,8 @@ struct UserRow {
     role: String,
     plan: String,
     disabled: bool,
+    language: String,
+    time_zone: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -62,6 +68,8 @@ impl UserRow {
                 role: self.role.parse().map_err(corrupt)?,
                 plan: self.plan.parse().map_err(corrupt)?,
                 disabled: self.disabled,
+                language: self.language.parse().map_err(corrupt)?,
+                time_zone: self.time_zone,
                 created_at: Timestamp(self.created_at),
                 updated_at: Timestamp(self.updated_at),
             },
@@ -74,7 +82,8 @@ impl UserRow {
     }
 }
 
-const COLUMNS: &str = "id, email, name, password_hash, role, plan, disabled, created_at, updated_at";
+const COLUMNS: &str =
+    "id, email, name, password_hash, role, plan, disabled, language, time_zone, created_at, updated_at";
 
 impl Store {
     /// Creates a user; `Conflict` when the e-mail is taken.
@@ -186,6 +195,28 @@ impl Store {
             row
         });
         row.into_user()
+    }
+
+    /// Changes the user's own page settings; `None` leaves a setting as it is.
+    pub async fn update_preferences(
+        &self,
+        id: UserId,
+        language: Option<LanguageChoice>,
+        time_zone: Option<&str>,
+        now: Timestamp,
+    ) -> Result<User> {
+        let sql = format!(
+            "UPDATE users SET language = COALESCE($2, language), time_zone = COALESCE($3, time_zone), updated_at = $4
+             WHERE id = $1 RETURNING {COLUMNS}"
+        );
+        let row: Option<UserRow> = on_db!(self, write, pool => sqlx::query_as(&sql)
+            .bind(id.0)
+            .bind(language.map(LanguageChoice::as_str))
+            .bind(time_zone)
+            .bind(now.millis())
+            .fetch_optional(pool)
+            .await?);
+        row.ok_or(StoreError::NotFound)?.into_user()
     }
 
     pub async fn set_password_hash(&self, id: UserId, hash: &str, now: Timestamp) -> Result<()> {

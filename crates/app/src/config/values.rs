@@ -1,6 +1,6 @@
 //! The types settings are read into, and how their text is parsed.
 
-use domain::EngineKind;
+use domain::{EngineKind, Language};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ macro_rules! from_str_values {
     )*};
 }
 
-from_str_values!(u32, u64, i64, usize, bool, String, PathBuf, EngineKind);
+from_str_values!(u32, u64, i64, usize, bool, String, PathBuf, EngineKind, Language);
 
 impl SettingValue for SocketAddr {
     fn parse_setting(text: &str) -> Result<Self, String> {

@@ -2,10 +2,10 @@
 //! creating and changing users, changing passwords. Policy decides; the store records.
 
 use crate::crypto::{passwords as password, tokens as token};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{not_found_as, ServiceError, ServiceResult};
 use crate::state::AppState;
 use domain::policy::{self, Capability, UserChange};
-use domain::{check_password_strength, Actor, Email, Label, Plan, Role, UserId};
+use domain::{check_password_strength, parse_time_zone, Actor, Email, Label, LanguageChoice, Plan, Role, UserId};
 use store::{NewUser, NewWebSession, Page, Paged, Store, User};
 
 /// A fresh browser session: the cookie value and the CSRF token that goes with it.
@@ -177,6 +177,22 @@ pub async fn logout_all(state: &AppState, actor: Actor) -> ServiceResult<()> {
 /// The caller's own account.
 pub async fn me(state: &AppState, actor: Actor) -> ServiceResult<User> {
     state.store.user(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("user"))
+}
+
+/// The caller's own page settings: language (`auto` follows the browser) and time zone.
+pub async fn update_preferences(
+    state: &AppState,
+    actor: Actor,
+    language: Option<LanguageChoice>,
+    time_zone: Option<&str>,
+) -> ServiceResult<User> {
+    policy::require(actor, Capability::EditOwnProfile)?;
+    if language.is_none() && time_zone.is_none() {
+        return Err(ServiceError::invalid("language", "nothing to change: send language or time_zone"));
+    }
+    let time_zone = time_zone.map(parse_time_zone).transpose().map_err(|m| ServiceError::invalid("time_zone", m))?;
+    let now = state.clock.now();
+    state.store.update_preferences(actor.user_id, language, time_zone, now).await.map_err(not_found_as("user"))
 }
 
 /// Users for an admin, searched by e-mail and name.

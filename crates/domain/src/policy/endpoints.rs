@@ -59,6 +59,7 @@ pub const ENDPOINTS: &[Row] = &[
     ("POST",   "/api/auth/logout",                                   [U, O, O, O, O, O]),
     ("POST",   "/api/auth/logout-all",                               [U, O, O, O, O, O]),
     ("GET",    "/api/me",                                            [U, O, O, O, O, O]),
+    ("PATCH",  "/api/me",                                            [U, O, O, O, O, O]),
     ("POST",   "/api/me/password",                                   [U, O, O, O, O, O]),
     ("GET",    "/api/openapi.json",                                  [O, O, O, O, O, O]),
     ("GET",    "/api/docs",                                          [O, O, O, O, O, O]),
@@ -104,10 +105,16 @@ pub const ENDPOINTS: &[Row] = &[
     ("POST",   "/api/sandbox/outlets/{id}/fault",                    [U, O, N, F, O, O]),
 ];
 
-/// What the monitoring role may change: its own password and its own sessions. Everything else
+/// What the monitoring role may change: its own profile, password and sessions. Everything else
 /// it may only read (specification: it creates, edits and deletes nothing).
-pub const MONITORING_MAY_CHANGE: &[&str] =
-    &["/api/auth/login", "/api/auth/register", "/api/auth/logout", "/api/auth/logout-all", "/api/me/password"];
+pub const MONITORING_MAY_CHANGE: &[&str] = &[
+    "/api/auth/login",
+    "/api/auth/register",
+    "/api/auth/logout",
+    "/api/auth/logout-all",
+    "/api/me",
+    "/api/me/password",
+];
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,21 @@
 
 export const $ = (id) => document.getElementById(id);
 
+// The page's texts in the viewer's language (base.html embeds them; ids start with `js-`).
+const messages = JSON.parse(document.getElementById("messages")?.textContent || "{}");
+
+// The text `key`, with `{name}` filled from `vars`.
+export function t(key, vars = {}) {
+  const text = messages[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+}
+
+// Dates, times and numbers as the viewer reads them: their language, their time zone.
+const lang = document.documentElement.lang === "id" ? "id-ID" : "en-GB";
+const timeZone = document.querySelector('meta[name="time-zone"]')?.content || undefined;
+const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone });
+export const number = (n) => new Intl.NumberFormat(lang).format(n);
+
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 // Calls the JSON API with the session's CSRF token; a non-2xx answer throws its message.
@@ -18,11 +33,11 @@ export async function api(method, url, body) {
   // The login and register forms show their own 401 ("wrong e-mail or password").
   if (res.status === 401 && !url.startsWith("/api/auth/")) {
     location.href = "/login";
-    throw new Error("Your session ended; log in again.");
+    throw new Error(t("js-session-ended"));
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
-    const err = new Error(data?.error?.message || `Request failed (${res.status})`);
+    const err = new Error(data?.error?.message || t("js-request-failed", { status: res.status }));
     err.status = res.status;
     err.code = data?.error?.code;
     throw err;
@@ -50,7 +65,7 @@ export function el(tag, attrs, ...children) {
   return node;
 }
 
-export const when = (t) => (t ? new Date(t).toLocaleString() : "never");
+export const when = (at) => (at ? dateTime.format(new Date(at)) : t("js-never"));
 
 export function formData(form) {
   const out = {};
@@ -78,13 +93,15 @@ export function onTyped(input, fn) {
   });
 }
 
-// "n total · page p of P" with Previous/Next buttons that call `go(page)`.
-export function pager(box, { total, page, per_page }, go, noun = "total") {
+// "n total · page p of P" (or "n shown", `counted` = "shown") with Previous/Next buttons that
+// call `go(page)`.
+export function pager(box, { total, page, per_page }, go, counted = "total") {
   const pages = Math.max(1, Math.ceil(total / per_page));
+  const summary = t(counted === "shown" ? "js-pager-shown" : "js-pager-total", { total: number(total), page, pages });
   box.replaceChildren(
-    el("span", {}, `${total} ${noun} · page ${page} of ${pages}`),
-    el("button", { type: "button", disabled: page <= 1, onclick: () => go(page - 1) }, "Previous"),
-    el("button", { type: "button", disabled: page >= pages, onclick: () => go(page + 1) }, "Next"),
+    el("span", {}, summary),
+    el("button", { type: "button", disabled: page <= 1, onclick: () => go(page - 1) }, t("js-previous")),
+    el("button", { type: "button", disabled: page >= pages, onclick: () => go(page + 1) }, t("js-next")),
   );
 }
 
@@ -134,7 +151,9 @@ export function poll(fn, every) {
 // "Last updated N s ago" in `node`; call the returned `loaded()` after each successful load.
 export function ageTicker(node) {
   let last = 0;
-  const tick = () => { if (last) node.textContent = `Last updated ${Math.round((Date.now() - last) / 1000)} s ago`; };
+  const tick = () => {
+    if (last) node.textContent = t("js-updated-seconds-ago", { seconds: Math.round((Date.now() - last) / 1000) });
+  };
   poll(tick, 1000);
   return () => { last = Date.now(); tick(); };
 }

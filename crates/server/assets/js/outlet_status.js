@@ -1,12 +1,12 @@
 // The outlet connection status page (spec 000): data at once, every 10 s while the tab is
 // visible, and on every device event; a problem row offers Rescan QR, a healthy one is ready
 // for broadcast.
-import { $, ageTicker, api, deviceEvents, el, onTyped, pager, poll } from "./core.js";
+import { $, ageTicker, api, deviceEvents, el, number, onTyped, pager, poll, t } from "./core.js";
 
 const table = $("status-table");
 const tbody = table.querySelector("tbody");
-const label = { disconnected: "Disconnected", connecting: "Connecting", qr: "Waiting for scan",
-  connected: "Connected", logged_out: "Logged out", banned: "Banned" };
+// Each cell is labelled with its column's header (shown as the label on a phone).
+const column = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
 let page = 1, q = "", health = "", loading = null, pairing = null;
 const loaded = ageTicker($("updated"));
 
@@ -22,7 +22,7 @@ function load() {
       $("status-error").hidden = true;
       loaded();
     } catch (err) {
-      $("status-error").textContent = `Could not load the outlet status: ${err.message}. Retrying every 10 seconds.`;
+      $("status-error").textContent = t("js-os-load-failed", { error: err.message });
       $("status-error").hidden = false;
     } finally { loading = null; }
   })();
@@ -30,17 +30,17 @@ function load() {
 }
 
 function render(data) {
-  $("sum-total").textContent = data.summary.total;
-  $("sum-healthy").textContent = data.summary.healthy;
-  $("sum-problem").textContent = data.summary.problem;
+  $("sum-total").textContent = number(data.summary.total);
+  $("sum-healthy").textContent = number(data.summary.healthy);
+  $("sum-problem").textContent = number(data.summary.problem);
   tbody.replaceChildren(...data.outlets.map(row));
   const nothing = data.summary.total === 0;
   $("empty").hidden = !nothing;
-  if (!nothing && data.outlets.length === 0) tbody.append(el("tr", {}, el("td", { colspan: 6, class: "empty" }, "No outlets match.")));
+  if (!nothing && data.outlets.length === 0) tbody.append(el("tr", {}, el("td", { colspan: 6, class: "empty" }, t("js-os-none-match"))));
   pager($("pager"), data, (p) => { page = p; load(); }, "shown");
   if (pairing) {
     const o = data.outlets.find((x) => x.id === pairing.outlet.id);
-    if (o && o.healthy) finishPairing("Connected. This outlet is ready for broadcast.");
+    if (o && o.healthy) finishPairing(t("js-os-connected-ready"));
   }
 }
 
@@ -50,20 +50,21 @@ function row(o) {
   return el("tr", { class: o.healthy ? "healthy" : "problem", "data-outlet": o.id, "data-health": o.healthy ? "healthy" : "problem" },
     el("td", {}, o.name, o.city ? el("span", { class: "muted" }, ` · ${o.city}`) : null,
       reason ? el("span", { class: "reason" }, reason) : null),
-    el("td", { "data-label": "WA No" }, o.wa_number),
-    el("td", { "data-label": "DB" }, badge(o.db_status === "connected", o.db_status ? label[o.db_status] : "No device")),
-    el("td", { "data-label": "Live" }, badge(o.live, o.live ? "✓ Live" : "✗ Down")),
-    el("td", { "data-label": "Health" }, badge(o.healthy, o.healthy ? "✓ OK" : "✗ Problem")),
+    el("td", { "data-label": column[1] }, o.wa_number),
+    el("td", { "data-label": column[2] },
+      badge(o.db_status === "connected", o.db_status ? t(`js-device-${o.db_status}`) : t("js-os-no-device"))),
+    el("td", { "data-label": column[3] }, badge(o.live, o.live ? t("js-os-live") : t("js-os-down"))),
+    el("td", { "data-label": column[4] }, badge(o.healthy, o.healthy ? t("js-os-ok") : t("js-os-problem"))),
     el("td", {}, o.healthy
-      ? el("span", { class: "ready" }, "Ready for broadcast")
-      : el("button", { type: "button", class: "primary rescan", onclick: () => startPairing(o) }, "Rescan QR")));
+      ? el("span", { class: "ready" }, t("js-os-ready"))
+      : el("button", { type: "button", class: "primary rescan", onclick: () => startPairing(o) }, t("js-os-rescan"))));
 }
 
 // Pairing in a dialog: a fresh QR every 3 s until the row turns healthy or it is closed.
 async function startPairing(outlet) {
   pairing = { outlet, stop: null };
-  $("pair-title").textContent = `Rescan QR · ${outlet.name}`;
-  $("pair-status").textContent = "Connecting…";
+  $("pair-title").textContent = t("js-os-pair-title", { outlet: outlet.name });
+  $("pair-status").textContent = t("js-os-connecting");
   $("pair-qr").hidden = true;
   $("pair-code").hidden = true;
   $("pair-sim-scan").hidden = true;
@@ -83,10 +84,10 @@ async function showQr() {
     $("pair-qr").src = `data:image/svg+xml;utf8,${encodeURIComponent(qr.svg)}`;
     $("pair-qr").hidden = false;
     const secs = Math.max(0, Math.round((Date.parse(qr.expires_at) - Date.now()) / 1000));
-    $("pair-status").textContent = `Scan within ${secs} s; a new code appears when this one expires.`;
+    $("pair-status").textContent = t("js-os-scan-within", { seconds: secs });
   } catch (err) {
     $("pair-qr").hidden = true;
-    $("pair-status").textContent = err.code === "no_qr" ? err.message : `Could not get a QR code: ${err.message}`;
+    $("pair-status").textContent = err.code === "no_qr" ? err.message : t("js-os-qr-failed", { error: err.message });
   }
 }
 
@@ -110,14 +111,14 @@ $("pair-code-btn").addEventListener("click", async () => {
     const r = await api("POST", `/api/outlets/${pairing.outlet.id}/device/pairing-code`, {});
     $("pair-code").textContent = r.code;
     $("pair-code").hidden = false;
-    $("pair-status").textContent = `On the phone (${r.phone}): Linked devices → Link with phone number, then type this code.`;
+    $("pair-status").textContent = t("js-os-pairing-code-help", { phone: r.phone });
   } catch (err) { $("pair-status").textContent = err.message; }
 });
 $("pair-sim-scan").addEventListener("click", async () => {
   if (!pairing) return;
   try {
     await api("POST", `/api/sandbox/outlets/${pairing.outlet.id}/scan`, {});
-    $("pair-status").textContent = "Scanned. Waiting for the device to connect…";
+    $("pair-status").textContent = t("js-os-scanned");
   } catch (err) { $("pair-status").textContent = err.message; }
 });
 

@@ -137,6 +137,7 @@ impl World {
         let n = self.numbers;
         Some(match (method, template) {
             ("POST", "/api/keys") => json!({"name": "matrix"}),
+            ("PATCH", "/api/me") => json!({"time_zone": "Asia/Makassar"}),
             ("POST", "/api/outlets") => json!({"name": "Baru", "wa_number": format!("0815{n:08}")}),
             ("PATCH", "/api/outlets/{id}") => json!({"city": "Bogor"}),
             ("POST", "/api/outlets/{id}/device/connect") => json!({"engine": "sim"}),

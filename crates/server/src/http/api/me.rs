@@ -5,6 +5,7 @@ use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use domain::LanguageChoice;
 use serde::{Deserialize, Serialize};
 use store::User;
 use utoipa::ToSchema;
@@ -12,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(me)).routes(routes!(change_password))
+    OpenApiRouter::new().routes(routes!(me, update_preferences)).routes(routes!(change_password))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -31,6 +32,30 @@ async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<MeB
     let user = accounts::me(&state, caller.actor).await?;
     let csrf_token = caller.browser_session().ok().map(|(_, csrf)| csrf.to_string());
     Ok(Json(MeBody { user, csrf_token }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Preferences {
+    /// `auto` (the browser's language), `en` or `id`.
+    language: Option<LanguageChoice>,
+    /// One of `Asia/Jakarta` (WIB), `Asia/Pontianak`, `Asia/Makassar` (WITA), `Asia/Jayapura` (WIT), `UTC`.
+    #[schema(example = "Asia/Jakarta")]
+    time_zone: Option<String>,
+}
+
+/// Change my page settings
+///
+/// The language of the pages and the time zone they show times in.
+#[utoipa::path(patch, path = "/api/me", tag = "me", operation_id = "updatePreferences", request_body = Preferences,
+    responses((status = 200, body = User)))]
+async fn update_preferences(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Preferences>,
+) -> AppResult<Json<User>> {
+    let time_zone = body.time_zone.as_deref();
+    Ok(Json(accounts::update_preferences(&state, caller.actor, body.language, time_zone).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,11 +1,13 @@
 use crate::http::api::auth::removal_cookie;
 use crate::http::error::AppError;
 use crate::http::extract::Caller;
+use app::i18n::{negotiate, Tr};
 use app::services::dashboard::{self, Stat};
 use app::AppState;
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequestParts, State};
+use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -16,10 +18,18 @@ use domain::Role;
 use serde::Deserialize;
 use store::User;
 
-/// A logged-in person viewing a page; anyone else is sent to the login page.
+/// A logged-in person viewing a page, in their language; anyone else is sent to the login page.
 pub struct Viewer {
     user: User,
     caller: Caller,
+    tr: Tr,
+}
+
+/// The language for a page: the profile's choice, else the browser's, else `default_language`.
+fn language(state: &AppState, parts: &Parts, user: Option<&User>) -> Tr {
+    let accept = parts.headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let choice = user.map(|u| u.language).unwrap_or_default();
+    Tr(negotiate(choice, accept, state.config.default_language))
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -32,7 +42,7 @@ impl FromRequestParts<AppState> for Viewer {
             Ok(None) | Err(_) => return Err(to_login()),
         };
         match state.store.user(caller.actor.user_id).await {
-            Ok(Some(user)) => Ok(Viewer { user, caller }),
+            Ok(Some(user)) => Ok(Viewer { tr: language(state, parts, Some(&user)), user, caller }),
             Ok(None) => Err(to_login()),
             Err(e) => Err(AppError::from(e).into_response()),
         }
@@ -41,15 +51,20 @@ impl FromRequestParts<AppState> for Viewer {
 
 pub struct NavItem {
     pub href: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub active: bool,
 }
 
 /// What the layout around every app page needs.
 pub struct Shell {
+    pub tr: Tr,
+    /// Where the page shows times (the profile's time zone).
+    pub time_zone: String,
     pub email: String,
+    /// The role's name for styles, and as shown.
     pub role: &'static str,
-    pub plan: &'static str,
+    pub role_label: String,
+    pub plan_label: String,
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub demo: bool,
@@ -58,26 +73,33 @@ pub struct Shell {
 impl Shell {
     fn new(state: &AppState, viewer: &Viewer, active: &str) -> Shell {
         let role = viewer.user.role;
-        let mut nav = vec![("/dashboard", "Dashboard")];
+        let mut nav = vec![("/dashboard", "nav-dashboard")];
         if policy::allows(role, Capability::UseWhatsApp) {
-            nav.push(("/outlet-status", "Outlet status"));
-            nav.push(("/outlets", "Outlets"));
-            nav.push(("/messages", "Messages"));
+            nav.push(("/outlet-status", "nav-outlet-status"));
+            nav.push(("/outlets", "nav-outlets"));
+            nav.push(("/messages", "nav-messages"));
         }
         if policy::allows(role, Capability::ManageUsers) {
-            nav.push(("/admin/users", "Users"));
+            nav.push(("/admin/users", "nav-users"));
         }
         if policy::allows(role, Capability::UseWhatsApp) {
-            nav.push(("/webhooks", "Webhooks"));
-            nav.push(("/api-keys", "API keys"));
+            nav.push(("/webhooks", "nav-webhooks"));
+            nav.push(("/api-keys", "nav-api-keys"));
         }
-        nav.push(("/profile", "Profile"));
+        nav.push(("/profile", "nav-profile"));
+        let tr = viewer.tr;
         Shell {
+            tr,
+            time_zone: viewer.user.time_zone.clone(),
             email: viewer.user.email.clone(),
             role: role.as_str(),
-            plan: viewer.user.plan.as_str(),
+            role_label: tr.t(&format!("role-{role}")),
+            plan_label: tr.t(&format!("plan-{}", viewer.user.plan)),
             csrf: viewer.caller.browser_session().map(|(_, csrf)| csrf.to_string()).unwrap_or_default(),
-            nav: nav.into_iter().map(|(href, label)| NavItem { href, label, active: href == active }).collect(),
+            nav: nav
+                .into_iter()
+                .map(|(href, key)| NavItem { href, label: tr.t(key), active: href == active })
+                .collect(),
             demo: state.config.demo,
         }
     }
@@ -100,24 +122,28 @@ pub async fn root(State(state): State<AppState>, parts: Parts) -> Redirect {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
+    tr: Tr,
     registration_open: bool,
     demo_accounts: &'static [(&'static str, &'static str, &'static str)],
 }
 
-pub async fn login(State(state): State<AppState>) -> Response {
+pub async fn login(State(state): State<AppState>, parts: Parts) -> Response {
     let demo_accounts: &'static [_] = if state.config.demo { &app::demo::ACCOUNTS_FOR_DISPLAY } else { &[] };
-    render(LoginPage { registration_open: state.config.registration_open(), demo_accounts })
+    let tr = language(&state, &parts, None);
+    render(LoginPage { tr, registration_open: state.config.registration_open(), demo_accounts })
 }
 
 #[derive(Template)]
 #[template(path = "register.html")]
-struct RegisterPage;
+struct RegisterPage {
+    tr: Tr,
+}
 
-pub async fn register(State(state): State<AppState>) -> Response {
+pub async fn register(State(state): State<AppState>, parts: Parts) -> Response {
     if !state.config.registration_open() {
         return Redirect::to("/login").into_response();
     }
-    render(RegisterPage)
+    render(RegisterPage { tr: language(&state, &parts, None) })
 }
 
 #[derive(Deserialize)]
@@ -137,8 +163,8 @@ pub async fn logout(
         return Redirect::to("/login").into_response();
     };
     let Some(Form(form)) = form.ok().filter(|Form(f)| caller.csrf_matches(&f.csrf)) else {
-        return (StatusCode::FORBIDDEN, "The form's CSRF token is missing or wrong. Reload the page and try again.")
-            .into_response();
+        let tr = language(&state, &parts, None);
+        return (StatusCode::FORBIDDEN, tr.t("logout-csrf-failed")).into_response();
     };
     let _ = form;
     let Ok((hash, _)) = caller.browser_session() else {
@@ -215,11 +241,29 @@ pub async fn users(State(state): State<AppState>, viewer: Viewer) -> Response {
 struct ProfilePage {
     shell: Shell,
     name: String,
+    language: &'static str,
+    time_zones: Vec<ZoneOption>,
+}
+
+struct ZoneOption {
+    value: &'static str,
+    label: String,
+    selected: bool,
 }
 
 pub async fn profile(State(state): State<AppState>, viewer: Viewer) -> Response {
     let name = viewer.user.name.clone();
-    render(ProfilePage { shell: Shell::new(&state, &viewer, "/profile"), name })
+    let language = viewer.user.language.as_str();
+    let time_zones = domain::TIME_ZONES
+        .iter()
+        .map(|zone| ZoneOption {
+            value: zone,
+            label: viewer.tr.t(&format!("time-zone-{}", zone.replace('/', "-"))),
+            selected: *zone == viewer.user.time_zone,
+        })
+        .collect();
+    let shell = Shell::new(&state, &viewer, "/profile");
+    render(ProfilePage { shell, name, language, time_zones })
 }
 
 #[derive(Template)]

@@ -1,0 +1,93 @@
+//! A user's language and time zone for the pages.
+
+use serde::{Deserialize, Serialize};
+
+/// A language the pages and messages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// English
+    En,
+    /// Bahasa Indonesia
+    Id,
+}
+
+crate::role::string_enum!(Language, "language", En => "en", Id => "id");
+
+impl Language {
+    /// The first supported language of an `Accept-Language` header, by its order of preference.
+    pub fn from_accept_language(header: &str) -> Option<Language> {
+        let mut ranked: Vec<(f32, usize, Language)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                let primary = tag.split('-').next()?.parse::<Language>().ok()?;
+                (q > 0.0).then_some((q, i, primary))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.first().map(|r| r.2)
+    }
+}
+
+/// What a user chose: a language, or `auto` (the browser's, else the platform default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LanguageChoice {
+    #[default]
+    Auto,
+    En,
+    Id,
+}
+
+crate::role::string_enum!(LanguageChoice, "language", Auto => "auto", En => "en", Id => "id");
+
+impl LanguageChoice {
+    pub fn language(self) -> Option<Language> {
+        match self {
+            LanguageChoice::Auto => None,
+            LanguageChoice::En => Some(Language::En),
+            LanguageChoice::Id => Some(Language::Id),
+        }
+    }
+}
+
+/// The time zones a user may pick: Indonesia's three (and Pontianak's own name for WIB), and UTC.
+pub const TIME_ZONES: &[&str] = &["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura", "UTC"];
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Jakarta";
+
+/// One of [`TIME_ZONES`].
+pub fn parse_time_zone(input: &str) -> Result<&'static str, String> {
+    let input = input.trim();
+    TIME_ZONES
+        .iter()
+        .find(|z| z.eq_ignore_ascii_case(input))
+        .copied()
+        .ok_or_else(|| format!("unknown time zone '{input}': expected one of {}", TIME_ZONES.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preferred_supported_language_wins() {
+        assert_eq!(Language::from_accept_language("id-ID,id;q=0.9,en-US;q=0.8"), Some(Language::Id));
+        assert_eq!(Language::from_accept_language("fr-FR, en;q=0.5, id;q=0.7"), Some(Language::Id));
+        assert_eq!(Language::from_accept_language("en-GB"), Some(Language::En));
+        assert_eq!(Language::from_accept_language("fr, de;q=0.9"), None);
+        assert_eq!(Language::from_accept_language("id;q=0, en;q=0.1"), Some(Language::En));
+        assert_eq!(Language::from_accept_language(""), None);
+    }
+
+    #[test]
+    fn only_the_listed_time_zones_are_accepted() {
+        assert_eq!(parse_time_zone(" asia/makassar "), Ok("Asia/Makassar"));
+        assert!(parse_time_zone("Mars/Olympus").unwrap_err().contains("Asia/Jakarta"));
+    }
+}
