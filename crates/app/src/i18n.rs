@@ -10,7 +10,7 @@ use domain::{Language, LanguageChoice};
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 fluent_templates::static_loader! {
@@ -67,6 +67,17 @@ pub struct Tr(pub Language);
 impl Tr {
     pub fn lang(&self) -> &'static str {
         self.0.as_str()
+    }
+
+    /// Does the catalogue have `key`? (A lookup cannot tell: it fails on missing variables too.)
+    pub fn has(&self, key: &str) -> bool {
+        static IDS: LazyLock<HashSet<(Language, String)>> = LazyLock::new(|| {
+            SOURCES
+                .iter()
+                .flat_map(|(lang, _, source)| messages_of(source).into_iter().map(|(id, _)| (*lang, id)))
+                .collect()
+        });
+        IDS.contains(&(self.0, key.to_string()))
     }
 
     /// The message `key`; the key itself when no catalogue has it (the tests prevent that).

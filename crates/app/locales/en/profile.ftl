@@ -22,4 +22,5 @@ time-zone-Asia-Jayapura = WIT — Jayapura
 time-zone-UTC = UTC
 
 js-profile-password-changed = Password changed. Your other sessions were logged out.
+js-profile-logout-all = Log out everywhere
 js-profile-logout-all-confirm = Log out of every browser, including this one?

@@ -31,4 +31,6 @@ js-pager-total = { $total } total · page { $page } of { $pages }
 js-pager-shown = { $total } shown · page { $page } of { $pages }
 js-previous = Previous
 js-next = Next
+js-cancel = Cancel
+js-save = Save
 js-updated-seconds-ago = Last updated { $seconds } s ago

@@ -1,1 +1,56 @@
-# (to be filled)
+# The webhooks page: the list, a new webhook's signing secret and one webhook's delivery log.
+
+webhooks-title = Webhooks
+webhooks-add-heading = Add a webhook
+webhooks-url = URL
+webhooks-events = Events
+webhooks-add = Add webhook
+webhooks-secret-for = Signing secret for
+webhooks-secret-verify = Check every delivery with it using any Standard Webhooks library. Headers:
+webhooks-help-format = Each event is posted as JSON:
+webhooks-help-retry = Failed posts are retried with growing delays; a 4xx answer other than 408 and 429 is not retried.
+webhooks-help-repeats = The same event may arrive twice: drop repeats by their
+webhooks-col-url = URL
+webhooks-col-events = Events
+webhooks-col-active = Active
+webhooks-col-created = Created
+webhooks-col-actions = Actions
+webhooks-empty = No webhooks yet. Add one above to receive events.
+webhooks-log-heading = Deliveries to
+webhooks-log-status = Delivery status
+webhooks-status-any = Any status
+webhooks-status-pending = pending
+webhooks-status-delivering = delivering
+webhooks-status-delivered = delivered
+webhooks-status-failed = failed
+webhooks-redeliver-failed = Redeliver all failed
+webhooks-col-event = Event
+webhooks-col-status = Status
+webhooks-col-attempts = Attempts
+webhooks-col-last-answer = Last answer
+webhooks-col-next-attempt = Next attempt
+webhooks-log-empty = Nothing delivered yet. Send a test event to try the receiver.
+webhooks-delivery = Delivery
+webhooks-close = Close
+
+js-webhooks-status-pending = pending
+js-webhooks-status-delivering = delivering
+js-webhooks-status-delivered = delivered
+js-webhooks-status-failed = failed
+js-webhooks-payload-meta = webhook-id { $id } · { $event } · attempts: { $attempts }
+js-webhooks-payload = Payload
+js-webhooks-redeliver = Redeliver
+js-webhooks-http-status = HTTP { $code }
+js-webhooks-redelivery-queued = Delivery #{ $id } queued again.
+js-webhooks-failed-queued = Failed deliveries queued again: { $count }.
+js-webhooks-on = Webhook on.
+js-webhooks-paused = Webhook paused: events are not recorded for it until it is on again.
+js-webhooks-test-queued = Test event queued (delivery #{ $id }).
+js-webhooks-delete-confirm = Delete the webhook to { $url }? Its delivery log goes with it.
+js-webhooks-deleted = Webhook deleted.
+js-webhooks-active-for = Active: { $url }
+js-webhooks-deliveries = Deliveries
+js-webhooks-send-test = Send test
+js-webhooks-secret = Secret
+js-webhooks-delete = Delete
+js-webhooks-added = Webhook added. Copy its signing secret below.

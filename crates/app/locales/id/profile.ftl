@@ -22,4 +22,5 @@ time-zone-Asia-Jayapura = WIT — Jayapura
 time-zone-UTC = UTC
 
 js-profile-password-changed = Kata sandi diganti. Sesi Anda yang lain telah dikeluarkan.
+js-profile-logout-all = Keluar dari semua perangkat
 js-profile-logout-all-confirm = Keluar dari semua peramban, termasuk yang ini?

@@ -31,4 +31,6 @@ js-pager-total = { $total } total · halaman { $page } dari { $pages }
 js-pager-shown = { $total } ditampilkan · halaman { $page } dari { $pages }
 js-previous = Sebelumnya
 js-next = Berikutnya
+js-cancel = Batal
+js-save = Simpan
 js-updated-seconds-ago = Terakhir diperbarui { $seconds } detik lalu

@@ -1,1 +1,56 @@
-# (to be filled)
+# Halaman webhook: daftarnya, kode rahasia webhook baru, dan riwayat pengiriman satu webhook.
+
+webhooks-title = Webhook
+webhooks-add-heading = Tambah webhook
+webhooks-url = URL
+webhooks-events = Event
+webhooks-add = Tambah webhook
+webhooks-secret-for = Kode rahasia tanda tangan untuk
+webhooks-secret-verify = Periksa setiap pengiriman dengan kode ini memakai pustaka Standard Webhooks apa pun. Header:
+webhooks-help-format = Setiap event dikirim (POST) sebagai JSON:
+webhooks-help-retry = Pengiriman yang gagal dicoba lagi dengan jeda yang makin lama; jawaban 4xx selain 408 dan 429 tidak dicoba lagi.
+webhooks-help-repeats = Event yang sama bisa datang dua kali: abaikan yang berulang berdasarkan
+webhooks-col-url = URL
+webhooks-col-events = Event
+webhooks-col-active = Aktif
+webhooks-col-created = Dibuat
+webhooks-col-actions = Tindakan
+webhooks-empty = Belum ada webhook. Tambahkan di atas untuk menerima event.
+webhooks-log-heading = Pengiriman ke
+webhooks-log-status = Status pengiriman
+webhooks-status-any = Semua status
+webhooks-status-pending = menunggu
+webhooks-status-delivering = sedang dikirim
+webhooks-status-delivered = terkirim
+webhooks-status-failed = gagal
+webhooks-redeliver-failed = Kirim ulang semua yang gagal
+webhooks-col-event = Event
+webhooks-col-status = Status
+webhooks-col-attempts = Percobaan
+webhooks-col-last-answer = Jawaban terakhir
+webhooks-col-next-attempt = Percobaan berikutnya
+webhooks-log-empty = Belum ada yang terkirim. Kirim event uji coba untuk mencoba penerimanya.
+webhooks-delivery = Pengiriman
+webhooks-close = Tutup
+
+js-webhooks-status-pending = menunggu
+js-webhooks-status-delivering = sedang dikirim
+js-webhooks-status-delivered = terkirim
+js-webhooks-status-failed = gagal
+js-webhooks-payload-meta = webhook-id { $id } · { $event } · percobaan: { $attempts }
+js-webhooks-payload = Lihat isi
+js-webhooks-redeliver = Kirim ulang
+js-webhooks-http-status = HTTP { $code }
+js-webhooks-redelivery-queued = Pengiriman #{ $id } masuk antrean lagi.
+js-webhooks-failed-queued = Pengiriman gagal yang masuk antrean lagi: { $count }.
+js-webhooks-on = Webhook aktif.
+js-webhooks-paused = Webhook dijeda: event tidak dicatat untuknya sampai diaktifkan lagi.
+js-webhooks-test-queued = Event uji coba masuk antrean (pengiriman #{ $id }).
+js-webhooks-delete-confirm = Hapus webhook ke { $url }? Riwayat pengirimannya ikut terhapus.
+js-webhooks-deleted = Webhook dihapus.
+js-webhooks-active-for = Aktif: { $url }
+js-webhooks-deliveries = Pengiriman
+js-webhooks-send-test = Kirim uji coba
+js-webhooks-secret = Kode rahasia
+js-webhooks-delete = Hapus
+js-webhooks-added = Webhook ditambahkan. Salin kode rahasianya di bawah.

@@ -8,7 +8,8 @@ use domain::Actor;
 use store::Page;
 
 pub struct Stat {
-    pub label: &'static str,
+    /// The catalogue key of the number's label (`crate::i18n`), e.g. `dashboard-users`.
+    pub key: &'static str,
     pub value: i64,
 }
 
@@ -17,8 +18,11 @@ pub async fn stats(state: &AppState, actor: Actor) -> ServiceResult<Vec<Stat>> {
     if policy::allows(actor.role, Capability::ViewPlatformAggregates) {
         let users = state.store.list_users(None, one).await?.total;
         let outlets = state.store.list_outlets(system_scope(), None, one).await?.total;
-        return Ok(vec![Stat { label: "Users", value: users }, Stat { label: "Outlets", value: outlets }]);
+        return Ok(vec![
+            Stat { key: "dashboard-users", value: users },
+            Stat { key: "dashboard-outlets", value: outlets },
+        ]);
     }
     let mine = state.store.list_outlets(whatsapp_scope(actor)?, None, one).await?.total;
-    Ok(vec![Stat { label: "My outlets", value: mine }])
+    Ok(vec![Stat { key: "dashboard-my-outlets", value: mine }])
 }

@@ -45,6 +45,45 @@ export async function api(method, url, body) {
   return data;
 }
 
+// On a phone a table shows each row as a card whose cells name their column (app.css): label
+// the cells from the header whenever a table's rows change.
+function labelCells(table) {
+  const heads = [...table.querySelectorAll("thead th")]
+    .map((th) => (th.querySelector(".visually-hidden") ? "" : th.textContent.trim()));
+  for (const tr of table.querySelectorAll("tbody tr")) {
+    [...tr.children].forEach((td, i) => { if (heads[i] && !td.dataset.label) td.dataset.label = heads[i]; });
+  }
+}
+for (const table of document.querySelectorAll(".table-wrap table")) {
+  labelCells(table);
+  new MutationObserver(() => labelCells(table)).observe(table, { childList: true, subtree: true });
+}
+
+// A question in a modal dialog, never confirm() or prompt(): the page behind is inert while it
+// is open, Escape or Cancel answers no. Resolves `true`/`false`; with `fields` ([{name, label,
+// value}]) it asks for those values and resolves them as an object, or `null`.
+export function ask({ message, yes, danger = false, fields }) {
+  return new Promise((resolve) => {
+    const inputs = (fields || []).map((f) => el("input", { name: f.name, value: f.value ?? "" }));
+    const dialog = el("dialog", { class: "card", "aria-label": message });
+    const form = el("form", { method: "dialog" },
+      el("p", {}, message),
+      (fields || []).map((f, i) => el("label", {}, f.label, inputs[i])),
+      el("div", { class: "actions" },
+        el("button", { type: "button", onclick: () => dialog.close("no") }, t("js-cancel")),
+        el("button", { type: "submit", value: "yes", class: danger ? "danger" : "primary" }, yes)));
+    dialog.append(form);
+    dialog.addEventListener("close", () => {
+      const confirmed = dialog.returnValue === "yes";
+      dialog.remove();
+      if (!fields) resolve(confirmed);
+      else resolve(confirmed ? Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()])) : null);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
 export function flash(message, ok) {
   const box = $("flash");
   if (!box) return;

@@ -1,4 +1,11 @@
-import { $, api, el, flash, onSubmit, pagedTable, poll, when } from "./core.js";
+import { $, api, el, flash, onSubmit, pagedTable, poll, t, when } from "./core.js";
+
+// A message status as the viewer reads it; the API's word when the catalogue has none.
+const statusLabel = (status) => {
+  const key = `js-messages-status-${status}`;
+  const label = t(key);
+  return label === key ? status : label;
+};
 
 // Outlet names for the table, and the choice of sender for the form.
 const outlets = new Map();
@@ -10,6 +17,14 @@ try {
   }
 } catch (err) { flash(err.message); }
 
+// The arrow is for the eye; a screen reader hears the direction's name.
+function directionCell(direction) {
+  const label = t(direction === "out" ? "js-messages-direction-out" : "js-messages-direction-in");
+  return el("td", { title: label },
+    el("span", { "aria-hidden": "true" }, direction === "out" ? "→" : "←"),
+    el("span", { class: "visually-hidden" }, label));
+}
+
 let direction = "", status = "";
 const table = pagedTable({
   url: "/api/messages",
@@ -19,9 +34,9 @@ const table = pagedTable({
   pager: $("pager"),
   row: (m) => el("tr", { "data-id": m.id },
     el("td", {}, when(m.created_at)), el("td", {}, outlets.get(m.outlet_id) || `#${m.outlet_id}`),
-    el("td", {}, m.direction === "out" ? "→" : "←"), el("td", {}, m.peer),
+    directionCell(m.direction), el("td", {}, m.peer),
     el("td", { class: "text-cell" }, m.body),
-    el("td", { class: `status-${m.status}`, title: m.error || "" }, m.status, m.error ? ` — ${m.error}` : "")),
+    el("td", { class: `status-${m.status}`, title: m.error || "" }, statusLabel(m.status), m.error ? ` — ${m.error}` : "")),
 });
 $("direction-filter").addEventListener("change", (e) => { direction = e.target.value; table.reload(); });
 $("status-filter").addEventListener("change", (e) => { status = e.target.value; table.reload(); });
@@ -43,7 +58,7 @@ onSubmit(form, async (data) => {
     body = { outlet_id: Number(data.outlet_id), to: data.to, text: data.text };
   } else {
     const file = form.elements.file.files[0];
-    if (!file) throw new Error("Choose a file to send.");
+    if (!file) throw new Error(t("js-messages-choose-file"));
     body = new FormData();
     for (const k of ["outlet_id", "to", "type", "caption"]) body.append(k, data[k] || "");
     body.append("file", file);
@@ -52,6 +67,6 @@ onSubmit(form, async (data) => {
   form.elements.text.value = "";
   form.elements.caption.value = "";
   form.elements.file.value = "";
-  flash(`Message #${m.id} to ${m.peer} is ${m.status}.`, true);
+  flash(t("js-messages-queued", { id: m.id, peer: m.peer, status: statusLabel(m.status) }), true);
   table.reload();
 });

@@ -104,7 +104,9 @@ function finishPairing(message) {
   setTimeout(() => $("pair-dialog").close(), 1200);
 }
 
-$("pair-close").addEventListener("click", () => { stopPairing(); $("pair-dialog").close(); });
+$("pair-close").addEventListener("click", () => $("pair-dialog").close());
+// However it closes (the button, Escape), the QR polling stops with it.
+$("pair-dialog").addEventListener("close", stopPairing);
 $("pair-code-btn").addEventListener("click", async () => {
   if (!pairing) return;
   try {

@@ -1,20 +1,27 @@
-import { $, api, el, flash, onSubmit, pagedTable } from "./core.js";
+import { $, api, ask, el, flash, onSubmit, pagedTable, t } from "./core.js";
 
 // Staff see every tenant's outlets, so they get an owner column (the template adds its header).
 const staff = $("outlets-table").dataset.staff === "true";
 
 async function edit(o) {
-  const name = prompt("Outlet name", o.name);
-  if (name === null) return;
-  const number = prompt("WhatsApp number", o.wa_number);
-  if (number === null) return;
-  try { await api("PATCH", `/api/outlets/${o.id}`, { name, wa_number: number }); flash("Outlet saved.", true); table.reload(); }
+  const changed = await ask({
+    message: t("js-outlets-edit-title", { name: o.name }),
+    yes: t("js-save"),
+    fields: [
+      { name: "name", label: t("js-outlets-prompt-name"), value: o.name },
+      { name: "wa_number", label: t("js-outlets-prompt-wa-number"), value: o.wa_number },
+    ],
+  });
+  if (!changed) return;
+  try { await api("PATCH", `/api/outlets/${o.id}`, changed); flash(t("js-outlets-saved"), true); table.reload(); }
   catch (err) { flash(err.message); }
 }
 
 async function remove(o) {
-  if (!confirm(`Delete outlet "${o.name}" (${o.wa_number})? This cannot be undone.`)) return;
-  try { await api("DELETE", `/api/outlets/${o.id}`); flash("Outlet deleted.", true); table.reload(); }
+  const sure = await ask({ message: t("js-outlets-delete-confirm", { name: o.name, number: o.wa_number }),
+    yes: t("js-outlets-delete"), danger: true });
+  if (!sure) return;
+  try { await api("DELETE", `/api/outlets/${o.id}`); flash(t("js-outlets-deleted"), true); table.reload(); }
   catch (err) { flash(err.message); }
 }
 
@@ -28,8 +35,8 @@ const table = pagedTable({
     el("td", {}, o.name), el("td", {}, o.city), el("td", {}, o.wa_number),
     staff ? el("td", {}, o.owner_email) : null,
     el("td", {}, el("div", { class: "actions" },
-      el("button", { type: "button", onclick: () => edit(o) }, "Edit"),
-      el("button", { type: "button", class: "danger", onclick: () => remove(o) }, "Delete")))),
+      el("button", { type: "button", onclick: () => edit(o) }, t("js-outlets-edit")),
+      el("button", { type: "button", class: "danger", onclick: () => remove(o) }, t("js-outlets-delete"))))),
 });
 
 const form = $("outlet-form");
@@ -38,6 +45,6 @@ onSubmit(form, async (data) => {
   if (data.owner_id) body.owner_id = Number(data.owner_id);
   const o = await api("POST", "/api/outlets", body);
   form.reset();
-  flash(`Outlet "${o.name}" added with number ${o.wa_number}.`, true);
+  flash(t("js-outlets-added", { name: o.name, number: o.wa_number }), true);
   table.reload();
 });

@@ -1,4 +1,4 @@
-import { api, flash, onSubmit, t } from "./core.js";
+import { api, ask, flash, onSubmit, t } from "./core.js";
 
 // A new language or time zone shows on the whole page: reload it.
 onSubmit(document.getElementById("preferences-form"), async (data) => {
@@ -14,6 +14,7 @@ onSubmit(form, async (data) => {
 });
 
 document.getElementById("logout-all").addEventListener("click", async () => {
-  if (!confirm(t("js-profile-logout-all-confirm"))) return;
+  const sure = await ask({ message: t("js-profile-logout-all-confirm"), yes: t("js-profile-logout-all"), danger: true });
+  if (!sure) return;
   try { await api("POST", "/api/auth/logout-all"); location.href = "/login"; } catch (err) { flash(err.message); }
 });

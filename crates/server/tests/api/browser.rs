@@ -259,8 +259,11 @@ async fn an_api_key_is_created_shown_once_used_and_revoked_in_the_browser() {
     )
     .await;
     assert!(!b.text().await.contains(&secret[12..]), "the secret is not shown again");
-    b.eval("window.confirm = () => true; return 1").await;
+    b.eval("window.confirm = () => { throw new Error('confirm() is not used') }; return 1").await;
     b.click("#keys-table tbody button.danger").await;
+    // A dialog asks first; Escape would keep the key.
+    b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+    b.click("dialog[open] button.danger").await;
     b.wait_for("revoked", "document.querySelector('#keys-table .badge.bad')?.textContent === 'revoked'").await;
     let after = app.client().get(app.url("/api/outlets")).bearer_auth(&secret).send().await.unwrap();
     assert_eq!(after.status(), reqwest::StatusCode::UNAUTHORIZED);
@@ -386,6 +389,106 @@ async fn the_api_reference_renders_every_operation_under_the_strict_policy() {
     // Its stylesheet applied (a blocked style would leave the blocks unstyled).
     let border = b.eval("return getComputedStyle(document.querySelector('.opblock')).borderTopStyle").await;
     assert_eq!(border, json!("solid"));
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_owner_reads_outlet_status_in_indonesian_then_switches_to_english() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    let (_, ibu) = app.as_new("ibu@toko.id", Role::User).await;
+    ibu.patch("/api/me", json!({"language": "id"})).await;
+    let healthy = create_outlet(&ibu, "Toko Bandung", "Bandung", "081200000001").await;
+    create_outlet(&ibu, "Toko Bogor", "Bogor", "081200000002").await;
+    pair_sim(&app, &ibu, healthy).await;
+
+    log_in(&b, &app, "ibu@toko.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/outlet-status")).await;
+    b.wait_for("both rows", "document.querySelectorAll('#status-table tbody tr').length === 2").await;
+    let text = b.text().await;
+    for words in [
+        "Status Koneksi Outlet",
+        "Sehat",
+        "Bermasalah",
+        "Pindai Ulang QR",
+        "Siap untuk broadcast",
+        "Belum ada perangkat",
+    ] {
+        assert!(text.contains(words), "{words} in: {text}");
+    }
+    assert_eq!(b.eval("return document.documentElement.lang").await, json!("id"));
+
+    b.goto(&app.url("/profile")).await;
+    b.eval("document.querySelector('#preferences-form select[name=language]').value = 'en'; return 1").await;
+    b.click("#preferences-form button[type=submit]").await;
+    b.wait_for("the page in English", "document.documentElement.lang === 'en'").await;
+    b.goto(&app.url("/outlet-status")).await;
+    b.wait_for("both rows", "document.querySelectorAll('#status-table tbody tr').length === 2").await;
+    let text = b.text().await;
+    for words in ["Outlet connection status", "Healthy", "Problem", "Rescan QR", "Ready for broadcast"] {
+        assert!(text.contains(words), "{words} in: {text}");
+    }
+    assert!(!text.contains("Sehat") && !text.contains("Pindai"), "{text}");
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}
+
+/// Each page, and what shows that its script has filled it in.
+const PAGES: &[(&str, &str)] = &[
+    ("/dashboard", "document.querySelector('.cards .stat')"),
+    ("/outlet-status", "document.querySelectorAll('#status-table tbody tr').length > 0"),
+    ("/outlets", "document.querySelectorAll('#outlets-table tbody tr').length > 0"),
+    ("/messages", "document.querySelectorAll('#messages-table tbody tr').length > 0"),
+    ("/webhooks", "document.querySelectorAll('#webhooks-table tbody tr').length > 0"),
+    ("/api-keys", "document.querySelectorAll('#keys-table tbody tr').length > 0"),
+    ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
+    ("/profile", "document.getElementById('preferences-form')"),
+];
+
+#[tokio::test]
+async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start_with(&db, |c| c.registration = app::config::Registration::Open).await;
+    let Some(b) = Browser::start().await else { return };
+    let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
+    let outlet = create_outlet(&admin, "Toko Bandung", "Bandung", "081200000001").await;
+    create_outlet(&admin, "Toko Bogor", "Bogor", "081200000002").await;
+    pair_sim(&app, &admin, outlet).await;
+    admin.post("/api/messages", json!({"outlet_id": outlet, "to": "081311112222", "text": "Halo"})).await;
+    admin.post("/api/keys", json!({"name": "Kasir"})).await;
+    admin.post("/api/webhooks", json!({"url": "https://example.com/hook", "events": ["message.received"]})).await;
+
+    let mut problems = Vec::new();
+    for (width, height, size) in [(1280, 900, "desktop"), (390, 844, "phone")] {
+        b.set_size(width, height).await;
+        for path in ["/login", "/register"] {
+            b.goto(&app.url(path)).await;
+            b.wait_for("the form", "document.querySelector('form')").await;
+            problems.extend(b.accessibility_violations().await.into_iter().map(|v| format!("{size} {path}: {v}")));
+            if let Some(wide) = b.sticking_out().await {
+                problems.push(format!("{size} {path}: scrolls sideways: {wide}"));
+            }
+        }
+        log_in(&b, &app, "boss@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        for (path, ready) in PAGES {
+            b.goto(&app.url(path)).await;
+            b.wait_for(path, ready).await;
+            problems.extend(b.accessibility_violations().await.into_iter().map(|v| format!("{size} {path}: {v}")));
+            if let Some(wide) = b.sticking_out().await {
+                problems.push(format!("{size} {path}: scrolls sideways: {wide}"));
+            }
+        }
+        // (On a phone the button sits in the closed menu.)
+        b.eval("document.getElementById('logout').closest('form').submit(); return 1").await;
+        b.wait_for("the login page", "location.pathname === '/login'").await;
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     b.quit().await;
     app.stop().await;
     db.cleanup().await;

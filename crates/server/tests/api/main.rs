@@ -11,6 +11,7 @@ mod cli;
 mod devices;
 mod helpers;
 mod http;
+mod i18n;
 mod media;
 mod messages;
 mod metrics;

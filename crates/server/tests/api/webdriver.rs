@@ -124,6 +124,42 @@ impl Browser {
         }
     }
 
+    /// Resizes the window (the viewport follows in headless Chromium).
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
+    }
+
+    /// The serious and critical accessibility violations axe-core finds on the page, one line each.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+        if self.eval("return typeof window.axe").await != json!("object") {
+            self.eval(&format!("{AXE}\nreturn 1")).await;
+        }
+        let found = self
+            .eval(
+                "return axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`))",
+            )
+            .await;
+        found.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+
+    /// When the page is wider than the window (a horizontal scroll bar): the elements that stick
+    /// out, outermost first.
+    pub async fn sticking_out(&self) -> Option<String> {
+        let found = self
+            .eval(
+                "const w = document.documentElement.clientWidth;
+                 if (document.documentElement.scrollWidth <= w + 1) return null;
+                 return [...document.querySelectorAll('body *')]
+                   .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-wrap *'))
+                   .slice(0, 4).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`).join(', ')",
+            )
+            .await;
+        found.as_str().map(str::to_string)
+    }
+
     /// Ends the browser session; dropping `self` then stops chromedriver.
     pub async fn quit(self) {
         let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;

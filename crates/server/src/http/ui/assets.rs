@@ -33,6 +33,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/api_docs.js",
     "vendor/swagger-ui/swagger-ui-bundle.js",
     "vendor/swagger-ui/swagger-ui.css",
+    "favicon.svg",
 ];
 
 /// Module scripts are refused by browsers unless served as JavaScript.
@@ -40,6 +41,7 @@ fn mime(path: &str) -> &'static str {
     match path.rsplit_once('.').map(|(_, ext)| ext) {
         Some("css") => "text/css; charset=utf-8",
         Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     }
 }

@@ -3,6 +3,8 @@
 //! about the rules.
 
 mod assets;
+#[cfg(test)]
+mod catalogue_check;
 mod pages;
 
 use app::AppState;
@@ -25,4 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/messages", get(pages::messages))
         .route("/webhooks", get(pages::webhooks))
         .route("/assets/{*path}", get(assets::serve))
+        // Browsers ask for it by themselves, whatever the page links.
+        .route("/favicon.ico", get(|| async { axum::response::Redirect::permanent("/assets/favicon.svg") }))
 }
