@@ -86,8 +86,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             }
         };
         for (name, city, number) in demo.outlets {
-            let name = Label::parse("name", name, 100).map_err(anyhow::Error::msg)?;
-            let city = Label::parse("city", city, 100).map_err(anyhow::Error::msg)?;
+            let name = Label::parse(name, 100)?;
+            let city = Label::parse(city, 100)?;
             let number = PhoneNumber::parse(number)?;
             match store.create_outlet(NewOutlet { owner: id, name: &name, city: &city, wa_number: &number }, now).await
             {

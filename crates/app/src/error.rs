@@ -1,7 +1,9 @@
 //! The one error type of the service layer. It says what kind of failure happened and, for the
-//! caller's mistakes, what to fix; the HTTP layer maps each kind to a status, the CLI to an
-//! exit code. `code` is the stable machine-readable name clients switch on.
+//! caller's mistakes, what to fix — as a catalogue [`Text`], so that each reader gets it in their
+//! language; the HTTP layer maps each kind to a status, the CLI to an exit code. `code` is the
+//! stable machine-readable name clients switch on.
 
+use crate::i18n::Text;
 use domain::policy::Denied;
 use engine::EngineError;
 use store::StoreError;
@@ -10,28 +12,28 @@ use store::StoreError;
 pub enum ServiceError {
     /// The input parsed but is not acceptable; `field` names it.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid { field: &'static str, message: Text },
     /// The request as a whole makes no sense (wrong kind of credential, malformed header).
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Text),
     /// No valid credential.
     #[error("{0}")]
-    Unauthenticated(String),
+    Unauthenticated(Text),
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: &'static str, message: Text },
     /// Missing, or another tenant's (which must look the same).
     #[error("{message}")]
-    NotFound { code: &'static str, message: String },
+    NotFound { code: &'static str, message: Text },
     /// The resource's state does not allow this now.
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: &'static str, message: Text },
     #[error("{message}")]
-    TooLarge { code: &'static str, message: String },
+    TooLarge { code: &'static str, message: Text },
     #[error("{message}")]
-    RateLimited { retry_after_secs: i64, message: String },
+    RateLimited { retry_after_secs: i64, message: Text },
     /// Something this process depends on cannot serve the request now.
     #[error("{message}")]
-    Unavailable { code: &'static str, message: String },
+    Unavailable { code: &'static str, message: Text },
     /// Our fault; the text is logged, never shown.
     #[error("{0}")]
     Internal(String),
@@ -40,19 +42,20 @@ pub enum ServiceError {
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
 impl ServiceError {
-    pub fn invalid(field: &'static str, message: impl std::fmt::Display) -> Self {
-        ServiceError::Invalid { field, message: message.to_string() }
+    pub fn invalid(field: &'static str, message: impl Into<Text>) -> Self {
+        ServiceError::Invalid { field, message: message.into() }
     }
 
-    pub fn not_found(what: &str) -> Self {
-        ServiceError::NotFound { code: "not_found", message: format!("{what} not found") }
+    /// "Not found", with `key` naming what (e.g. `error-outlet-not-found`).
+    pub fn not_found(key: &'static str) -> Self {
+        ServiceError::NotFound { code: "not_found", message: Text::new(key) }
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub fn conflict(message: impl Into<Text>) -> Self {
         ServiceError::Conflict { code: "conflict", message: message.into() }
     }
 
-    pub fn forbidden(message: impl Into<String>) -> Self {
+    pub fn forbidden(message: impl Into<Text>) -> Self {
         ServiceError::Forbidden { code: "forbidden", message: message.into() }
     }
 
@@ -61,34 +64,42 @@ impl ServiceError {
     }
 }
 
+/// A message with no variables, by its key (e.g. `error-outlet-not-found`).
+impl From<&'static str> for Text {
+    fn from(key: &'static str) -> Text {
+        Text::new(key)
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => ServiceError::NotFound { code: "not_found", message: "not found".into() },
-            StoreError::Conflict(msg) | StoreError::Refused(msg) => ServiceError::conflict(msg),
+            StoreError::NotFound => ServiceError::not_found("error-not-found"),
+            StoreError::Conflict(taken) => ServiceError::conflict(taken),
+            StoreError::Refused(reason) => ServiceError::conflict(&reason),
             other => ServiceError::internal(other),
         }
     }
 }
 
-/// Maps a store error, naming what was not found: `.map_err(not_found_as("outlet"))`.
-pub fn not_found_as(what: &'static str) -> impl Fn(StoreError) -> ServiceError {
+/// Maps a store error, naming what was not found: `.map_err(not_found_as("error-outlet-not-found"))`.
+pub fn not_found_as(key: &'static str) -> impl Fn(StoreError) -> ServiceError {
     move |e| match e {
-        StoreError::NotFound => ServiceError::not_found(what),
+        StoreError::NotFound => ServiceError::not_found(key),
         other => other.into(),
     }
 }
 
 /// Parses a phone number field, answering "invalid" with the reason.
 pub fn phone(field: &'static str, input: &str) -> ServiceResult<domain::PhoneNumber> {
-    domain::PhoneNumber::parse(input).map_err(|e| ServiceError::invalid(field, e))
+    domain::PhoneNumber::parse(input).map_err(|e| ServiceError::invalid(field, &e))
 }
 
 impl From<Denied> for ServiceError {
     fn from(d: Denied) -> Self {
         match d {
-            Denied::Forbidden(msg) => ServiceError::forbidden(msg),
-            Denied::LastSuperadmin => ServiceError::conflict(d.to_string()),
+            Denied::LastSuperadmin => ServiceError::conflict(&d),
+            _ => ServiceError::forbidden(&d),
         }
     }
 }
@@ -102,15 +113,17 @@ impl From<anyhow::Error> for ServiceError {
 impl From<EngineError> for ServiceError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::NotConnected => ServiceError::Conflict {
-                code: "not_connected",
-                message: "the device is not connected; connect it first (POST …/device/connect)".into(),
-            },
-            EngineError::AlreadyPaired => {
-                ServiceError::Conflict { code: "already_paired", message: "the device is already paired".into() }
+            EngineError::NotConnected => {
+                ServiceError::Conflict { code: "not_connected", message: Text::new("error-device-not-connected") }
             }
-            EngineError::Rejected(msg) => ServiceError::Conflict { code: "rejected", message: msg },
-            EngineError::Unavailable(msg) => ServiceError::Unavailable { code: "engine_unavailable", message: msg },
+            EngineError::AlreadyPaired => {
+                ServiceError::Conflict { code: "already_paired", message: Text::new("error-device-already-paired") }
+            }
+            // WhatsApp's own words (or the simulation's): passed on as they are.
+            EngineError::Rejected(msg) => ServiceError::Conflict { code: "rejected", message: Text::foreign(msg) },
+            EngineError::Unavailable(msg) => {
+                ServiceError::Unavailable { code: "engine_unavailable", message: Text::foreign(msg) }
+            }
         }
     }
 }
@@ -118,10 +131,9 @@ impl From<EngineError> for ServiceError {
 impl From<crate::sessions::SessionError> for ServiceError {
     fn from(e: crate::sessions::SessionError) -> Self {
         match e {
-            crate::sessions::SessionError::NotRunning => ServiceError::Conflict {
-                code: "not_running",
-                message: "the device has no running session; connect it first (POST …/device/connect)".into(),
-            },
+            crate::sessions::SessionError::NotRunning => {
+                ServiceError::Conflict { code: "not_running", message: Text::new("error-device-not-running") }
+            }
             crate::sessions::SessionError::Standby => standby(),
             crate::sessions::SessionError::Engine(e) => e.into(),
         }
@@ -130,9 +142,5 @@ impl From<crate::sessions::SessionError> for ServiceError {
 
 /// Another process on this database runs the WhatsApp sessions.
 pub fn standby() -> ServiceError {
-    ServiceError::Unavailable {
-        code: "sessions_standby",
-        message: "another kewhats process on this database runs the WhatsApp sessions; use that one (see /healthz)"
-            .into(),
-    }
+    ServiceError::Unavailable { code: "sessions_standby", message: Text::new("error-sessions-standby") }
 }

@@ -44,6 +44,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "api_keys.ftl",
     "users.ftl",
     "profile.ftl",
+    "errors.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {
@@ -97,7 +98,7 @@ impl Tr {
         self.lookup(key, Some(&args))
     }
 
-    fn lookup(&self, key: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue>>) -> String {
+    pub(crate) fn lookup(&self, key: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue>>) -> String {
         LOCALES.try_lookup_complete(langid(self.0), key, args).unwrap_or_else(|| {
             tracing::warn!(key, lang = self.lang(), "no such message in the catalogue");
             key.to_string()
@@ -174,5 +175,9 @@ fn render_script_messages(tr: Tr) -> String {
     serde_json::Value::Object(map).to_string().replace("</", "<\\/")
 }
 
+pub(crate) mod errors;
 #[cfg(test)]
 mod tests;
+mod text;
+
+pub use text::Text;

@@ -5,18 +5,28 @@ use serde::Serialize;
 #[serde(transparent)]
 pub struct Email(String);
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("e-mail is required")]
+    Required,
+    #[error("e-mail is longer than 254 characters")]
+    TooLong,
+    #[error("e-mail must look like name@example.com")]
+    Malformed,
+}
+
 impl Email {
     /// Accepts `local@domain.tld`, trimmed and lower-cased so that logins are case-insensitive.
-    pub fn parse(input: &str) -> Result<Email, &'static str> {
+    pub fn parse(input: &str) -> Result<Email, EmailError> {
         let s = input.trim().to_lowercase();
         if s.is_empty() {
-            return Err("e-mail is required");
+            return Err(EmailError::Required);
         }
         if s.len() > 254 {
-            return Err("e-mail is longer than 254 characters");
+            return Err(EmailError::TooLong);
         }
         let Some((local, domain)) = s.split_once('@') else {
-            return Err("e-mail must look like name@example.com");
+            return Err(EmailError::Malformed);
         };
         let bad_char = |c: char| c.is_whitespace() || c == '@' || c.is_control();
         if local.is_empty()
@@ -27,7 +37,7 @@ impl Email {
             || local.chars().any(bad_char)
             || domain.chars().any(bad_char)
         {
-            return Err("e-mail must look like name@example.com");
+            return Err(EmailError::Malformed);
         }
         Ok(Email(s))
     }

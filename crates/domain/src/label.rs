@@ -5,27 +5,37 @@ use serde::Serialize;
 #[serde(transparent)]
 pub struct Label(String);
 
+/// Why a label was refused; the caller names the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    #[error("is required")]
+    Required,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("must not contain control characters")]
+    ControlCharacters,
+}
+
 impl Label {
-    /// `field` names the input in the error message, e.g. "outlet name".
-    pub fn parse(field: &str, input: &str, max_chars: usize) -> Result<Label, String> {
+    pub fn parse(input: &str, max_chars: usize) -> Result<Label, LabelError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(format!("{field} is required"));
+            return Err(LabelError::Required);
         }
-        Self::bounded(field, s, max_chars)
+        Self::bounded(s, max_chars)
     }
 
     /// Like [`Label::parse`] but an empty input is allowed.
-    pub fn parse_optional(field: &str, input: &str, max_chars: usize) -> Result<Label, String> {
-        Self::bounded(field, input.trim(), max_chars)
+    pub fn parse_optional(input: &str, max_chars: usize) -> Result<Label, LabelError> {
+        Self::bounded(input.trim(), max_chars)
     }
 
-    fn bounded(field: &str, s: &str, max_chars: usize) -> Result<Label, String> {
+    fn bounded(s: &str, max_chars: usize) -> Result<Label, LabelError> {
         if s.chars().count() > max_chars {
-            return Err(format!("{field} must be at most {max_chars} characters"));
+            return Err(LabelError::TooLong { max: max_chars });
         }
         if s.chars().any(char::is_control) {
-            return Err(format!("{field} must not contain control characters"));
+            return Err(LabelError::ControlCharacters);
         }
         Ok(Label(s.to_string()))
     }
@@ -41,10 +51,10 @@ mod tests {
 
     #[test]
     fn labels_are_trimmed_and_bounded() {
-        assert_eq!(Label::parse("name", "  Jakarta Pusat ", 20).unwrap().as_str(), "Jakarta Pusat");
-        assert_eq!(Label::parse("outlet name", " ", 20).unwrap_err(), "outlet name is required");
-        assert!(Label::parse("name", "abcdef", 5).unwrap_err().contains("at most 5"));
-        assert!(Label::parse("name", "a\u{0}b", 5).is_err());
-        assert_eq!(Label::parse_optional("city", "", 5).unwrap().as_str(), "");
+        assert_eq!(Label::parse("  Jakarta Pusat ", 20).unwrap().as_str(), "Jakarta Pusat");
+        assert_eq!(Label::parse(" ", 20).unwrap_err(), LabelError::Required);
+        assert_eq!(Label::parse("abcdef", 5).unwrap_err(), LabelError::TooLong { max: 5 });
+        assert_eq!(Label::parse("a\u{0}b", 5).unwrap_err(), LabelError::ControlCharacters);
+        assert_eq!(Label::parse_optional("", 5).unwrap().as_str(), "");
     }
 }

@@ -13,18 +13,18 @@ mod webhook_url;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use device::{check_transition, Backoff, DeviceStatus, EngineKind, ImpossibleTransition};
-pub use email::Email;
+pub use email::{Email, EmailError};
 pub use ids::{DeviceId, OutletId, UserId};
 pub use password::{check_password_strength, WeakPassword};
 pub use phone::{PhoneError, PhoneNumber};
 pub use role::{Plan, Role, UnknownValue};
 pub use webhook_event::{AttemptOutcome, DeliveryStatus, EventKind};
-pub use webhook_url::{is_private, WebhookUrl};
+pub use webhook_url::{is_private, UrlError, WebhookUrl, MAX_URL_LEN};
 mod label;
 mod locale;
 mod message;
 
-pub use label::Label;
-pub use locale::{parse_time_zone, Language, LanguageChoice, DEFAULT_TIME_ZONE, TIME_ZONES};
+pub use label::{Label, LabelError};
+pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, DEFAULT_TIME_ZONE, TIME_ZONES};
 pub use message::{Direction, MessageStatus};
 pub use policy::{Actor, Scope};

@@ -61,14 +61,15 @@ impl LanguageChoice {
 pub const TIME_ZONES: &[&str] = &["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura", "UTC"];
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Jakarta";
 
+/// A time zone that is not one of [`TIME_ZONES`]: what was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown time zone '{0}': expected one of {zones}", zones = TIME_ZONES.join(", "))]
+pub struct UnknownTimeZone(pub String);
+
 /// One of [`TIME_ZONES`].
-pub fn parse_time_zone(input: &str) -> Result<&'static str, String> {
+pub fn parse_time_zone(input: &str) -> Result<&'static str, UnknownTimeZone> {
     let input = input.trim();
-    TIME_ZONES
-        .iter()
-        .find(|z| z.eq_ignore_ascii_case(input))
-        .copied()
-        .ok_or_else(|| format!("unknown time zone '{input}': expected one of {}", TIME_ZONES.join(", ")))
+    TIME_ZONES.iter().find(|z| z.eq_ignore_ascii_case(input)).copied().ok_or_else(|| UnknownTimeZone(input.into()))
 }
 
 #[cfg(test)]
@@ -88,6 +89,6 @@ mod tests {
     #[test]
     fn only_the_listed_time_zones_are_accepted() {
         assert_eq!(parse_time_zone(" asia/makassar "), Ok("Asia/Makassar"));
-        assert!(parse_time_zone("Mars/Olympus").unwrap_err().contains("Asia/Jakarta"));
+        assert!(parse_time_zone("Mars/Olympus").unwrap_err().to_string().contains("Asia/Jakarta"));
     }
 }

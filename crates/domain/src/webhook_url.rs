@@ -12,30 +12,49 @@ pub struct WebhookUrl(String);
 
 pub const MAX_URL_LEN: usize = 2048;
 
+/// Why a URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("url is required")]
+    Required,
+    #[error("url must be at most {MAX_URL_LEN} characters")]
+    TooLong,
+    #[error("url is not a valid URL: {0}")]
+    Invalid(String),
+    #[error("url must start with http:// or https://")]
+    Scheme,
+    #[error("url must not contain a user name or password")]
+    Credentials,
+    #[error("url needs a host")]
+    NoHost,
+    #[error("url points to a private, loopback or local address, which this server does not send to")]
+    Private,
+}
+
 impl WebhookUrl {
-    pub fn parse(input: &str, allow_private: bool) -> Result<WebhookUrl, String> {
+    pub fn parse(input: &str, allow_private: bool) -> Result<WebhookUrl, UrlError> {
         let input = input.trim();
         if input.is_empty() {
-            return Err("url is required".into());
+            return Err(UrlError::Required);
         }
         if input.len() > MAX_URL_LEN {
-            return Err(format!("url must be at most {MAX_URL_LEN} characters"));
+            return Err(UrlError::TooLong);
         }
-        let url = url::Url::parse(input).map_err(|e| format!("url is not a valid URL: {e}"))?;
+        let url = url::Url::parse(input).map_err(|e| UrlError::Invalid(e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err("url must start with http:// or https://".into());
+            return Err(UrlError::Scheme);
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err("url must not contain a user name or password".into());
+            return Err(UrlError::Credentials);
         }
         let private = match url.host() {
-            None => return Err("url needs a host".into()),
+            None => return Err(UrlError::NoHost),
             Some(url::Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
             Some(url::Host::Domain(name)) => is_local_name(name),
         };
         if private && !allow_private {
-            return Err("url points to a private, loopback or local address, which this server does not send to".into());
+            return Err(UrlError::Private);
         }
         Ok(WebhookUrl(url.to_string()))
     }
@@ -142,7 +161,7 @@ mod tests {
             ("http://intranet/", "private"),
         ] {
             let err = WebhookUrl::parse(input, false).unwrap_err();
-            assert!(err.contains(hint), "{input}: {err}");
+            assert!(err.to_string().contains(hint), "{input}: {err}");
         }
         assert!(WebhookUrl::parse("http://127.0.0.1:9000/hook", true).is_ok(), "allowed by configuration");
         for public in ["http://[2606:4700::1111]/", "http://[64:ff9b::5db8:d822]/", "http://[2002:5db8:d822::1]/"] {

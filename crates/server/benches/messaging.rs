@@ -123,8 +123,8 @@ async fn owner_with_outlet(store: &Store, email: &str) -> (UserId, domain::Outle
         plan: domain::Plan::Unlimited,
     };
     let owner = store.create_user(new, now).await.expect("user").id;
-    let name = domain::Label::parse("name", "Outlet", 50).expect("name");
-    let city = domain::Label::parse("city", "Jakarta", 50).expect("city");
+    let name = domain::Label::parse("Outlet", 50).expect("name");
+    let city = domain::Label::parse("Jakarta", 50).expect("city");
     let number = domain::PhoneNumber::parse("081200000001").expect("number");
     let outlet = NewOutlet { owner, name: &name, city: &city, wa_number: &number };
     (owner, store.create_outlet(outlet, now).await.expect("outlet").id)

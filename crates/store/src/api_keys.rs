@@ -4,7 +4,7 @@
 //! messages sent out on behalf of requests made with the key (see the README).
 
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
-use domain::{Role, Timestamp, UserId};
+use domain::{LanguageChoice, Role, Timestamp, UserId};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -27,6 +27,7 @@ pub struct KeyHolder {
     pub key_id: i64,
     pub user_id: UserId,
     pub role: Role,
+    pub language: LanguageChoice,
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,9 +59,10 @@ impl From<Row> for ApiKey {
     }
 }
 
-fn holder((key_id, owner, role): (i64, i64, String)) -> Result<KeyHolder> {
-    let role = role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
-    Ok(KeyHolder { key_id, user_id: UserId(owner), role })
+fn holder((key_id, owner, role, language): (i64, i64, String, String)) -> Result<KeyHolder> {
+    let corrupt = |e: domain::UnknownValue| StoreError::Corrupt(e.to_string());
+    let (role, language) = (role.parse().map_err(corrupt)?, language.parse().map_err(corrupt)?);
+    Ok(KeyHolder { key_id, user_id: UserId(owner), role, language })
 }
 
 const COLUMNS: &str = "id, owner_id, name, prefix, requests_in, messages_out, created_at, last_used_at, revoked_at";
@@ -123,11 +125,12 @@ impl Store {
     /// Authenticates a request by key: the holder if the key is live and its owner enabled, and
     /// in the same statement counts the request and marks the key used.
     pub async fn use_api_key(&self, secret_hash: &str, now: Timestamp) -> Result<Option<KeyHolder>> {
-        let row: Option<(i64, i64, String)> = on_db!(self, write, pool => sqlx::query_as(
+        let row: Option<(i64, i64, String, String)> = on_db!(self, write, pool => sqlx::query_as(
             "UPDATE api_keys SET requests_in = requests_in + 1, last_used_at = $2
              WHERE secret_hash = $1 AND revoked_at IS NULL
                AND owner_id IN (SELECT id FROM users WHERE disabled = FALSE)
-             RETURNING id, owner_id, (SELECT role FROM users WHERE users.id = api_keys.owner_id)")
+             RETURNING id, owner_id, (SELECT role FROM users WHERE users.id = api_keys.owner_id),
+                 (SELECT language FROM users WHERE users.id = api_keys.owner_id)")
             .bind(secret_hash)
             .bind(now.millis())
             .fetch_optional(pool)
@@ -137,8 +140,8 @@ impl Store {
 
     /// The holder of a key by id, if the key is live and its owner enabled; counts nothing.
     pub async fn api_key_holder(&self, key_id: i64) -> Result<Option<KeyHolder>> {
-        let row: Option<(i64, i64, String)> = on_db!(self, read, pool => sqlx::query_as(
-            "SELECT k.id, k.owner_id, u.role FROM api_keys k JOIN users u ON u.id = k.owner_id
+        let row: Option<(i64, i64, String, String)> = on_db!(self, read, pool => sqlx::query_as(
+            "SELECT k.id, k.owner_id, u.role, u.language FROM api_keys k JOIN users u ON u.id = k.owner_id
              WHERE k.id = $1 AND k.revoked_at IS NULL AND u.disabled = FALSE")
             .bind(key_id)
             .fetch_optional(pool)

@@ -3,7 +3,7 @@
 //! them nor announced without having happened. The worker claims due rows with a lease, posts
 //! them and records the outcome.
 
-use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use crate::{on_db, Page, Paged, Refusal, Result, Store, StoreError};
 use domain::{DeliveryStatus, EventKind, Timestamp, UserId};
 use rand::RngCore;
 use serde::Serialize;
@@ -202,7 +202,7 @@ impl Store {
     pub async fn enqueue_test_delivery(&self, owner: UserId, webhook: i64, now: Timestamp) -> Result<Delivery> {
         let hook = self.webhook(owner, webhook).await?.ok_or(StoreError::NotFound)?;
         if !hook.active {
-            return Err(StoreError::Refused("the webhook is inactive; turn it on to send a test event".into()));
+            return Err(StoreError::Refused(Refusal::WebhookInactive));
         }
         let data = serde_json::json!({ "webhook_id": webhook, "message": "This is a test event from kewhats." });
         let event = WebhookEvent::new(owner, EventKind::WebhookTest, &data, now);
@@ -372,9 +372,7 @@ impl Store {
             }
             None => match self.delivery(owner, webhook, id).await? {
                 None => Err(StoreError::NotFound),
-                Some(_) => {
-                    Err(StoreError::Refused("this delivery is still queued; it will be tried again by itself".into()))
-                }
+                Some(_) => Err(StoreError::Refused(Refusal::DeliveryQueued)),
             },
         }
     }

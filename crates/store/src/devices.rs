@@ -4,7 +4,7 @@
 //! which writes the new status and its history row in one transaction.
 
 use crate::deliveries::{enqueue, WebhookEvent};
-use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use crate::{on_db, Page, Paged, Refusal, Result, Store, StoreError, Taken};
 use domain::{DeviceId, DeviceStatus, EngineKind, EventKind, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 
@@ -122,7 +122,7 @@ impl Store {
             .bind(now.millis())
             .fetch_one(pool)
             .await)
-        .map_err(|e| StoreError::from(e).conflict_as("this outlet already has a device"))?;
+        .map_err(|e| StoreError::from(e).conflict_as(Taken::OutletDevice))?;
         self.device(domain::policy::system_scope(), DeviceId(id)).await?.ok_or(StoreError::NotFound)
     }
 
@@ -191,7 +191,8 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some((outlet, owner)) = owned else {
-                return Err(StoreError::Refused(format!("device {id} is no longer {from}")));
+                tracing::debug!(device = %id, %from, "status changed meanwhile");
+                return Err(StoreError::Refused(Refusal::StatusChanged));
             };
             sqlx::query("INSERT INTO connection_events (device_id, from_status, to_status, reason, at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id.0)

@@ -4,12 +4,12 @@
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A unique constraint refused the write; the text names what is taken.
+    /// A unique constraint refused the write: what is taken.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Taken),
     /// A rule checked inside the write's transaction refused it.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     #[error("database configuration: {0}")]
     Config(String),
     #[error("stored data is invalid: {0}")]
@@ -36,12 +36,39 @@ pub(crate) fn touched(rows: u64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// What a unique constraint keeps to one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Taken {
+    #[error("a user with this e-mail already exists")]
+    Email,
+    #[error("this WhatsApp number is already used by another outlet")]
+    WaNumber,
+    #[error("this outlet already has a device")]
+    OutletDevice,
+    #[error("the message was not written")]
+    IdempotencyKey,
+}
+
+/// A rule the store checks inside a write's transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the webhook is inactive; turn it on to send a test event")]
+    WebhookInactive,
+    #[error("this delivery is still queued; it will be tried again by itself")]
+    DeliveryQueued,
+    #[error("this is the last active superadmin; promote another superadmin first")]
+    LastSuperadmin,
+    /// Another writer changed the device's status first.
+    #[error("the device's status changed meanwhile")]
+    StatusChanged,
+}
+
 impl StoreError {
     /// Turns a unique violation into `Conflict(what)`, leaving other errors alone.
-    pub(crate) fn conflict_as(self, what: &str) -> StoreError {
+    pub(crate) fn conflict_as(self, what: Taken) -> StoreError {
         match &self {
             StoreError::Database(e) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
-                StoreError::Conflict(what.to_string())
+                StoreError::Conflict(what)
             }
             _ => self,
         }

@@ -29,7 +29,7 @@ pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use deliveries::{ClaimedDelivery, Delivery, DeliveryResult, WebhookEvent};
 pub use device_lock::DeviceLock;
 pub use devices::{ConnectionEvent, Device, DeviceChange, NewDevice};
-pub use error::StoreError;
+pub use error::{Refusal, StoreError, Taken};
 pub use messages::{Message, MessageFilter, NewInbound, NewMedia, NewOutgoing};
 pub use metrics::PlatformGauges;
 pub use outlet_status::OutletStatusRow;

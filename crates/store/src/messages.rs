@@ -1,7 +1,7 @@
 //! Messages: the outbox of outgoing ones and the record of incoming ones.
 
 use crate::deliveries::{enqueue, WebhookEvent};
-use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use crate::{on_db, Page, Paged, Result, Store, StoreError, Taken};
 use domain::{Direction, EventKind, MessageStatus, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 
@@ -203,7 +203,7 @@ impl Store {
         if let Some(created) = one(row)? {
             return Ok((created, true));
         }
-        let key = new.idempotency_key.ok_or_else(|| StoreError::Conflict("message not written".into()))?;
+        let key = new.idempotency_key.ok_or_else(|| StoreError::Conflict(Taken::IdempotencyKey))?;
         Ok((self.message_by_idempotency_key(new.owner, key).await?.ok_or(StoreError::NotFound)?, false))
     }
 

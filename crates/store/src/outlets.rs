@@ -1,5 +1,5 @@
 use crate::paging::contains_pattern;
-use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use crate::{on_db, Page, Paged, Result, Store, StoreError, Taken};
 use domain::{Label, OutletId, PhoneNumber, Scope, Timestamp, UserId};
 use serde::Serialize;
 
@@ -61,8 +61,6 @@ const SELECT: &str = "SELECT o.id, o.owner_id, u.email AS owner_email, o.name, o
         o.created_at, o.updated_at
     FROM outlets o JOIN users u ON u.id = o.owner_id";
 
-const NUMBER_TAKEN: &str = "this WhatsApp number is already used by another outlet";
-
 impl Store {
     pub async fn create_outlet(&self, new: NewOutlet<'_>, now: Timestamp) -> Result<Outlet> {
         let id: i64 = on_db!(self, write, pool => sqlx::query_scalar(
@@ -75,7 +73,7 @@ impl Store {
             .bind(now.millis())
             .fetch_one(pool)
             .await)
-        .map_err(|e| StoreError::from(e).conflict_as(NUMBER_TAKEN))?;
+        .map_err(|e| StoreError::from(e).conflict_as(Taken::WaNumber))?;
         self.outlet(domain::policy::system_scope(), OutletId(id)).await?.ok_or(StoreError::NotFound)
     }
 
@@ -131,7 +129,7 @@ impl Store {
             .bind(now.millis())
             .execute(pool)
             .await.map(|r| r.rows_affected()))
-        .map_err(|e| StoreError::from(e).conflict_as(NUMBER_TAKEN))?;
+        .map_err(|e| StoreError::from(e).conflict_as(Taken::WaNumber))?;
         crate::error::touched(done)?;
         self.outlet(scope, id).await?.ok_or(StoreError::NotFound)
     }

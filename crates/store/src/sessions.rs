@@ -1,6 +1,6 @@
 use crate::StoreError;
 use crate::{on_db, Result, Store};
-use domain::{Role, Timestamp, UserId};
+use domain::{LanguageChoice, Role, Timestamp, UserId};
 
 /// A browser login. The cookie holds a random token; only its SHA-256 is stored, so a
 /// database dump cannot be replayed as a cookie.
@@ -10,6 +10,8 @@ pub struct WebSession {
     pub user_id: UserId,
     /// The user's role now, not at login: a demotion takes effect on the next request.
     pub role: Role,
+    /// The user's page language, for the answers to this session's requests.
+    pub language: LanguageChoice,
     pub csrf_token: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
@@ -29,6 +31,7 @@ struct SessionRow {
     id: i64,
     user_id: i64,
     role: String,
+    language: String,
     csrf_token: String,
     created_at: i64,
     expires_at: i64,
@@ -41,6 +44,7 @@ impl TryFrom<SessionRow> for WebSession {
             id: r.id,
             user_id: UserId(r.user_id),
             role: r.role.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?,
+            language: r.language.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?,
             csrf_token: r.csrf_token,
             created_at: Timestamp(r.created_at),
             expires_at: Timestamp(r.expires_at),
@@ -69,7 +73,7 @@ impl Store {
     /// The session for a token if it is neither expired nor revoked and its user is enabled.
     pub async fn active_web_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<WebSession>> {
         let row: Option<SessionRow> = on_db!(self, read, pool => sqlx::query_as(
-            "SELECT s.id, s.user_id, u.role, s.csrf_token, s.created_at, s.expires_at
+            "SELECT s.id, s.user_id, u.role, u.language, s.csrf_token, s.created_at, s.expires_at
              FROM web_sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
                AND u.disabled = FALSE")

@@ -1,5 +1,5 @@
 use crate::paging::contains_pattern;
-use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use crate::{on_db, Page, Paged, Refusal, Result, Store, StoreError, Taken};
 use domain::policy::{removes_superadmin, UserChange, UserTarget};
 use domain::{Email, LanguageChoice, Plan, Role, Timestamp, UserId};
 use serde::Serialize;
@@ -101,7 +101,7 @@ impl Store {
             .bind(now.millis())
             .fetch_one(pool)
             .await)
-        .map_err(|e| StoreError::from(e).conflict_as("a user with this e-mail already exists"))?;
+        .map_err(|e| StoreError::from(e).conflict_as(Taken::Email))?;
         row.into_user()
     }
 
@@ -180,7 +180,7 @@ impl Store {
             if removes_superadmin(current.as_target(), change) {
                 let active: Vec<i64> = sqlx::query_scalar(&count).fetch_all(&mut *tx).await?;
                 if active.len() <= 1 {
-                    return Err(StoreError::Refused(domain::policy::Denied::LastSuperadmin.to_string()));
+                    return Err(StoreError::Refused(Refusal::LastSuperadmin));
                 }
             }
             let row = sqlx::query_as(&update)

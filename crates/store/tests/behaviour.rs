@@ -31,8 +31,8 @@ async fn user(store: &Store, email: &str, role: Role) -> UserId {
 }
 
 async fn outlet(store: &Store, owner: UserId, name: &str, number: &str) -> OutletId {
-    let name = Label::parse("name", name, 100).unwrap();
-    let city = Label::parse("city", "Jakarta", 100).unwrap();
+    let name = Label::parse(name, 100).unwrap();
+    let city = Label::parse("Jakarta", 100).unwrap();
     let number = PhoneNumber::parse(number).unwrap();
     store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, T0).await.unwrap().id
 }
@@ -119,7 +119,7 @@ both_backends! {
         assert_eq!(store.list_outlets(system_scope(), Some("surab"), Page::default()).await.unwrap().total, 1);
         assert_eq!(store.list_outlets(system_scope(), Some("+6281200000002"), Page::default()).await.unwrap().total, 1);
         assert!(store.outlet(owner_scope(ana), sby).await.unwrap().is_none());
-        let rename = Label::parse("name", "Hacked", 100).unwrap();
+        let rename = Label::parse("Hacked", 100).unwrap();
         let patch = || OutletPatch { name: Some(&rename), ..Default::default() };
         assert!(matches!(store.update_outlet(owner_scope(ana), sby, patch(), T0).await, Err(StoreError::NotFound)));
         assert!(matches!(store.delete_outlet(owner_scope(ana), sby).await, Err(StoreError::NotFound)));

@@ -67,7 +67,7 @@ impl Outbound {
 
     /// Checks `url` again (the settings may have changed since it was saved) and starts a
     /// request to it.
-    pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, String> {
+    pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, domain::UrlError> {
         let url = WebhookUrl::parse(url, self.allow_private)?;
         Ok(self.client.request(method, url.as_str()))
     }

@@ -3,9 +3,13 @@
 
 use crate::crypto::{passwords as password, tokens as token};
 use crate::error::{not_found_as, ServiceError, ServiceResult};
+use crate::i18n::errors::label;
+use crate::i18n::Text;
 use crate::state::AppState;
 use domain::policy::{self, Capability, UserChange};
-use domain::{check_password_strength, parse_time_zone, Actor, Email, Label, LanguageChoice, Plan, Role, UserId};
+use domain::{
+    check_password_strength, parse_time_zone, Actor, Email, Label, LanguageChoice, Plan, Role, UserId, TIME_ZONES,
+};
 use store::{NewUser, NewWebSession, Page, Paged, Store, User};
 
 /// A fresh browser session: the cookie value and the CSRF token that goes with it.
@@ -21,11 +25,9 @@ pub struct ClientInfo {
     pub user_agent: String,
 }
 
-const BAD_LOGIN: &str = "wrong e-mail or password";
-
 pub async fn login(state: &AppState, email: &str, password: &str, client: &ClientInfo) -> ServiceResult<SessionStart> {
     if let Err(wait) = state.limiter.begin(&client.ip, email) {
-        let message = format!("too many failed logins; try again in {wait} seconds");
+        let message = Text::new("error-too-many-logins").arg("seconds", wait);
         return Err(ServiceError::RateLimited { retry_after_secs: wait, message });
     }
     let creds = match Email::parse(email) {
@@ -40,13 +42,10 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: &Clien
     let user = match user {
         Some(u) if ok => u,
         // The attempt was already counted as a failure by `begin`.
-        _ => return Err(ServiceError::Unauthenticated(BAD_LOGIN.into())),
+        _ => return Err(ServiceError::Unauthenticated(Text::new("error-bad-login"))),
     };
     if user.disabled {
-        return Err(ServiceError::Forbidden {
-            code: "account_disabled",
-            message: "this account is disabled; contact your administrator".into(),
-        });
+        return Err(ServiceError::Forbidden { code: "account_disabled", message: Text::new("error-account-disabled") });
     }
     state.limiter.record_success(&client.ip, email);
     start_session(state, user, client).await
@@ -85,9 +84,10 @@ pub struct NewAccount<'a> {
 
 /// Validates and creates a user. No policy check: callers decide who may call it.
 pub async fn add_user(store: &Store, now: domain::Timestamp, new: NewAccount<'_>) -> ServiceResult<User> {
-    let email = Email::parse(new.email).map_err(|m| ServiceError::invalid("email", m))?;
-    let name = Label::parse_optional("name", new.name, 100).map_err(|m| ServiceError::invalid("name", m))?;
-    check_password_strength(new.password, email.as_str()).map_err(|e| ServiceError::invalid("password", e))?;
+    let email = Email::parse(new.email).map_err(|e| ServiceError::invalid("email", e))?;
+    let name =
+        Label::parse_optional(new.name, 100).map_err(|e| ServiceError::invalid("name", label("field-name", e)))?;
+    check_password_strength(new.password, email.as_str()).map_err(|e| ServiceError::invalid("password", &e))?;
     let hash = password::hash(new.password.to_string()).await?;
     let user = store
         .create_user(
@@ -107,7 +107,7 @@ pub async fn register(
     client: &ClientInfo,
 ) -> ServiceResult<SessionStart> {
     if !state.config.registration_open() {
-        return Err(ServiceError::forbidden("registration is closed; ask an administrator for an account"));
+        return Err(ServiceError::forbidden("error-registration-closed"));
     }
     let new = NewAccount { email, name, password, role: Role::User, plan: Plan::Free };
     let user = add_user(&state.store, state.clock.now(), new).await?;
@@ -124,9 +124,9 @@ pub async fn create_user(state: &AppState, actor: Actor, new: NewAccount<'_>) ->
 pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: UserChange) -> ServiceResult<User> {
     policy::require(actor, Capability::ManageUsers)?;
     if change == UserChange::default() {
-        return Err(ServiceError::invalid("role", "nothing to change: send at least one of role, plan, disabled"));
+        return Err(ServiceError::invalid("role", "error-user-nothing-to-change"));
     }
-    let target = state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
+    let target = state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("error-user-not-found"))?;
     let superadmins = state.store.count_active_users_with_role(&[Role::Superadmin]).await?;
     policy::check_user_change(actor, target.as_target(), change, u64::try_from(superadmins).unwrap_or(0))?;
     let now = state.clock.now();
@@ -146,14 +146,17 @@ pub async fn change_password(
     new: &str,
 ) -> ServiceResult<()> {
     policy::require(actor, Capability::EditOwnProfile)?;
-    let creds =
-        state.store.user_credentials_by_id(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
+    let creds = state
+        .store
+        .user_credentials_by_id(actor.user_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("error-user-not-found"))?;
     if !password::verify(current.to_string(), Some(creds.password_hash)).await {
-        return Err(ServiceError::invalid("current_password", "is not your current password"));
+        return Err(ServiceError::invalid("current_password", "error-password-not-current"));
     }
-    check_password_strength(new, &creds.user.email).map_err(|e| ServiceError::invalid("new_password", e))?;
+    check_password_strength(new, &creds.user.email).map_err(|e| ServiceError::invalid("new_password", &e))?;
     if new == current {
-        return Err(ServiceError::invalid("new_password", "must differ from the current password"));
+        return Err(ServiceError::invalid("new_password", "error-password-unchanged"));
     }
     let hash = password::hash(new.to_string()).await?;
     let now = state.clock.now();
@@ -176,7 +179,7 @@ pub async fn logout_all(state: &AppState, actor: Actor) -> ServiceResult<()> {
 
 /// The caller's own account.
 pub async fn me(state: &AppState, actor: Actor) -> ServiceResult<User> {
-    state.store.user(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("user"))
+    state.store.user(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("error-user-not-found"))
 }
 
 /// The caller's own page settings: language (`auto` follows the browser) and time zone.
@@ -188,11 +191,20 @@ pub async fn update_preferences(
 ) -> ServiceResult<User> {
     policy::require(actor, Capability::EditOwnProfile)?;
     if language.is_none() && time_zone.is_none() {
-        return Err(ServiceError::invalid("language", "nothing to change: send language or time_zone"));
+        return Err(ServiceError::invalid("language", "error-preferences-nothing-to-change"));
     }
-    let time_zone = time_zone.map(parse_time_zone).transpose().map_err(|m| ServiceError::invalid("time_zone", m))?;
+    let time_zone = time_zone.map(parse_time_zone).transpose().map_err(|unknown| {
+        ServiceError::invalid(
+            "time_zone",
+            Text::new("error-time-zone").arg("zone", unknown.0).arg("zones", TIME_ZONES.join(", ")),
+        )
+    })?;
     let now = state.clock.now();
-    state.store.update_preferences(actor.user_id, language, time_zone, now).await.map_err(not_found_as("user"))
+    state
+        .store
+        .update_preferences(actor.user_id, language, time_zone, now)
+        .await
+        .map_err(not_found_as("error-user-not-found"))
 }
 
 /// Users for an admin, searched by e-mail and name.
@@ -208,7 +220,7 @@ pub async fn list_users(
 
 pub async fn user(state: &AppState, actor: Actor, id: UserId) -> ServiceResult<User> {
     policy::require(actor, Capability::ManageUsers)?;
-    state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("user"))
+    state.store.user(id).await?.ok_or_else(|| ServiceError::not_found("error-user-not-found"))
 }
 
 /// A logged-in browser session.
@@ -217,14 +229,18 @@ pub struct BrowserSession {
     /// The SHA-256 of the token: what the database keeps, and what ends the session.
     pub hash: String,
     pub csrf: String,
+    /// The user's page language: the language of the answers too.
+    pub language: LanguageChoice,
 }
 
 /// The session behind a cookie value; "unauthenticated" once it expired or was ended.
 pub async fn session(state: &AppState, token: &str) -> ServiceResult<BrowserSession> {
     let hash = token::sha256_hex(token);
-    let session =
-        state.store.active_web_session(&hash, state.clock.now()).await?.ok_or_else(|| {
-            ServiceError::Unauthenticated("your session has expired or was ended; log in again".into())
-        })?;
-    Ok(BrowserSession { actor: Actor { user_id: session.user_id, role: session.role }, hash, csrf: session.csrf_token })
+    let session = state
+        .store
+        .active_web_session(&hash, state.clock.now())
+        .await?
+        .ok_or_else(|| ServiceError::Unauthenticated(Text::new("error-session-ended")))?;
+    let actor = Actor { user_id: session.user_id, role: session.role };
+    Ok(BrowserSession { actor, hash, csrf: session.csrf_token, language: session.language })
 }

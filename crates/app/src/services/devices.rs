@@ -3,6 +3,7 @@
 //! device's status.
 
 use crate::error::{phone, ServiceError, ServiceResult};
+use crate::i18n::Text;
 use crate::sessions::QrSnapshot;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
@@ -34,11 +35,13 @@ pub fn view(state: &AppState, device: Device) -> DeviceView {
 /// The device of an outlet the actor may see; "not found" for the outlet or the device otherwise.
 pub async fn device_of(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResult<(Scope, Device)> {
     let scope = whatsapp_scope(actor)?;
-    let outlet = state.store.outlet(scope, outlet).await?.ok_or_else(|| ServiceError::not_found("outlet"))?;
-    let device = state.store.device_of_outlet(scope, outlet.id).await?.ok_or_else(|| ServiceError::NotFound {
-        code: "no_device",
-        message: "this outlet has no device yet; create one with POST /api/outlets/{id}/device/connect".into(),
-    })?;
+    let outlet =
+        state.store.outlet(scope, outlet).await?.ok_or_else(|| ServiceError::not_found("error-outlet-not-found"))?;
+    let device = state
+        .store
+        .device_of_outlet(scope, outlet.id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound { code: "no_device", message: Text::new("error-no-device") })?;
     Ok((scope, device))
 }
 
@@ -56,31 +59,32 @@ pub async fn connect(
     engine: Option<EngineKind>,
 ) -> ServiceResult<DeviceView> {
     let scope = whatsapp_scope(actor)?;
-    let outlet = state.store.outlet(scope, outlet).await?.ok_or_else(|| ServiceError::not_found("outlet"))?;
-    let device = match state.store.device_of_outlet(scope, outlet.id).await? {
-        Some(d) => {
-            if engine.is_some_and(|e| e != d.engine) {
-                return Err(ServiceError::conflict(format!(
-                    "this outlet's device runs on the {} engine; delete the device to switch engines",
-                    d.engine
-                )));
+    let outlet =
+        state.store.outlet(scope, outlet).await?.ok_or_else(|| ServiceError::not_found("error-outlet-not-found"))?;
+    let device =
+        match state.store.device_of_outlet(scope, outlet.id).await? {
+            Some(d) => {
+                if engine.is_some_and(|e| e != d.engine) {
+                    return Err(ServiceError::conflict(Text::new("error-device-other-engine").arg("engine", d.engine)));
+                }
+                state.sessions.engines().get(d.engine).map_err(|_| ServiceError::Conflict {
+                    code: "engine_unavailable",
+                    message: Text::new("error-device-engine-off").arg("engine", d.engine),
+                })?;
+                d
             }
-            state.sessions.engines().get(d.engine).map_err(|e| ServiceError::Conflict {
-                code: "engine_unavailable",
-                message: format!("{e}; delete the device to pair it on another engine"),
-            })?;
-            d
-        }
-        None => {
-            let engine = engine.unwrap_or(state.config.default_engine);
-            state.sessions.engines().get(engine).map_err(|e| ServiceError::invalid("engine", e))?;
-            if state.sessions.on_standby() {
-                return Err(crate::error::standby());
+            None => {
+                let engine = engine.unwrap_or(state.config.default_engine);
+                state.sessions.engines().get(engine).map_err(|_| {
+                    ServiceError::invalid("engine", Text::new("error-engine-off").arg("engine", engine))
+                })?;
+                if state.sessions.on_standby() {
+                    return Err(crate::error::standby());
+                }
+                let new = NewDevice { outlet_id: outlet.id, engine, paired_account: None };
+                state.store.create_device(new, state.clock.now()).await?
             }
-            let new = NewDevice { outlet_id: outlet.id, engine, paired_account: None };
-            state.store.create_device(new, state.clock.now()).await?
-        }
-    };
+        };
     state.sessions.connect(device.clone()).await?;
     let device = state.store.device(scope, device.id).await?.unwrap_or(device);
     Ok(view(state, device))
@@ -91,7 +95,7 @@ pub async fn qr(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResu
     let (_, device) = device_of(state, actor, outlet).await?;
     state.sessions.qr(device.id).ok_or_else(|| ServiceError::Conflict {
         code: "no_qr",
-        message: format!("no QR code to show: the device is {}; connect it to get one", device.status),
+        message: Text::new("error-no-qr").arg("status", device.status),
     })
 }
 
@@ -112,7 +116,8 @@ pub async fn pairing_code(
 pub async fn logout(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResult<DeviceView> {
     let (scope, device) = device_of(state, actor, outlet).await?;
     state.sessions.logout(device.id).await?;
-    let device = state.store.device(scope, device.id).await?.ok_or_else(|| ServiceError::not_found("device"))?;
+    let device =
+        state.store.device(scope, device.id).await?.ok_or_else(|| ServiceError::not_found("error-device-not-found"))?;
     Ok(view(state, device))
 }
 

@@ -3,6 +3,7 @@
 
 use crate::clients::{describe, Outbound};
 use crate::error::ServiceError;
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MediaKind {
@@ -32,7 +33,7 @@ const MAX_FILE_NAME: usize = 200;
 pub fn too_large(limit: usize) -> ServiceError {
     ServiceError::TooLarge {
         code: "media_too_large",
-        message: format!("the media is larger than this server accepts ({} KiB; setting media_max_kib)", limit / 1024),
+        message: Text::new("error-media-too-large").arg("kib", limit / 1024),
     }
 }
 
@@ -58,17 +59,12 @@ fn clean_file_name(name: &str) -> String {
 /// Checks content and names it: images by their bytes, documents as declared.
 pub fn accept(kind: MediaKind, data: Vec<u8>, declared_mime: &str, file_name: &str) -> Result<Media, ServiceError> {
     if data.is_empty() {
-        return Err(ServiceError::invalid("file", "is empty"));
+        return Err(ServiceError::invalid("file", "error-file-empty"));
     }
     let mime = match kind {
-        MediaKind::Image => image_mime(&data)
-            .ok_or_else(|| {
-                ServiceError::invalid(
-                    "type",
-                    "an image must be a JPEG, PNG or WebP file; send other files as a document",
-                )
-            })?
-            .to_string(),
+        MediaKind::Image => {
+            image_mime(&data).ok_or_else(|| ServiceError::invalid("type", "error-image-format"))?.to_string()
+        }
         MediaKind::Document => {
             let declared = declared_mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
             let plausible = declared.split_once('/').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
@@ -89,13 +85,16 @@ pub fn accept(kind: MediaKind, data: Vec<u8>, declared_mime: &str, file_name: &s
 
 /// Downloads `url` through the outbound guard, refusing more than `limit` bytes.
 pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<u8>, String, String), ServiceError> {
-    let request = outbound.request(reqwest::Method::GET, url).map_err(|m| ServiceError::invalid("media_url", m))?;
+    let request = outbound.request(reqwest::Method::GET, url).map_err(|e| ServiceError::invalid("media_url", &e))?;
     let mut response = request
         .send()
         .await
-        .map_err(|e| ServiceError::invalid("media_url", format!("could not be fetched: {}", describe(&e))))?;
+        .map_err(|e| ServiceError::invalid("media_url", Text::new("error-media-fetch").arg("detail", describe(&e))))?;
     if !response.status().is_success() {
-        return Err(ServiceError::invalid("media_url", format!("answered HTTP {}", response.status())));
+        return Err(ServiceError::invalid(
+            "media_url",
+            Text::new("error-media-status").arg("status", response.status()),
+        ));
     }
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large(limit));
@@ -104,11 +103,9 @@ pub async fn fetch(outbound: &Outbound, url: &str, limit: usize) -> Result<(Vec<
         response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let name = response.url().path_segments().and_then(|mut s| s.next_back()).unwrap_or("").to_string();
     let mut data = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| ServiceError::invalid("media_url", format!("download failed: {}", describe(&e))))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        ServiceError::invalid("media_url", Text::new("error-media-download").arg("detail", describe(&e)))
+    })? {
         if data.len() + chunk.len() > limit {
             return Err(too_large(limit));
         }

@@ -4,6 +4,7 @@
 //! a retried request return the first message instead of writing, and sending, another.
 
 use crate::error::{phone, ServiceError, ServiceResult};
+use crate::i18n::Text;
 use crate::services::media::{self, Media, MediaKind};
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
@@ -63,7 +64,9 @@ pub fn may_send(actor: Actor) -> ServiceResult<()> {
 pub fn idempotency_key(raw: Option<&str>) -> ServiceResult<Option<String>> {
     let Some(key) = raw.map(str::trim) else { return Ok(None) };
     if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY {
-        return Err(ServiceError::BadRequest(format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} characters")));
+        return Err(ServiceError::BadRequest(
+            Text::new("error-idempotency-key-length").arg("max", MAX_IDEMPOTENCY_KEY),
+        ));
     }
     Ok(Some(key.to_string()))
 }
@@ -79,7 +82,7 @@ pub async fn send(
         .store
         .outlet(scope, OutletId(request.outlet_id))
         .await?
-        .ok_or_else(|| ServiceError::not_found("outlet"))?;
+        .ok_or_else(|| ServiceError::not_found("error-outlet-not-found"))?;
     let to = phone("to", &request.to)?;
     if let Some(key) = &idempotency_key {
         // A retry gets the first message as it is now, without fetching its media again.
@@ -118,7 +121,7 @@ pub async fn send(
 /// The answer to a repeated idempotency key: the first message, unless it was another outlet's.
 fn replay(first: Message, outlet: OutletId) -> ServiceResult<Sent> {
     if first.outlet_id != outlet {
-        return Err(ServiceError::conflict("this Idempotency-Key was already used for a message from another outlet"));
+        return Err(ServiceError::conflict("error-idempotency-key-other-outlet"));
     }
     Ok(Sent { message: first, created: false })
 }
@@ -135,10 +138,10 @@ async fn content(state: &AppState, r: SendRequest) -> ServiceResult<Content> {
         "text" => return text_content(r),
         "image" => MediaKind::Image,
         "document" => MediaKind::Document,
-        other => return Err(ServiceError::invalid("type", format!("'{other}' is not one of text, image, document"))),
+        other => return Err(ServiceError::invalid("type", Text::new("error-message-type").arg("type", other))),
     };
     if r.text.is_some() {
-        return Err(ServiceError::invalid("text", "an image or document carries a caption, not text"));
+        return Err(ServiceError::invalid("text", "error-media-with-text"));
     }
     let caption = r.caption.unwrap_or_default();
     check_text("caption", &caption, MAX_CAPTION_CHARS)?;
@@ -146,13 +149,8 @@ async fn content(state: &AppState, r: SendRequest) -> ServiceResult<Content> {
     let (data, mime, name) = match (r.file, r.media_url) {
         (Some(u), None) => (u.data, u.mime, u.file_name),
         (None, Some(url)) => media::fetch(&state.outbound, &url, limit).await?,
-        (Some(_), Some(_)) => return Err(ServiceError::invalid("media_url", "send a file or a media_url, not both")),
-        (None, None) => {
-            return Err(ServiceError::invalid(
-                "media_url",
-                "an image or document needs a media_url or an uploaded file",
-            ))
-        }
+        (Some(_), Some(_)) => return Err(ServiceError::invalid("media_url", "error-media-both")),
+        (None, None) => return Err(ServiceError::invalid("media_url", "error-media-missing")),
     };
     let media = media::accept(kind, data, &mime, r.file_name.as_deref().unwrap_or(&name))?;
     Ok(Content { text: caption, media: Some((kind, media)) })
@@ -160,14 +158,11 @@ async fn content(state: &AppState, r: SendRequest) -> ServiceResult<Content> {
 
 fn text_content(r: SendRequest) -> ServiceResult<Content> {
     if r.media_url.is_some() || r.caption.is_some() || r.file.is_some() || r.file_name.is_some() {
-        return Err(ServiceError::invalid(
-            "type",
-            "media_url, file, file_name and caption go with image and document messages",
-        ));
+        return Err(ServiceError::invalid("type", "error-text-with-media"));
     }
     let text = r.text.unwrap_or_default();
     if text.trim().is_empty() {
-        return Err(ServiceError::invalid("text", "is required for a text message"));
+        return Err(ServiceError::invalid("text", "error-text-required"));
     }
     check_text("text", &text, MAX_TEXT_CHARS)?;
     Ok(Content { text, media: None })
@@ -175,13 +170,10 @@ fn text_content(r: SendRequest) -> ServiceResult<Content> {
 
 fn check_text(field: &'static str, text: &str, max: usize) -> ServiceResult<()> {
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(ServiceError::invalid(
-            field,
-            "must not contain control characters other than line breaks and tabs",
-        ));
+        return Err(ServiceError::invalid(field, "error-text-control"));
     }
     if text.chars().count() > max {
-        return Err(ServiceError::invalid(field, format!("must be at most {max} characters")));
+        return Err(ServiceError::invalid(field, Text::new("error-too-long").arg("max", max)));
     }
     Ok(())
 }
@@ -202,7 +194,7 @@ pub struct ListQuery {
 fn time(field: &'static str, value: Option<&str>) -> ServiceResult<Option<Timestamp>> {
     let Some(v) = value else { return Ok(None) };
     let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| ServiceError::BadRequest(format!("{field} must be an RFC 3339 time like 2026-11-21T10:00:00Z")))?;
+        .map_err(|_| ServiceError::BadRequest(Text::new("error-time-format").arg("field", field)))?;
     Ok(Some(Timestamp(i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))))
 }
 
@@ -221,5 +213,5 @@ pub async fn list(state: &AppState, actor: Actor, q: ListQuery) -> ServiceResult
 
 pub async fn show(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Message> {
     let scope = whatsapp_scope(actor)?;
-    state.store.message(scope, id).await?.ok_or_else(|| ServiceError::not_found("message"))
+    state.store.message(scope, id).await?.ok_or_else(|| ServiceError::not_found("error-message-not-found"))
 }

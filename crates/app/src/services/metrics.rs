@@ -3,6 +3,7 @@
 
 use crate::crypto::tokens::constant_time_eq;
 use crate::error::{ServiceError, ServiceResult};
+use crate::i18n::Text;
 use crate::metrics::{QueueLabels, StatusLabels};
 use crate::state::AppState;
 use domain::DeviceStatus;
@@ -10,14 +11,11 @@ use domain::DeviceStatus;
 /// Checks the presented bearer token against `metrics_token`.
 pub fn authorize(state: &AppState, presented: Option<&str>) -> ServiceResult<()> {
     let Some(token) = &state.config.metrics_token else {
-        return Err(ServiceError::NotFound {
-            code: "metrics_off",
-            message: "metrics are off: set metrics_token to scrape them".into(),
-        });
+        return Err(ServiceError::NotFound { code: "metrics_off", message: Text::new("error-metrics-off") });
     };
     match presented {
         Some(p) if constant_time_eq(p, token.expose()) => Ok(()),
-        _ => Err(ServiceError::Unauthenticated("send the metrics_token as Authorization: Bearer <token>".into())),
+        _ => Err(ServiceError::Unauthenticated(Text::new("error-metrics-token"))),
     }
 }
 

@@ -2,6 +2,7 @@
 //! outlet is "not found", exactly like one that does not exist.
 
 use crate::error::{not_found_as, phone, ServiceError, ServiceResult};
+use crate::i18n::errors::label;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
 use domain::{Actor, Label, OutletId, PhoneNumber, UserId};
@@ -10,11 +11,11 @@ use store::{NewOutlet, Outlet, OutletPatch, Page, Paged};
 const NAME_MAX: usize = 100;
 
 fn name(input: &str) -> ServiceResult<Label> {
-    Label::parse("outlet name", input, NAME_MAX).map_err(|m| ServiceError::invalid("name", m))
+    Label::parse(input, NAME_MAX).map_err(|e| ServiceError::invalid("name", label("field-outlet-name", e)))
 }
 
 fn city(input: &str) -> ServiceResult<Label> {
-    Label::parse_optional("city", input, NAME_MAX).map_err(|m| ServiceError::invalid("city", m))
+    Label::parse_optional(input, NAME_MAX).map_err(|e| ServiceError::invalid("city", label("field-city", e)))
 }
 
 fn number(input: &str) -> ServiceResult<PhoneNumber> {
@@ -28,7 +29,7 @@ pub async fn list(state: &AppState, actor: Actor, search: Option<&str>, page: Pa
 
 pub async fn show(state: &AppState, actor: Actor, id: OutletId) -> ServiceResult<Outlet> {
     let scope = whatsapp_scope(actor)?;
-    state.store.outlet(scope, id).await?.ok_or_else(|| ServiceError::not_found("outlet"))
+    state.store.outlet(scope, id).await?.ok_or_else(|| ServiceError::not_found("error-outlet-not-found"))
 }
 
 pub struct NewOutletInput<'a> {
@@ -45,10 +46,10 @@ pub async fn create(state: &AppState, actor: Actor, input: NewOutletInput<'_>) -
     let owner = match input.owner_id {
         Some(id) if id != actor.user_id => {
             if scope.owner().is_some() {
-                return Err(ServiceError::forbidden("only admins may create outlets for another user"));
+                return Err(ServiceError::forbidden("error-outlet-for-another-user"));
             }
             let owner = state.store.user(id).await?;
-            owner.ok_or_else(|| ServiceError::invalid("owner_id", "no user has this id"))?.id
+            owner.ok_or_else(|| ServiceError::invalid("owner_id", "error-no-such-user"))?.id
         }
         _ => actor.user_id,
     };
@@ -73,14 +74,12 @@ pub async fn update(state: &AppState, actor: Actor, id: OutletId, change: Outlet
         // against it. Unlink first, then renumber.
         if let Some(d) = state.store.device_of_outlet(scope, id).await? {
             if d.paired_account.is_some() && d.wa_number != new.as_str() {
-                return Err(ServiceError::conflict(
-                    "this outlet's device is paired with its current number; log the device out before changing the number",
-                ));
+                return Err(ServiceError::conflict("error-renumber-paired"));
             }
         }
     }
     let patch = OutletPatch { name: name.as_ref(), city: city.as_ref(), wa_number: wa_number.as_ref() };
-    state.store.update_outlet(scope, id, patch, state.clock.now()).await.map_err(not_found_as("outlet"))
+    state.store.update_outlet(scope, id, patch, state.clock.now()).await.map_err(not_found_as("error-outlet-not-found"))
 }
 
 /// Deletes the outlet; its device's session is stopped and its keys wiped first.
@@ -89,5 +88,5 @@ pub async fn delete(state: &AppState, actor: Actor, id: OutletId) -> ServiceResu
     if let Some(device) = state.store.device_of_outlet(scope, id).await? {
         state.sessions.remove(device.id, device.engine).await?;
     }
-    state.store.delete_outlet(scope, id).await.map_err(not_found_as("outlet"))
+    state.store.delete_outlet(scope, id).await.map_err(not_found_as("error-outlet-not-found"))
 }

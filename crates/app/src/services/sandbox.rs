@@ -3,6 +3,7 @@
 //! only on `sim` devices: otherwise anyone could fabricate traffic that counts as real.
 
 use crate::error::{phone, ServiceError, ServiceResult};
+use crate::i18n::Text;
 use crate::services::devices::device_of;
 use crate::state::AppState;
 use domain::{Actor, EngineKind, OutletId};
@@ -12,15 +13,11 @@ use store::Device;
 /// The simulated network and the outlet's sim device.
 async fn sim_device(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResult<(SimEngine, Device)> {
     let Some(sim) = state.sessions.engines().sim.clone() else {
-        return Err(ServiceError::Forbidden {
-            code: "sandbox_disabled",
-            message: "the sandbox is off on this server; it is on in `kewhats demo` or with the setting sandbox = true"
-                .into(),
-        });
+        return Err(ServiceError::Forbidden { code: "sandbox_disabled", message: Text::new("error-sandbox-off") });
     };
     let (_, device) = device_of(state, actor, outlet).await?;
     if device.engine != EngineKind::Sim {
-        return Err(ServiceError::conflict("sandbox actions work only on devices that run on the sim engine"));
+        return Err(ServiceError::conflict("error-sandbox-sim-only"));
     }
     Ok((sim, device))
 }
@@ -46,11 +43,11 @@ pub async fn inbound(
     let (sim, device) = sim_device(state, actor, outlet).await?;
     let from = phone("from", from)?;
     if text.trim().is_empty() {
-        return Err(ServiceError::invalid("text", "is required"));
+        return Err(ServiceError::invalid("text", "error-required"));
     }
     let again = again.map(str::trim).filter(|m| !m.is_empty());
     if again.is_some_and(|m| m.len() > 128) {
-        return Err(ServiceError::invalid("message_id", "must be at most 128 characters"));
+        return Err(ServiceError::invalid("message_id", Text::new("error-too-long").arg("max", 128)));
     }
     Ok(sim.inbound(device.id, from.digits(), text, again).await?)
 }

@@ -2,6 +2,7 @@
 //! Webhooks) is generated here, stored encrypted, and shown at creation or on request.
 
 use crate::error::{not_found_as, ServiceError, ServiceResult};
+use crate::i18n::Text;
 use crate::state::AppState;
 use base64::Engine as _;
 use domain::policy::whatsapp_scope;
@@ -21,7 +22,7 @@ pub fn owner(actor: Actor) -> ServiceResult<UserId> {
 }
 
 fn url(state: &AppState, input: &str) -> ServiceResult<WebhookUrl> {
-    WebhookUrl::parse(input, state.config.webhooks_allow_private).map_err(|m| ServiceError::invalid("url", m))
+    WebhookUrl::parse(input, state.config.webhooks_allow_private).map_err(|e| ServiceError::invalid("url", &e))
 }
 
 fn events(input: &[String]) -> ServiceResult<Vec<String>> {
@@ -30,14 +31,17 @@ fn events(input: &[String]) -> ServiceResult<Vec<String>> {
     for e in input {
         let e = e.trim();
         if !EventKind::SUBSCRIBABLE.iter().any(|k| k.as_str() == e) {
-            return Err(ServiceError::invalid("events", format!("'{e}' is not one of {}", names())));
+            return Err(ServiceError::invalid(
+                "events",
+                Text::new("error-event-unknown").arg("event", e).arg("events", names()),
+            ));
         }
         if !out.iter().any(|x| x == e) {
             out.push(e.to_string());
         }
     }
     if out.is_empty() {
-        return Err(ServiceError::invalid("events", format!("choose at least one of {}", names())));
+        return Err(ServiceError::invalid("events", Text::new("error-events-none").arg("events", names())));
     }
     Ok(out)
 }
@@ -47,7 +51,7 @@ pub async fn list(state: &AppState, actor: Actor, page: Page) -> ServiceResult<P
 }
 
 pub async fn show(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Webhook> {
-    state.store.webhook(owner(actor)?, id).await?.ok_or_else(|| ServiceError::not_found("webhook"))
+    state.store.webhook(owner(actor)?, id).await?.ok_or_else(|| ServiceError::not_found("error-webhook-not-found"))
 }
 
 /// Creates the webhook; returns it with its signing secret, shown this once.
@@ -80,17 +84,22 @@ pub async fn update(state: &AppState, actor: Actor, id: i64, change: WebhookChan
     let events = change.events.map(events).transpose()?;
     let patch =
         WebhookPatch { url: url.as_ref().map(WebhookUrl::as_str), events: events.as_deref(), active: change.active };
-    state.store.update_webhook(owner, id, patch, state.clock.now()).await.map_err(not_found_as("webhook"))
+    state
+        .store
+        .update_webhook(owner, id, patch, state.clock.now())
+        .await
+        .map_err(not_found_as("error-webhook-not-found"))
 }
 
 pub async fn delete(state: &AppState, actor: Actor, id: i64) -> ServiceResult<()> {
-    state.store.delete_webhook(owner(actor)?, id).await.map_err(not_found_as("webhook"))
+    state.store.delete_webhook(owner(actor)?, id).await.map_err(not_found_as("error-webhook-not-found"))
 }
 
 /// The signing secret again, for setting up a receiver.
 pub async fn secret(state: &AppState, actor: Actor, id: i64) -> ServiceResult<String> {
     let owner = owner(actor)?;
-    let hook = state.store.webhook(owner, id).await?.ok_or_else(|| ServiceError::not_found("webhook"))?;
+    let hook =
+        state.store.webhook(owner, id).await?.ok_or_else(|| ServiceError::not_found("error-webhook-not-found"))?;
     let secret = state.secrets.open(&hook.sealed_secret, &secret_binding(owner)).map_err(ServiceError::internal)?;
     Ok(String::from_utf8_lossy(&secret).into_owned())
 }

@@ -96,17 +96,30 @@ pub fn system_scope() -> Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
-    #[error("{0}")]
-    Forbidden(&'static str),
+    /// The role lacks the capability.
+    #[error("{}", missing_text(*.0))]
+    Missing(Capability),
+    #[error("you cannot disable your own account")]
+    DisableSelf,
     #[error("this is the last active superadmin; promote another superadmin first")]
     LastSuperadmin,
+}
+
+fn missing_text(capability: Capability) -> &'static str {
+    match capability {
+        UseWhatsApp | ActOnAllTenants => "your role may not use WhatsApp features",
+        ViewPlatformAggregates => "only monitoring and admin roles may view platform numbers",
+        ManageUsers => "only admins may manage users",
+        ManageStaff => "only a superadmin may create, promote, demote or disable admins",
+        EditOwnProfile => "your role may not edit its profile",
+    }
 }
 
 /// The scope for WhatsApp features: one's own resources, or all of them for staff.
 /// Monitoring gets none: it sees aggregates only.
 pub fn whatsapp_scope(actor: Actor) -> Result<Scope, Denied> {
     if !allows(actor.role, UseWhatsApp) {
-        return Err(Denied::Forbidden("your role may not use WhatsApp features"));
+        return Err(Denied::Missing(UseWhatsApp));
     }
     Ok(Scope(if allows(actor.role, ActOnAllTenants) { Reach::All } else { Reach::Owner(actor.user_id) }))
 }
@@ -115,13 +128,7 @@ pub fn require(actor: Actor, capability: Capability) -> Result<(), Denied> {
     if allows(actor.role, capability) {
         Ok(())
     } else {
-        Err(Denied::Forbidden(match capability {
-            UseWhatsApp | ActOnAllTenants => "your role may not use WhatsApp features",
-            ViewPlatformAggregates => "only monitoring and admin roles may view platform numbers",
-            ManageUsers => "only admins may manage users",
-            ManageStaff => "only a superadmin may create, promote, demote or disable admins",
-            EditOwnProfile => "your role may not edit its profile",
-        }))
+        Err(Denied::Missing(capability))
     }
 }
 
@@ -171,7 +178,7 @@ pub fn check_user_change(
         require(actor, ManageStaff)?;
     }
     if disabling && target.id == actor.user_id {
-        return Err(Denied::Forbidden("you cannot disable your own account"));
+        return Err(Denied::DisableSelf);
     }
     if removes_superadmin(target, change) && active_superadmins <= 1 {
         return Err(Denied::LastSuperadmin);

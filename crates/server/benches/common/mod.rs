@@ -10,9 +10,9 @@ pub async fn seed(store: &Store, email: &str, password_hash: &str, n: usize, eng
     let email = domain::Email::parse(email).expect("email");
     let new = NewUser { email: &email, name: "", password_hash, role: Role::User, plan: Plan::Unlimited };
     let owner = store.create_user(new, now).await.expect("user").id;
-    let city = Label::parse("city", "Jakarta", 50).expect("city");
+    let city = Label::parse("Jakarta", 50).expect("city");
     for i in 0..n {
-        let name = Label::parse("name", &format!("Outlet {i:05}"), 50).expect("name");
+        let name = Label::parse(&format!("Outlet {i:05}"), 50).expect("name");
         let number = PhoneNumber::parse(&format!("0812{i:08}")).expect("number");
         let outlet = NewOutlet { owner, name: &name, city: &city, wa_number: &number };
         let outlet = store.create_outlet(outlet, now).await.expect("outlet");

@@ -1,18 +1,27 @@
 //! The one error type of the HTTP layer: `{"error":{"code","message"[,"field"]}}`.
 //! 4xx messages say what to fix; 5xx are logged in full and say nothing internal.
+//!
+//! The message is a catalogue [`Text`]: the answer carries it to [`localize`], which writes it
+//! in the caller's language (profile, else `Accept-Language`, else `default_language`).
 
-use app::ServiceError;
+use app::i18n::{negotiate, Text, Tr};
+use app::{AppState, ServiceError};
+use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::policy::Denied;
+use domain::{Language, LanguageChoice};
 use serde::Serialize;
+use std::sync::{Arc, OnceLock};
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AppError {
     pub status: StatusCode,
     pub code: &'static str,
-    pub message: String,
+    pub message: Text,
     pub field: Option<&'static str>,
     pub retry_after_secs: Option<i64>,
 }
@@ -20,26 +29,27 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Text>) -> Self {
         AppError { status, code, message: message.into(), field: None, retry_after_secs: None }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub fn bad_request(message: impl Into<Text>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    pub fn unauthorized(message: impl Into<String>) -> Self {
+    pub fn unauthorized(message: impl Into<Text>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
 
     /// 422 for input that parsed but is not acceptable; `field` names the JSON field.
-    pub fn invalid(field: &'static str, message: impl std::fmt::Display) -> Self {
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field}: {message}"));
+    pub fn invalid(field: &'static str, message: impl Into<Text>) -> Self {
+        let message = Text::new("error-field").arg("field", field).arg_text("message", message.into());
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message);
         e.field = Some(field);
         e
     }
 
-    pub fn too_many(retry_after_secs: i64, message: impl Into<String>) -> Self {
+    pub fn too_many(retry_after_secs: i64, message: impl Into<Text>) -> Self {
         let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message);
         e.retry_after_secs = Some(retry_after_secs);
         e
@@ -47,7 +57,7 @@ impl AppError {
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "error-internal")
     }
 }
 
@@ -70,17 +80,53 @@ pub struct ErrorDetail {
     pub field: Option<&'static str>,
 }
 
+impl AppError {
+    fn body(&self, tr: Tr) -> axum::Json<ErrorBody> {
+        let message = self.message.render(tr);
+        axum::Json(ErrorBody { error: ErrorDetail { code: self.code, message, field: self.field } })
+    }
+}
+
+/// Answers in English; [`localize`] rewrites the body in the caller's language.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
-        let mut res = (self.status, axum::Json(body)).into_response();
+        let mut res = (self.status, self.body(Tr(Language::En))).into_response();
         if let Some(secs) = self.retry_after_secs {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
             }
         }
+        res.extensions_mut().insert(self);
         res
     }
+}
+
+/// The authenticated caller's page language, set by the `Caller` extractor once it knows who
+/// calls; read by [`localize`] after the handler.
+#[derive(Clone, Default)]
+pub struct CallerLanguage(Arc<OnceLock<LanguageChoice>>);
+
+impl CallerLanguage {
+    pub fn set(&self, choice: LanguageChoice) {
+        let _ = self.0.set(choice);
+    }
+}
+
+/// Writes an error answer's message in the language of whoever asked.
+pub async fn localize(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let caller = CallerLanguage::default();
+    request.extensions_mut().insert(caller.clone());
+    let mut response = next.run(request).await;
+    let Some(error) = response.extensions_mut().remove::<AppError>() else { return response };
+    let choice = caller.0.get().copied().unwrap_or_default();
+    let tr = Tr(negotiate(choice, accept.as_deref(), state.config.default_language));
+    if tr.0 != Language::En {
+        let body = serde_json::to_vec(&error.body(tr).0).unwrap_or_default();
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        *response.body_mut() = Body::from(body);
+    }
+    response
 }
 
 /// A service's verdict, as HTTP: each kind of failure has its status.
@@ -118,37 +164,34 @@ impl From<Denied> for AppError {
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::MissingJsonContentType(_) => AppError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with the header Content-Type: application/json",
-            ),
+            JsonRejection::MissingJsonContentType(_) => {
+                AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "error-json-content-type")
+            }
             JsonRejection::JsonSyntaxError(e) => AppError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_json",
-                format!("the body is not valid JSON: {}", e.body_text()),
+                Text::new("error-json-syntax").arg("detail", e.body_text()),
             ),
+            // serde's own words name the field and what it expected.
             JsonRejection::JsonDataError(e) => {
-                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", e.body_text())
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", Text::foreign(e.body_text()))
             }
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is too large; see max_body_kib in the README",
-            ),
-            other => AppError::new(other.status(), "bad_request", other.body_text()),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "error-body-too-large")
+            }
+            other => AppError::new(other.status(), "bad_request", Text::foreign(other.body_text())),
         }
     }
 }
 
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> Self {
-        AppError::bad_request(format!("invalid query string: {}", r.body_text()))
+        AppError::bad_request(Text::new("error-query").arg("detail", r.body_text()))
     }
 }
 
 impl From<PathRejection> for AppError {
     fn from(r: PathRejection) -> Self {
-        AppError::bad_request(format!("invalid path: {}", r.body_text()))
+        AppError::bad_request(Text::new("error-path").arg("detail", r.body_text()))
     }
 }

@@ -1,7 +1,7 @@
 //! Request extractors: who is calling ([`Caller`]), and JSON/query/path parsers whose
 //! rejections are our JSON errors instead of axum's plain text.
 
-use crate::http::error::AppError;
+use crate::http::error::{AppError, CallerLanguage};
 use app::crypto::tokens::constant_time_eq;
 use app::services::{accounts, api_keys};
 use app::AppState;
@@ -57,6 +57,7 @@ impl Caller {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else { return Ok(None) };
         let session = accounts::session(state, cookie.value()).await?;
+        answer_in(parts, session.language);
         Ok(Some(Caller { actor: session.actor, via: Via::Session { hash: session.hash, csrf: session.csrf } }))
     }
 
@@ -67,7 +68,8 @@ impl Caller {
         let Some(secret) = bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok())) else {
             return Ok(None);
         };
-        let (actor, id) = api_keys::authenticate(state, secret).await?;
+        let (actor, id, language) = api_keys::authenticate(state, secret).await?;
+        answer_in(parts, language);
         Ok(Some(Caller { actor, via: Via::ApiKey { id } }))
     }
 
@@ -83,9 +85,7 @@ impl Caller {
     pub fn browser_session(&self) -> Result<(&str, &str), AppError> {
         match &self.via {
             Via::Session { hash, csrf } => Ok((hash, csrf)),
-            Via::ApiKey { .. } => {
-                Err(AppError::bad_request("this endpoint needs a logged-in browser session, not an API key"))
-            }
+            Via::ApiKey { .. } => Err(AppError::bad_request("error-browser-session-needed")),
         }
     }
 
@@ -112,21 +112,23 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = Caller::from_api_key(parts, state).await? {
             return Ok(caller);
         }
-        let caller = Caller::from_cookie(parts, state)
-            .await?
-            .ok_or_else(|| AppError::unauthorized("log in first, or send an API key (Authorization: Bearer …)"))?;
+        let caller =
+            Caller::from_cookie(parts, state).await?.ok_or_else(|| AppError::unauthorized("error-log-in-first"))?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             if !caller.csrf_matches(presented) {
-                return Err(AppError::new(
-                    axum::http::StatusCode::FORBIDDEN,
-                    "csrf_failed",
-                    "missing or wrong X-CSRF-Token header: send the csrf_token from GET /api/me or the login response",
-                ));
+                return Err(AppError::new(axum::http::StatusCode::FORBIDDEN, "csrf_failed", "error-csrf"));
             }
         }
         Ok(caller)
+    }
+}
+
+/// Tells [`localize`](crate::http::error::localize) the caller's language.
+fn answer_in(parts: &Parts, language: domain::LanguageChoice) {
+    if let Some(slot) = parts.extensions.get::<CallerLanguage>() {
+        slot.set(language);
     }
 }
 

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         .merge(api)
         .merge(ui::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(|_| {

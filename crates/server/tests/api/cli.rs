@@ -137,8 +137,8 @@ mod web_engine_logs {
             let now = domain::SystemClock.now();
             let email = Email::parse("owner@shop.id").unwrap();
             let owner = store.create_user(NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Free }, now).await.unwrap().id;
-            let name = Label::parse("name", "Jakarta", 50).unwrap();
-            let city = Label::parse_optional("city", "", 50).unwrap();
+            let name = Label::parse("Jakarta", 50).unwrap();
+            let city = Label::parse_optional("", 50).unwrap();
             let number = PhoneNumber::parse("081200000009").unwrap();
             let o = store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now).await.unwrap();
             let d = store.create_device(NewDevice { outlet_id: o.id, engine: EngineKind::Web, paired_account: Some("6281200000009".into()) }, now).await.unwrap();

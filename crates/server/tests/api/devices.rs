@@ -341,9 +341,9 @@ mod at_scale {
             let seed = TestApp::start(db).await;
             let owner = seed.user("chain@shop.id", Role::User).await;
             let now = seed.clock.now();
-            let city = Label::parse("city", "Jakarta", 100).unwrap();
+            let city = Label::parse("Jakarta", 100).unwrap();
             for i in 0..500 {
-                let name = Label::parse("name", &format!("Cabang {i:03}"), 100).unwrap();
+                let name = Label::parse(&format!("Cabang {i:03}"), 100).unwrap();
                 let number = PhoneNumber::parse(&format!("0812{i:08}")).unwrap();
                 let outlet = seed.store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now).await.unwrap();
                 let paired = Some(number.digits().to_string());

@@ -48,9 +48,46 @@ both_backends! {
         assert!(err["message"].as_str().unwrap().contains("Asia/Jakarta"), "the message lists the choices: {err}");
         expect_error(ana.patch("/api/me", json!({"language": "fr"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         let nothing = expect_error(ana.patch("/api/me", json!({})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert!(nothing["message"].as_str().unwrap().contains("nothing to change"));
+        assert!(nothing["message"].as_str().unwrap().contains("tidak ada yang diubah"), "in the profile's language: {nothing}");
         let user = expect_json(ana.get("/api/me").await, StatusCode::OK).await;
         assert_eq!(user["user"]["time_zone"], "Asia/Makassar", "a refused change changes nothing");
+        app.stop().await;
+    }
+}
+
+both_backends! {
+    async fn api_errors_speak_the_callers_language_and_keep_their_codes(db) {
+        let app = TestApp::start(db).await;
+        let c = app.client();
+        // Nobody logged in: the browser's language.
+        let res = c.get(app.url("/api/outlets")).header("accept-language", "id-ID,id;q=0.9").send().await.unwrap();
+        let err = expect_error(res, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(err["code"], "unauthorized");
+        assert!(err["message"].as_str().unwrap().starts_with("silakan masuk dulu"), "{err}");
+        let res = c.get(app.url("/api/outlets")).send().await.unwrap();
+        assert!(expect_error(res, StatusCode::UNAUTHORIZED).await["message"].as_str().unwrap().starts_with("log in first"));
+
+        // A logged-in user: the profile's language wins over the browser's.
+        let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
+        ana.patch("/api/me", json!({"language": "id"})).await;
+        let bad = ana.client.post(app.url("/api/outlets")).header("x-csrf-token", &ana.csrf).header("accept-language", "en")
+            .json(&json!({"name": "Toko", "wa_number": "0812 abc"})).send().await.unwrap();
+        let err = expect_error(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("validation_failed"), Some("wa_number")));
+        assert_eq!(err["message"], "wa_number: nomor WhatsApp hanya boleh berisi angka, spasi, tanda hubung, titik, kurung, dan + di depan; ditemukan 'a'");
+        let missing = expect_error(ana.get("/api/outlets/999999").await, StatusCode::NOT_FOUND).await;
+        assert_eq!(missing["message"], "outlet tidak ditemukan");
+        let nameless = expect_error(ana.post("/api/outlets", json!({"name": " ", "wa_number": "081200000001"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(nameless["message"], "name: nama outlet wajib diisi", "a field's name is translated inside the message");
+
+        // An API key answers in its owner's language too.
+        let key = expect_json(ana.post("/api/keys", json!({"name": "Kasir"})).await, StatusCode::CREATED).await;
+        let secret = key["secret"].as_str().unwrap();
+        let res = c.get(app.url("/api/messages/999999")).bearer_auth(secret).send().await.unwrap();
+        assert_eq!(expect_error(res, StatusCode::NOT_FOUND).await["message"], "pesan tidak ditemukan");
+        ana.patch("/api/me", json!({"language": "en"})).await;
+        let res = c.get(app.url("/api/messages/999999")).bearer_auth(secret).send().await.unwrap();
+        assert_eq!(expect_error(res, StatusCode::NOT_FOUND).await["message"], "message not found");
         app.stop().await;
     }
 }

@@ -12,9 +12,9 @@ fn names(report: &Value) -> Vec<String> {
 
 async fn seed_outlets(app: &TestApp, owner: UserId, n: usize, offset: usize) {
     let now = app.clock.now();
-    let city = Label::parse("city", "Medan", 50).unwrap();
+    let city = Label::parse("Medan", 50).unwrap();
     for i in offset..offset + n {
-        let name = Label::parse("name", &format!("Toko {i:05}"), 50).unwrap();
+        let name = Label::parse(&format!("Toko {i:05}"), 50).unwrap();
         let number = PhoneNumber::parse(&format!("0813{i:08}")).unwrap();
         let o = app
             .store

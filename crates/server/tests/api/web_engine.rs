@@ -22,8 +22,8 @@ async fn two_web_devices(store: &Store) -> (DeviceId, DeviceId) {
         .id;
     let mut ids = Vec::new();
     for (name, number) in [("One", "081200000001"), ("Two", "081200000002")] {
-        let name = Label::parse("name", name, 50).unwrap();
-        let city = Label::parse_optional("city", "", 50).unwrap();
+        let name = Label::parse(name, 50).unwrap();
+        let city = Label::parse_optional("", 50).unwrap();
         let number = PhoneNumber::parse(number).unwrap();
         let o =
             store.create_outlet(NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now).await.unwrap();

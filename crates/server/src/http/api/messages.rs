@@ -49,7 +49,7 @@ async fn send(
     // Who may send is known before a large upload is read.
     messages::may_send(caller.actor)?;
     let key = match headers.get("idempotency-key") {
-        Some(v) => Some(v.to_str().map_err(|_| AppError::bad_request("Idempotency-Key must be plain text"))?),
+        Some(v) => Some(v.to_str().map_err(|_| AppError::bad_request("error-idempotency-key-text"))?),
         None => None,
     };
     let key = messages::idempotency_key(key)?;

@@ -47,7 +47,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
     let doc = openapi::finish(doc);
     let router = router
         .layer(axum::Extension(OpenApiJson::new(&doc)))
-        .fallback(|| async { AppError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint") });
+        .fallback(|| async { AppError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "error-no-endpoint") });
     (router, doc)
 }
 

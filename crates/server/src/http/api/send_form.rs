@@ -3,6 +3,7 @@
 
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::ApiJson;
+use app::i18n::Text;
 use app::services::media;
 use app::services::messages::{SendRequest, Upload};
 use app::AppState;
@@ -83,12 +84,12 @@ async fn read_form(state: &AppState, request: Request) -> AppResult<SendRequest>
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::from(media::too_large(limit))
         } else {
-            AppError::bad_request(format!("the form could not be read: {}", e.body_text()))
+            AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text()))
         }
     };
     let mut form = Multipart::from_request(request, state)
         .await
-        .map_err(|e| AppError::bad_request(format!("the form could not be read: {}", e.body_text())))?;
+        .map_err(|e| AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text())))?;
     let mut body = SendRequest { kind: text_type(), outlet_id: -1, ..Default::default() };
     while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_string();
@@ -109,7 +110,7 @@ async fn read_form(state: &AppState, request: Request) -> AppResult<SendRequest>
         match name.as_str() {
             "outlet_id" => {
                 body.outlet_id =
-                    value.trim().parse().map_err(|_| AppError::invalid("outlet_id", "must be a number"))?;
+                    value.trim().parse().map_err(|_| AppError::invalid("outlet_id", "error-must-be-number"))?;
             }
             "to" => body.to = value,
             "type" => body.kind = value,
@@ -117,15 +118,11 @@ async fn read_form(state: &AppState, request: Request) -> AppResult<SendRequest>
             "caption" => body.caption = Some(value),
             "media_url" => body.media_url = Some(value),
             "file_name" => body.file_name = Some(value),
-            other => {
-                return Err(AppError::bad_request(format!(
-                    "unknown form field '{other}': use outlet_id, to, type, text, caption, media_url, file_name, file"
-                )))
-            }
+            other => return Err(AppError::bad_request(Text::new("error-form-unknown-field").arg("field", other))),
         }
     }
     if body.outlet_id < 0 {
-        return Err(AppError::invalid("outlet_id", "is required"));
+        return Err(AppError::invalid("outlet_id", "error-required"));
     }
     Ok(body)
 }

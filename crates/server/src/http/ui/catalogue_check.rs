@@ -151,6 +151,52 @@ fn every_key_a_page_or_script_names_is_in_the_catalogue() {
     assert!(missing.is_empty(), "keys no catalogue has:\n{}", missing.join("\n"));
 }
 
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push((path.display().to_string(), fs::read_to_string(&path).expect("read")));
+        }
+    }
+}
+
+#[test]
+fn every_message_key_the_code_names_is_in_the_catalogue() {
+    let mut sources = Vec::new();
+    for dir in ["../app/src", "src"] {
+        rust_files(&std::path::Path::new(ROOT).join(dir), &mut sources);
+    }
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    for (name, code) in &sources {
+        for (i, _) in code.match_indices("\"error-").chain(code.match_indices("\"field-")) {
+            let key: String = code[i + 1..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            if key.ends_with('-') || name.ends_with("catalogue_check.rs") {
+                continue; // a prefix in prose or in this scan
+            }
+            seen += 1;
+            if !Tr(Language::En).has(&key) {
+                missing.push(format!("{name}: {key}"));
+            }
+        }
+    }
+    // Arguments that must be keys, whatever they start with.
+    for (name, code) in &sources {
+        for call in ["not_found(", "not_found_as(", "conflict(", "forbidden(", "bad_request(", "unauthorized("] {
+            for key in quoted_after(code, call) {
+                if !name.ends_with("catalogue_check.rs") && !Tr(Language::En).has(key) {
+                    missing.push(format!("{name}: {call}\"{key}\""));
+                }
+            }
+        }
+    }
+    assert!(seen > 80, "the scan found the error messages: {seen}");
+    assert!(missing.is_empty(), "message keys no catalogue has:\n{}", missing.join("\n"));
+}
+
 #[test]
 fn the_scan_sees_text_where_there_is_some() {
     assert_eq!(bare_text("<p>{{ tr.t(\"a\") }}</p>").split_whitespace().count(), 0);

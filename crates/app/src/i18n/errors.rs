@@ -1,0 +1,106 @@
+//! The domain's refusals as [`Text`]s: the domain stays free of languages, its error enums say
+//! what is wrong, and here each becomes a catalogue message (`errors.ftl`).
+
+use super::Text;
+use domain::policy::{Capability, Denied};
+use domain::{EmailError, LabelError, PhoneError, UrlError, WeakPassword};
+
+impl From<&PhoneError> for Text {
+    fn from(e: &PhoneError) -> Text {
+        match e {
+            PhoneError::Empty => Text::new("error-phone-empty"),
+            PhoneError::InvalidCharacter(c) => Text::new("error-phone-invalid-character").arg("character", c),
+            PhoneError::MissingCountryCode => Text::new("error-phone-country-code"),
+            PhoneError::TooShort(n) => Text::new("error-phone-too-short").arg("digits", n),
+            PhoneError::TooLong(n) => Text::new("error-phone-too-long").arg("digits", n),
+            PhoneError::ZeroCountryCode => Text::new("error-phone-zero-country-code"),
+            PhoneError::NotIndonesianMobile => Text::new("error-phone-not-mobile"),
+            PhoneError::IndonesianLength(n) => Text::new("error-phone-indonesian-length").arg("digits", n),
+        }
+    }
+}
+
+impl From<&WeakPassword> for Text {
+    fn from(e: &WeakPassword) -> Text {
+        match e {
+            WeakPassword::Empty => Text::new("error-password-empty"),
+            WeakPassword::TooShort { min, got } => {
+                Text::new("error-password-too-short").arg("min", min).arg("got", got)
+            }
+            WeakPassword::TooLong { max } => Text::new("error-password-too-long").arg("max", max),
+            WeakPassword::Common => Text::new("error-password-common"),
+            WeakPassword::ContainsEmail => Text::new("error-password-contains-email"),
+            WeakPassword::Repetitive { min } => Text::new("error-password-repetitive").arg("min", min),
+        }
+    }
+}
+
+impl From<EmailError> for Text {
+    fn from(e: EmailError) -> Text {
+        Text::new(match e {
+            EmailError::Required => "error-email-required",
+            EmailError::TooLong => "error-email-too-long",
+            EmailError::Malformed => "error-email-malformed",
+        })
+    }
+}
+
+impl From<&UrlError> for Text {
+    fn from(e: &UrlError) -> Text {
+        match e {
+            UrlError::Required => Text::new("error-url-required"),
+            UrlError::TooLong => Text::new("error-url-too-long").arg("max", domain::MAX_URL_LEN),
+            UrlError::Invalid(detail) => Text::new("error-url-invalid").arg("detail", detail),
+            UrlError::Scheme => Text::new("error-url-scheme"),
+            UrlError::Credentials => Text::new("error-url-credentials"),
+            UrlError::NoHost => Text::new("error-url-no-host"),
+            UrlError::Private => Text::new("error-url-private"),
+        }
+    }
+}
+
+/// A refused label; `field` is the catalogue key of the field's name (e.g. `field-outlet-name`).
+pub fn label(field: &'static str, e: LabelError) -> Text {
+    let field = Text::new(field);
+    match e {
+        LabelError::Required => Text::new("error-label-required").arg_text("field", field),
+        LabelError::TooLong { max } => Text::new("error-label-too-long").arg_text("field", field).arg("max", max),
+        LabelError::ControlCharacters => Text::new("error-label-control").arg_text("field", field),
+    }
+}
+
+impl From<&Denied> for Text {
+    fn from(d: &Denied) -> Text {
+        Text::new(match d {
+            Denied::Missing(Capability::UseWhatsApp | Capability::ActOnAllTenants) => "error-role-no-whatsapp",
+            Denied::Missing(Capability::ViewPlatformAggregates) => "error-role-no-aggregates",
+            Denied::Missing(Capability::ManageUsers) => "error-role-no-users",
+            Denied::Missing(Capability::ManageStaff) => "error-role-no-staff",
+            Denied::Missing(Capability::EditOwnProfile) => "error-role-no-profile",
+            Denied::DisableSelf => "error-disable-self",
+            Denied::LastSuperadmin => "error-last-superadmin",
+        })
+    }
+}
+
+impl From<store::Taken> for Text {
+    fn from(t: store::Taken) -> Text {
+        Text::new(match t {
+            store::Taken::Email => "error-taken-email",
+            store::Taken::WaNumber => "error-taken-wa-number",
+            store::Taken::OutletDevice => "error-taken-device",
+            store::Taken::IdempotencyKey => "error-taken-idempotency-key",
+        })
+    }
+}
+
+impl From<&store::Refusal> for Text {
+    fn from(r: &store::Refusal) -> Text {
+        Text::new(match r {
+            store::Refusal::WebhookInactive => "error-webhook-inactive",
+            store::Refusal::DeliveryQueued => "error-delivery-queued",
+            store::Refusal::LastSuperadmin => "error-last-superadmin",
+            store::Refusal::StatusChanged => "error-status-changed",
+        })
+    }
+}
