@@ -23,8 +23,10 @@ pub use webhook_url::{is_private, UrlError, WebhookUrl, MAX_URL_LEN};
 mod label;
 mod locale;
 mod message;
+mod money;
 
 pub use label::{Label, LabelError};
 pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, DEFAULT_TIME_ZONE, TIME_ZONES};
 pub use message::{Direction, MessageStatus};
+pub use money::Rupiah;
 pub use policy::{Actor, Scope};

@@ -17,6 +17,9 @@ const lang = document.documentElement.lang === "id" ? "id-ID" : "en-GB";
 const timeZone = document.querySelector('meta[name="time-zone"]')?.content || undefined;
 const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short", timeZone });
 export const number = (n) => new Intl.NumberFormat(lang).format(n);
+// Rupiah as Indonesians write them in either language: "Rp 20.000" (as domain::Rupiah does).
+const idr = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 });
+export const rupiah = (n) => `${n < 0 ? "-" : ""}Rp ${idr.format(Math.abs(n))}`;
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 

@@ -493,3 +493,37 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
     app.stop().await;
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_question_is_a_dialog_that_holds_the_focus_and_escape_answers_no() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    app.as_new("ana@shop.id", Role::User).await;
+    log_in(&b, &app, "ana@shop.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/profile")).await;
+    b.eval("window.confirm = window.prompt = () => { throw new Error('not a dialog') }; return 1").await;
+
+    b.click("#logout-all").await;
+    b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+    let focus = b.eval("return !!document.activeElement.closest('dialog[open]')").await;
+    assert_eq!(focus, json!(true), "the focus moves into the dialog");
+    let text = b.eval("return document.querySelector('dialog[open]').innerText").await;
+    assert!(text.as_str().unwrap().contains("Log out of every browser"), "{text}");
+    b.press_escape().await;
+    b.wait_for("the dialog gone", "!document.querySelector('dialog')").await;
+    assert!(b.url().await.ends_with("/profile"), "Escape answered no: still here, still logged in");
+
+    b.click("#logout-all").await;
+    b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+    b.click("dialog[open] button.danger").await;
+    b.wait_for("the login page", "location.pathname === '/login'").await;
+
+    // Rupiah read the same in both languages.
+    let idr = b.eval("return import('/assets/js/core.js').then(m => [m.rupiah(20000), m.rupiah(-1250000)])").await;
+    assert_eq!(idr, json!(["Rp 20.000", "-Rp 1.250.000"]));
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}

@@ -61,3 +61,19 @@ both_backends! {
         assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "nothing listens after shutdown");
     }
 }
+
+both_backends! {
+    async fn the_favicon_is_served_where_browsers_look_for_it(db) {
+        let app = TestApp::start(db).await;
+        let c = app.client();
+        let ico = c.get(app.url("/favicon.ico")).send().await.unwrap();
+        assert_eq!(ico.status(), StatusCode::PERMANENT_REDIRECT);
+        assert_eq!(ico.headers()["location"], "/assets/favicon.svg");
+        let svg = c.get(app.url("/assets/favicon.svg")).send().await.unwrap();
+        assert_eq!(svg.status(), StatusCode::OK);
+        assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+        let login = c.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+        assert!(login.contains(r#"<link rel="icon" href="/assets/favicon.svg""#));
+        app.stop().await;
+    }
+}

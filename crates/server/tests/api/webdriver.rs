@@ -124,6 +124,14 @@ impl Browser {
         }
     }
 
+    /// Presses and releases Escape on whatever has the focus.
+    pub async fn press_escape(&self) {
+        let key = |kind: &str| json!({"type": kind, "value": "\u{E00C}"});
+        let actions =
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": [key("keyDown"), key("keyUp")]}]});
+        self.call(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
     /// Resizes the window (the viewport follows in headless Chromium).
     pub async fn set_size(&self, width: u32, height: u32) {
         self.call(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
