@@ -73,7 +73,7 @@ pub struct ErrorDetail {
     #[schema(example = "validation_failed")]
     pub code: &'static str,
     /// What went wrong and what to fix, for a person.
-    #[schema(example = "wa_number: expected an Indonesian mobile number such as 0812-3456-7890")]
+    #[schema(example = "wa_number: WhatsApp number is required")]
     pub message: String,
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]

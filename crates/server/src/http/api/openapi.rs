@@ -17,7 +17,9 @@ use utoipa::OpenApi as _;
                        (`Authorization: Bearer kwk_…` or `X-Api-Key: kwk_…`, created on the API keys page), or \
                        with the browser session cookie, in which case every POST, PATCH and DELETE repeats the \
                        session's `csrf_token` (from `GET /api/me` or the login answer) in `X-CSRF-Token`. \
-                       Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`; `message` says what to fix.",
+                       Errors are `{\"error\":{\"code\",\"message\",\"field\"?}}`; `message` says what to fix, \
+                       in the caller's language (their profile's, else `Accept-Language`: `en` or `id`); \
+                       `code` stays the same in every language.",
         license(name = "AGPL-3.0-only", identifier = "AGPL-3.0-only"),
     ),
     // Types that only query parameters name are not collected from the handlers.
