@@ -483,6 +483,10 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
             if let Some(wide) = b.sticking_out().await {
                 problems.push(format!("{size} {path}: scrolls sideways: {wide}"));
             }
+            let rows = b.eval("return new Set([...document.querySelectorAll('.cards .stat')].map(c => c.getBoundingClientRect().top)).size").await;
+            if rows.as_u64().is_some_and(|n| n > 1) {
+                problems.push(format!("{size} {path}: the summary cards take {rows} rows"));
+            }
         }
         // (On a phone the button sits in the closed menu.)
         b.eval("document.getElementById('logout').closest('form').submit(); return 1").await;
