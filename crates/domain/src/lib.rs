@@ -8,6 +8,7 @@ mod password;
 mod phone;
 pub mod policy;
 mod role;
+mod template;
 mod webhook_event;
 mod webhook_url;
 
@@ -30,3 +31,4 @@ pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, DEF
 pub use message::{Direction, MessageStatus};
 pub use money::Rupiah;
 pub use policy::{Actor, Scope};
+pub use template::{Template, TemplateError, TemplateErrorKind, BUILTIN_VARIABLES, MAX_TEMPLATE_CHARS};
