@@ -279,6 +279,9 @@ impl Config {
         if self.webhook_max_attempts == 0 || self.webhook_timeout_secs == 0 || self.webhook_retry_base_ms == 0 {
             bail!("webhook_max_attempts, webhook_timeout_secs and webhook_retry_base_ms must be at least 1");
         }
+        if self.metrics_token.as_ref().is_some_and(|t| t.expose().trim().len() < 16) {
+            bail!("metrics_token must be at least 16 characters (it guards platform-wide numbers)");
+        }
         if self.default_engine == EngineKind::Sim && !self.sandbox {
             bail!("default_engine = sim needs sandbox = true (the simulated network is off)");
         }

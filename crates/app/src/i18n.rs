@@ -3,8 +3,8 @@
 //!
 //! Pages look texts up through a [`Tr`] for the viewer's language; page scripts get the
 //! messages whose id starts with `js-` as JSON in the page (see [`Tr::script_messages`]). The tests in
-//! `i18n/tests.rs` fail when a key exists in one language only, or a page or script uses a key
-//! no catalogue has.
+//! `i18n/tests.rs` fail when a key exists in one language only; the server's
+//! `http/ui/catalogue_check.rs` when a page, script or error names a key no catalogue has.
 
 use domain::{Language, LanguageChoice};
 use fluent_templates::fluent_bundle::FluentValue;
@@ -171,8 +171,8 @@ fn render_script_messages(tr: Tr) -> String {
             (id, serde_json::Value::String(text))
         })
         .collect();
-    // `</script>` inside a string would end the element early.
-    serde_json::Value::Object(map).to_string().replace("</", "<\\/")
+    // No `<` at all inside the element: `</script>` or `<!--` in a string would end or bend it.
+    serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
 }
 
 pub(crate) mod errors;

@@ -24,9 +24,13 @@ impl Language {
                 let mut pieces = part.split(';');
                 let tag = pieces.next()?.trim();
                 let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
                     .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
-                let primary = tag.split('-').next()?.parse::<Language>().ok()?;
+                // `in` is Indonesian's withdrawn code, still sent by older Android and Java.
+                let primary = match tag.split(['-', '_']).next()?.to_ascii_lowercase().as_str() {
+                    "in" => Language::Id,
+                    other => other.parse::<Language>().ok()?,
+                };
                 (q > 0.0).then_some((q, i, primary))
             })
             .collect();
@@ -84,6 +88,8 @@ mod tests {
         assert_eq!(Language::from_accept_language("fr, de;q=0.9"), None);
         assert_eq!(Language::from_accept_language("id;q=0, en;q=0.1"), Some(Language::En));
         assert_eq!(Language::from_accept_language(""), None);
+        assert_eq!(Language::from_accept_language("in-ID"), Some(Language::Id), "the old code for Indonesian");
+        assert_eq!(Language::from_accept_language("id;Q=0, en"), Some(Language::En), "Q= counts too");
     }
 
     #[test]

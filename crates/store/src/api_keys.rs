@@ -149,6 +149,17 @@ impl Store {
         row.map(holder).transpose()
     }
 
+    /// Revokes every live key of `owner` (a role that may hold none); how many.
+    pub async fn revoke_user_api_keys(&self, owner: UserId, now: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => sqlx::query(
+            "UPDATE api_keys SET revoked_at = $2 WHERE owner_id = $1 AND revoked_at IS NULL")
+            .bind(owner.0)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
     /// Counts one WhatsApp message sent out on behalf of a request made with the key.
     pub async fn count_api_key_message(&self, key_id: i64) -> Result<()> {
         on_db!(self, write, pool => sqlx::query("UPDATE api_keys SET messages_out = messages_out + 1 WHERE id = $1")

@@ -124,3 +124,10 @@ error-url-private = url points to a private, loopback or local address, which th
 
 error-metrics-off = metrics are off: set metrics_token to scrape them
 error-metrics-token = send the metrics_token as Authorization: Bearer <token>
+
+device-status-disconnected = disconnected
+device-status-connecting = connecting
+device-status-qr = waiting for a QR scan
+device-status-connected = connected
+device-status-logged_out = logged out
+device-status-banned = banned

@@ -29,6 +29,7 @@ messages-empty = No messages yet.
 js-messages-direction-out = Sent
 js-messages-direction-in = Received
 js-messages-status-pending = pending
+js-messages-status-sending = sending
 js-messages-status-sent = sent
 js-messages-status-delivered = delivered
 js-messages-status-read = read

@@ -54,7 +54,7 @@ error-taken-email = sudah ada pengguna dengan e-mail ini
 error-last-superadmin = ini superadmin aktif terakhir; angkat superadmin lain terlebih dahulu
 error-disable-self = Anda tidak bisa menonaktifkan akun sendiri
 error-role-no-whatsapp = peran Anda tidak boleh memakai fitur WhatsApp
-error-role-no-aggregates = hanya peran pemantau dan admin yang boleh melihat angka platform
+error-role-no-aggregates = hanya peran monitoring dan admin yang boleh melihat angka platform
 error-role-no-users = hanya admin yang boleh mengelola pengguna
 error-role-no-staff = hanya superadmin yang boleh membuat, mengangkat, menurunkan, atau menonaktifkan admin
 error-role-no-profile = peran Anda tidak boleh mengubah profilnya
@@ -124,3 +124,10 @@ error-url-private = url mengarah ke alamat privat, loopback, atau lokal, yang ti
 
 error-metrics-off = metrik tidak aktif: atur metrics_token untuk mengambilnya
 error-metrics-token = kirim metrics_token sebagai Authorization: Bearer <token>
+
+device-status-disconnected = terputus
+device-status-connecting = sedang menghubungkan
+device-status-qr = menunggu pindai QR
+device-status-connected = terhubung
+device-status-logged_out = tidak tertaut
+device-status-banned = diblokir

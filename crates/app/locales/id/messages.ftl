@@ -29,6 +29,7 @@ messages-empty = Belum ada pesan.
 js-messages-direction-out = Pesan Keluar
 js-messages-direction-in = Pesan Masuk
 js-messages-status-pending = Menunggu dikirim
+js-messages-status-sending = Sedang dikirim
 js-messages-status-sent = Terkirim
 js-messages-status-delivered = Terkirim ke penerima
 js-messages-status-read = Dibaca

@@ -134,6 +134,14 @@ pub async fn change_user(state: &AppState, actor: Actor, id: UserId, change: Use
     if change.disabled == Some(true) {
         state.store.revoke_user_web_sessions(id, None, now).await?;
     }
+    // Keys reach only WhatsApp features, which a monitoring user may not use: they end here,
+    // so that a later promotion does not bring old keys back to life.
+    if user.role == Role::Monitoring {
+        let revoked = state.store.revoke_user_api_keys(id, now).await?;
+        if revoked > 0 {
+            tracing::info!(user = %id, keys = revoked, "API keys revoked: the user is now monitoring");
+        }
+    }
     Ok(user)
 }
 

@@ -7,7 +7,7 @@ use crate::i18n::Text;
 use crate::sessions::QrSnapshot;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
-use domain::{Actor, EngineKind, OutletId, PhoneNumber, Scope, Timestamp};
+use domain::{Actor, DeviceStatus, EngineKind, OutletId, PhoneNumber, Scope, Timestamp};
 use serde::Serialize;
 use store::{ConnectionEvent, Device, NewDevice, Page, Paged};
 
@@ -95,7 +95,7 @@ pub async fn qr(state: &AppState, actor: Actor, outlet: OutletId) -> ServiceResu
     let (_, device) = device_of(state, actor, outlet).await?;
     state.sessions.qr(device.id).ok_or_else(|| ServiceError::Conflict {
         code: "no_qr",
-        message: Text::new("error-no-qr").arg("status", device.status),
+        message: Text::new("error-no-qr").arg_text("status", status_text(device.status)),
     })
 }
 
@@ -136,4 +136,16 @@ pub async fn history(
 ) -> ServiceResult<Paged<ConnectionEvent>> {
     let (scope, device) = device_of(state, actor, outlet).await?;
     Ok(state.store.device_history(scope, device.id, page).await?)
+}
+
+/// A device status as a person reads it.
+fn status_text(status: DeviceStatus) -> Text {
+    Text::new(match status {
+        DeviceStatus::Disconnected => "device-status-disconnected",
+        DeviceStatus::Connecting => "device-status-connecting",
+        DeviceStatus::Qr => "device-status-qr",
+        DeviceStatus::Connected => "device-status-connected",
+        DeviceStatus::LoggedOut => "device-status-logged_out",
+        DeviceStatus::Banned => "device-status-banned",
+    })
 }

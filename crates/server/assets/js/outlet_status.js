@@ -61,7 +61,10 @@ function row(o) {
 }
 
 // Pairing in a dialog: a fresh QR every 3 s until the row turns healthy or it is closed.
+let closing = null;
+
 async function startPairing(outlet) {
+  clearTimeout(closing); // a dialog closing after the last pairing must not close this one
   pairing = { outlet, stop: null };
   $("pair-title").textContent = t("js-os-pair-title", { outlet: outlet.name });
   $("pair-status").textContent = t("js-os-connecting");
@@ -101,7 +104,7 @@ function finishPairing(message) {
   stopPairing();
   $("pair-status").textContent = message;
   $("pair-qr").hidden = true;
-  setTimeout(() => $("pair-dialog").close(), 1200);
+  closing = setTimeout(() => $("pair-dialog").close(), 1200);
 }
 
 $("pair-close").addEventListener("click", () => $("pair-dialog").close());

@@ -118,6 +118,8 @@ pub async fn localize(State(state): State<AppState>, mut request: Request, next:
     let caller = CallerLanguage::default();
     request.extensions_mut().insert(caller.clone());
     let mut response = next.run(request).await;
+    // Pages and errors differ by Accept-Language: caches must keep them apart.
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-language"));
     let Some(error) = response.extensions_mut().remove::<AppError>() else { return response };
     let choice = caller.0.get().copied().unwrap_or_default();
     let tr = Tr(negotiate(choice, accept.as_deref(), state.config.default_language));

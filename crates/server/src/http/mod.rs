@@ -38,12 +38,13 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::scrape))
         .merge(api)
         .merge(ui::router())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(AppError::internal("a request handler panicked"))
         }))
+        // Outside the panic catcher, so a panic's 500 is counted and written in the caller's language.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), error::localize))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

@@ -98,6 +98,17 @@ both_backends! {
         // Monitoring uses no WhatsApp feature, so it holds no key to reach one with.
         expect_error(monitor.post("/api/keys", json!({"name": "dashboards"})).await, StatusCode::FORBIDDEN).await;
         expect_error(monitor.get("/api/keys").await, StatusCode::FORBIDDEN).await;
+        // A user moved to monitoring keeps no key.
+        let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
+        let (_, carl) = app.as_new("carl@shop.id", Role::User).await;
+        let (carl_key, carl_secret) = new_key(&carl, "carl's").await;
+        let carl_id = key_row(&carl, carl_key).await["owner_id"].as_i64().unwrap();
+        expect_json(admin.patch(&format!("/api/admin/users/{carl_id}"), json!({"role": "monitoring"})).await, StatusCode::OK).await;
+        let gone = c.get(app.url("/api/me")).bearer_auth(&carl_secret).send().await.unwrap();
+        expect_error(gone, StatusCode::UNAUTHORIZED).await;
+        expect_json(admin.patch(&format!("/api/admin/users/{carl_id}"), json!({"role": "user"})).await, StatusCode::OK).await;
+        let still_gone = c.get(app.url("/api/me")).bearer_auth(&carl_secret).send().await.unwrap();
+        expect_error(still_gone, StatusCode::UNAUTHORIZED).await;
         let bad = expect_error(ana.post("/api/keys", json!({"name": "  "})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(bad["field"], "name");
         app.stop().await;

@@ -27,7 +27,7 @@ struct ScanBody {
 
 /// Scan the QR code (simulated)
 ///
-/// A simulated phone scans the device's QR code. 404 when the sandbox is off.
+/// A simulated phone scans the device's QR code. 403 `sandbox_disabled` when the sandbox is off.
 #[utoipa::path(post, path = "/api/sandbox/outlets/{id}/scan", tag = "sandbox", operation_id = "sandboxScan",
     params(("id" = i64, Path, description = "The outlet's id")), request_body = ScanBody,
     responses((status = 202, description = "Scanned; the device pairs")))]

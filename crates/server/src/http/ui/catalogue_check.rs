@@ -61,7 +61,11 @@ fn calls<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
     let call = format!("{name}(");
     text.match_indices(&call)
         .filter(|(i, _)| !text[..*i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '$'))
-        .filter_map(|(i, _)| quoted_after(&text[i..], &call).into_iter().next())
+        .filter_map(|(i, _)| {
+            let after = &text[i + call.len()..];
+            let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            after[1..].split(quote).next()
+        })
         .collect()
 }
 
@@ -203,4 +207,9 @@ fn the_scan_sees_text_where_there_is_some() {
     assert!(bare_text("<p class=\"x\">Hello {{ name }}</p>").contains("Hello"));
     assert_eq!(quoted_after("x placeholder=\"Cari\" y", "placeholder="), vec!["Cari"]);
     assert_eq!(calls("a.split(\"x\"); t(\"js-a\", {}); at(\"b\")", "t"), vec!["js-a"]);
+    assert_eq!(
+        calls("t(x ? \"js-a\" : \"js-b\"); f.format(\"id\")", "t"),
+        Vec::<&str>::new(),
+        "only a literal first argument"
+    );
 }
