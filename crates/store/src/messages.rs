@@ -256,7 +256,8 @@ impl Store {
         Ok(ids.into_iter().map(OutletId).collect())
     }
 
-    pub async fn claim_next_outgoing(&self, outlet: OutletId, now: Timestamp) -> Result<Option<Message>> {
+    /// Also answers how many waiting messages ran out of time on the way (now `failed`).
+    pub async fn claim_next_outgoing(&self, outlet: OutletId, now: Timestamp) -> Result<(Option<Message>, u64)> {
         let claim = format!(
             "UPDATE messages SET status = 'sending', attempts = attempts + 1, updated_at = $2
              WHERE id = (SELECT id FROM messages WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending'
@@ -269,25 +270,27 @@ impl Store {
              WHERE outlet_id = $1 AND direction = 'out' AND status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $2
              RETURNING {COLUMNS}"
         );
-        let (row, written): (Option<Row>, u64) = on_db!(self, write, pool => {
+        let (row, expired, written): (Option<Row>, u64, u64) = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
             let expired: Vec<Row> = sqlx::query_as(&expire).bind(outlet.0).bind(now.millis()).fetch_all(&mut *tx).await?;
+            let count = expired.len() as u64;
             let (_, written) = status_events!(tx, expired, now);
             let row = sqlx::query_as(&claim).bind(outlet.0).bind(now.millis()).fetch_optional(&mut *tx).await?;
             tx.commit().await?;
-            (row, written)
+            (row, count, written)
         });
         self.announce_deliveries(written);
-        one(row)
+        Ok((one(row)?, expired))
     }
 
-    /// Records the engine's answer for a claimed message.
+    /// Records the engine's answer for a claimed message; `false` when the message was no longer
+    /// `sending` (another writer, e.g. a restart's cleanup, got there first).
     pub async fn finish_outgoing(
         &self,
         id: i64,
         result: std::result::Result<&str, &str>,
         now: Timestamp,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let (status, wa_id, error) = match result {
             Ok(wa_id) => ("sent", Some(wa_id), ""),
             Err(e) => ("failed", None, e),
@@ -307,12 +310,14 @@ impl Store {
                 .bind(now.millis())
                 .fetch_all(&mut *tx)
                 .await?;
+            let changed = !rows.is_empty();
             let (_, written) = status_events!(tx, rows, now);
             tx.commit().await?;
-            written
+            (changed, written)
         });
+        let (changed, written) = written;
         self.announce_deliveries(written);
-        Ok(())
+        Ok(changed)
     }
 
     /// The bytes of an image or document waiting to be sent.

@@ -265,15 +265,16 @@ both_backends! {
         let expired = NewOutgoing { expires_at: Some(T0.plus_secs(10)), ..out("late", None) };
         let (late, _) = store.create_outgoing(expired, T0).await.unwrap();
 
-        let claimed = store.claim_next_outgoing(o, T0).await.unwrap().unwrap();
+        let claimed = store.claim_next_outgoing(o, T0).await.unwrap().0.unwrap();
         assert_eq!((claimed.id, claimed.status, claimed.attempts), (first.id, MessageStatus::Sending, 1));
-        store.finish_outgoing(claimed.id, Ok("WA1"), T0.plus_secs(1)).await.unwrap();
-        let next = store.claim_next_outgoing(o, T0).await.unwrap().unwrap();
+        assert!(store.finish_outgoing(claimed.id, Ok("WA1"), T0.plus_secs(1)).await.unwrap());
+        assert!(!store.finish_outgoing(claimed.id, Ok("WA1"), T0.plus_secs(1)).await.unwrap(), "once only");
+        let next = store.claim_next_outgoing(o, T0).await.unwrap().0.unwrap();
         assert_eq!(next.id, second.id);
         store.release_outgoing(next.id, T0).await.unwrap();
-        assert_eq!(store.claim_next_outgoing(o, T0).await.unwrap().unwrap().id, second.id, "released goes back in line");
-        store.finish_outgoing(second.id, Err("refused"), T0).await.unwrap();
-        assert_eq!(store.claim_next_outgoing(o, T0.plus_secs(11)).await.unwrap(), None, "the late one expired");
+        assert_eq!(store.claim_next_outgoing(o, T0).await.unwrap().0.unwrap().id, second.id, "released goes back in line");
+        assert!(store.finish_outgoing(second.id, Err("refused"), T0).await.unwrap());
+        assert_eq!(store.claim_next_outgoing(o, T0.plus_secs(11)).await.unwrap(), (None, 1), "the late one expired");
         let late = store.message(system_scope(), late.id).await.unwrap().unwrap();
         assert_eq!((late.status, late.error.as_str()), (MessageStatus::Failed, "expired before the device was connected"));
 

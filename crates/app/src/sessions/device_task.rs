@@ -352,8 +352,13 @@ impl Task {
     async fn send_one(&mut self, conn: &Arc<dyn Connection>) -> Sent {
         let store = &self.inner.store;
         let message = match store.claim_next_outgoing(self.device.outlet_id, self.inner.clock.now()).await {
-            Ok(Some(m)) => m,
-            Ok(None) => return Sent::Nothing,
+            Ok((claimed, expired)) => {
+                self.inner.metrics.message("failed", expired);
+                match claimed {
+                    Some(m) => m,
+                    None => return Sent::Nothing,
+                }
+            }
             Err(e) => {
                 tracing::error!(device = %self.device.id, error = %e, "claiming an outgoing message");
                 return Sent::Nothing;
@@ -372,8 +377,9 @@ impl Task {
             }
         };
         let now = self.inner.clock.now();
+        // `true` when this send's outcome became the message's (it was still `sending`).
         let written = match &result {
-            Err(EngineError::NotConnected) => store.release_outgoing(message.id, now).await,
+            Err(EngineError::NotConnected) => store.release_outgoing(message.id, now).await.map(|()| false),
             Ok(wa_id) => store.finish_outgoing(message.id, Ok(wa_id), now).await,
             Err(e) => store.finish_outgoing(message.id, Err(&e.to_string()), now).await,
         };
@@ -381,9 +387,9 @@ impl Task {
             (Err(e), _) => {
                 tracing::error!(device = %self.device.id, message = message.id, error = %e, "recording a send")
             }
-            (Ok(()), Ok(_)) => self.inner.metrics.message("sent", 1),
-            (Ok(()), Err(EngineError::NotConnected)) => {}
-            (Ok(()), Err(_)) => self.inner.metrics.message("failed", 1),
+            (Ok(true), Ok(_)) => self.inner.metrics.message("sent", 1),
+            (Ok(true), Err(_)) => self.inner.metrics.message("failed", 1),
+            (Ok(_), _) => {}
         }
         match result {
             Err(EngineError::NotConnected) => Sent::NotLive,
