@@ -140,6 +140,8 @@ settings! {
     secret_key: Option<Secret> = "";
     /// created (mode 0600) on first start when `secret_key` is unset; back it up
     secret_key_file: Option<PathBuf> = "", shown = "`<data_dir>/secret.key`";
+    /// comma-separated replies that opt the sender out of blasts (the whole message, any case)
+    stop_words: String = "STOP,BERHENTI,UNSUBSCRIBE";
     /// least time between two messages one device sends
     send_min_gap_ms: u64 = "1000";
     /// pending messages fail after this long without a connected device; 0 = never
@@ -327,6 +329,13 @@ impl Config {
             },
             reconcile_interval: Duration::from_secs(self.reconcile_interval_secs),
             send_gap: Duration::from_millis(self.send_min_gap_ms),
+            stop_words: self
+                .stop_words
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect(),
             ..Default::default()
         }
     }

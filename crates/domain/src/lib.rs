@@ -25,6 +25,7 @@ mod label;
 mod locale;
 mod message;
 mod money;
+pub mod opt_out;
 
 pub use label::{Label, LabelError};
 pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, DEFAULT_TIME_ZONE, TIME_ZONES};

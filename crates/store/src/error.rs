@@ -45,6 +45,8 @@ pub enum Taken {
     WaNumber,
     #[error("this outlet already has a device")]
     OutletDevice,
+    #[error("a contact with this WhatsApp number already exists")]
+    ContactNumber,
     #[error("the message was not written")]
     IdempotencyKey,
 }

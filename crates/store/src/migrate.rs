@@ -42,6 +42,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 8, "0008_message_media"),
     migration!("sqlite", 9, "0009_pending_outbox"),
     migration!("sqlite", 10, "0010_user_preferences"),
+    migration!("sqlite", 11, "0011_contacts"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -54,6 +55,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 8, "0008_message_media"),
     migration!("postgres", 9, "0009_pending_outbox"),
     migration!("postgres", 10, "0010_user_preferences"),
+    migration!("postgres", 11, "0011_contacts"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

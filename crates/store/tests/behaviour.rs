@@ -6,8 +6,8 @@ use domain::{
     Timestamp, UserId,
 };
 use kewhats_store::{
-    both_backends, DeviceChange, MessageFilter, NewDevice, NewInbound, NewOutgoing, NewOutlet, NewUser, NewWebSession,
-    OutletPatch, Page, Store, StoreError, StoreOptions,
+    both_backends, ContactCounts, DeviceChange, MessageFilter, NewContact, NewDevice, NewInbound, NewOutgoing,
+    NewOutlet, NewUser, NewWebSession, OutletPatch, Page, Store, StoreError, StoreOptions,
 };
 
 /// The scope a request of this user gets.
@@ -38,6 +38,39 @@ async fn outlet(store: &Store, owner: UserId, name: &str, number: &str) -> Outle
 }
 
 both_backends! {
+    async fn contacts_are_one_per_number_per_owner_and_counted_as_they_change(db) {
+        let store = open(db).await;
+        let (ana, bob) = (user(&store, "ana@shop.id", Role::User).await, user(&store, "bob@shop.id", Role::User).await);
+        let jkt = outlet(&store, ana, "Jakarta", "081200000001").await;
+        let number = PhoneNumber::parse("0813 1111 2222").unwrap();
+        let email = Email::parse("sari@contoh.id").unwrap();
+        let fields = std::collections::BTreeMap::from([("kota".to_string(), "Bandung".to_string())]);
+        let new = |owner, email| NewContact { owner, name: "Sari", wa_number: &number, email, notes: "", home_outlet: Some(jkt), fields: &fields };
+        let sari = store.create_contact(new(ana, Some(&email)), T0).await.unwrap();
+        assert_eq!((sari.wa_number.as_str(), sari.fields.get("kota").map(String::as_str)), ("+6281311112222", Some("Bandung")));
+        assert!(matches!(store.create_contact(new(ana, None), T0).await, Err(StoreError::Conflict(_))), "one per number");
+        let bobs = store.create_contact(new(bob, None), T0).await.unwrap();
+        assert_eq!(store.contact_counts(ana).await.unwrap(), ContactCounts { total: 1, with_email: 1 });
+        assert_eq!(store.contact_counts(bob).await.unwrap(), ContactCounts { total: 1, with_email: 0 });
+        assert!(store.contact(owner_scope(bob), sari.id).await.unwrap().is_none(), "another owner's contact is not there");
+        assert!(matches!(store.delete_contact(owner_scope(bob), sari.id).await, Err(StoreError::NotFound)));
+
+        let stop = PhoneNumber::parse("081399998888").unwrap();
+        let out = store.opt_out_contact(ana, &stop, "BERHENTI", T0).await.unwrap();
+        assert_eq!((out.opted_out_at, out.opted_out_reason.as_str()), (Some(T0), "BERHENTI"), "created opted out");
+        let again = store.opt_out_contact(ana, &stop, "STOP", T0.plus_secs(5)).await.unwrap();
+        assert_eq!((again.id, again.opted_out_at, again.opted_out_reason.as_str()), (out.id, Some(T0), "BERHENTI"), "the first time and reason stay");
+        let known = store.opt_out_contact(ana, &number, "STOP", T0).await.unwrap();
+        assert_eq!((known.id, known.name.as_str()), (sari.id, "Sari"), "an existing contact keeps its details");
+        assert_eq!(store.contact_counts(ana).await.unwrap(), ContactCounts { total: 2, with_email: 1 });
+
+        store.delete_contact(owner_scope(ana), sari.id).await.unwrap();
+        assert_eq!(store.contact_counts(ana).await.unwrap(), ContactCounts { total: 1, with_email: 0 });
+        assert_eq!(store.platform_contact_counts().await.unwrap(), ContactCounts { total: 2, with_email: 0 });
+        assert!(store.contact(system_scope(), bobs.id).await.unwrap().is_some());
+        store.close().await;
+    }
+
     async fn migrations_run_once(db) {
         let store = open(db).await;
         assert_eq!(store.migrate().await.unwrap(), 0, "second run applies nothing");

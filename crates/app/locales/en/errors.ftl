@@ -75,6 +75,7 @@ error-renumber-paired = this outlet's device is paired with its current number; 
 
 error-device-not-found = device not found
 error-no-device = this outlet has no device yet; create one with POST /api/outlets/{"{"}id{"}"}/device/connect
+error-taken-contact = a contact with this WhatsApp number already exists
 error-taken-device = this outlet already has a device
 error-device-other-engine = this outlet's device runs on the { $engine } engine; delete the device to switch engines
 error-device-engine-off = the { $engine } engine is off on this server; delete the device to pair it on another engine

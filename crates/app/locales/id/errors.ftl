@@ -75,6 +75,7 @@ error-renumber-paired = perangkat outlet ini tertaut dengan nomornya sekarang; k
 
 error-device-not-found = perangkat tidak ditemukan
 error-no-device = outlet ini belum punya perangkat; buat dengan POST /api/outlets/{"{"}id{"}"}/device/connect
+error-taken-contact = sudah ada kontak dengan nomor WhatsApp ini
 error-taken-device = outlet ini sudah punya perangkat
 error-device-other-engine = perangkat outlet ini berjalan di mesin { $engine }; hapus perangkatnya untuk berganti mesin
 error-device-engine-off = mesin { $engine } tidak aktif di server ini; hapus perangkatnya untuk menautkannya di mesin lain

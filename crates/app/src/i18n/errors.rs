@@ -89,6 +89,7 @@ impl From<store::Taken> for Text {
             store::Taken::Email => "error-taken-email",
             store::Taken::WaNumber => "error-taken-wa-number",
             store::Taken::OutletDevice => "error-taken-device",
+            store::Taken::ContactNumber => "error-taken-contact",
             store::Taken::IdempotencyKey => "error-taken-idempotency-key",
         })
     }

@@ -439,10 +439,30 @@ impl Task {
             at: m.at,
         };
         match self.inner.store.record_inbound(new, self.inner.clock.now()).await {
-            Ok(Some(_)) => self.inner.metrics.message("received", 1),
+            Ok(Some(_)) => {
+                self.inner.metrics.message("received", 1);
+                if domain::opt_out::is_stop_request(&text, &self.inner.settings.stop_words) {
+                    self.opt_out(&from, &text).await;
+                }
+            }
             // WhatsApp delivered it again (after a reconnect): stored and counted already.
             Ok(None) => {}
             Err(e) => tracing::error!(device = %self.device.id, error = %e, "storing an incoming message"),
+        }
+    }
+
+    /// The sender asked to stop: their contact (made if missing) is opted out of blasts.
+    async fn opt_out(&self, from: &str, text: &str) {
+        let number = match domain::PhoneNumber::parse(from) {
+            Ok(n) => n,
+            Err(e) => {
+                return tracing::warn!(device = %self.device.id, error = %e, "a stop request from an unusable number")
+            }
+        };
+        let now = self.inner.clock.now();
+        match self.inner.store.opt_out_contact(self.device.owner_id, &number, text.trim(), now).await {
+            Ok(c) => tracing::info!(device = %self.device.id, contact = c.id, "a contact opted out"),
+            Err(e) => tracing::error!(device = %self.device.id, error = %e, "recording an opt-out"),
         }
     }
 

@@ -94,6 +94,8 @@ pub struct SessionSettings {
     /// How long a reconciliation waits for a device's task (which may be busy, e.g. uploading
     /// media) before the caller goes on with the stored status.
     pub reconcile_timeout: Duration,
+    /// An inbound message that is one of these opts its sender out of blasts.
+    pub stop_words: Vec<String>,
 }
 
 impl Default for SessionSettings {
@@ -103,6 +105,7 @@ impl Default for SessionSettings {
             reconcile_interval: Duration::from_secs(30),
             send_gap: Duration::from_secs(1),
             reconcile_timeout: Duration::from_secs(2),
+            stop_words: domain::opt_out::DEFAULT_STOP_WORDS.iter().map(|w| w.to_string()).collect(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod api_keys;
 mod auth;
 mod browser;
 mod cli;
+mod contacts;
 mod devices;
 mod helpers;
 mod http;
