@@ -3,7 +3,8 @@
 //! count the table.
 
 use crate::error::Taken;
-use crate::{on_db, Result, Store, StoreError};
+use crate::paging::contains_pattern;
+use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::{Email, OutletId, PhoneNumber, Scope, Timestamp, UserId};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -37,6 +38,15 @@ pub struct NewContact<'a> {
     pub notes: &'a str,
     pub home_outlet: Option<OutletId>,
     pub fields: &'a BTreeMap<String, String>,
+}
+
+/// Which contacts a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter<'a> {
+    /// In the name, the number or the e-mail.
+    pub search: Option<&'a str>,
+    pub home_outlet: Option<OutletId>,
+    pub opted_out: Option<bool>,
 }
 
 /// How many contacts an owner (or the platform) has, and how many of them have an e-mail.
@@ -132,6 +142,56 @@ impl Store {
             .fetch_optional(pool)
             .await)?;
         row.map(Contact::try_from).transpose()
+    }
+
+    /// Contacts in `scope` matching `filter`, by name.
+    pub async fn list_contacts(&self, scope: Scope, filter: ContactFilter<'_>, page: Page) -> Result<Paged<Contact>> {
+        let pattern = contains_pattern(filter.search);
+        let matching = "($1 IS NULL OR owner_id = $1) AND ($2 IS NULL OR lower(name) LIKE $2 ESCAPE '\\'
+            OR wa_number LIKE $2 ESCAPE '\\' OR lower(email) LIKE $2 ESCAPE '\\')
+            AND ($3 IS NULL OR home_outlet_id = $3)
+            AND ($4 IS NULL OR (opted_out_at IS NOT NULL) = $4)";
+        let list =
+            format!("SELECT {COLUMNS} FROM contacts WHERE {matching} ORDER BY lower(name), id LIMIT $5 OFFSET $6");
+        let count = format!("SELECT COUNT(*) FROM contacts WHERE {matching}");
+        let owner = scope.owner().map(|u| u.0);
+        let outlet = filter.home_outlet.map(|o| o.0);
+        let (rows, total): (Vec<Row>, i64) = on_db!(self, read, pool => {
+            let rows = sqlx::query_as(&list)
+                .bind(owner)
+                .bind(pattern.as_deref())
+                .bind(outlet)
+                .bind(filter.opted_out)
+                .bind(page.limit())
+                .bind(page.offset())
+                .fetch_all(pool)
+                .await?;
+            let total = sqlx::query_scalar(&count)
+                .bind(owner)
+                .bind(pattern.as_deref())
+                .bind(outlet)
+                .bind(filter.opted_out)
+                .fetch_one(pool)
+                .await?;
+            (rows, total)
+        });
+        let items = rows.into_iter().map(Contact::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Paged::new(items, total, page))
+    }
+
+    /// The owner asks to message the contact again: the opt-out is cleared.
+    pub async fn opt_in_contact(&self, scope: Scope, id: i64, now: Timestamp) -> Result<Contact> {
+        let sql = format!(
+            "UPDATE contacts SET opted_out_at = NULL, opted_out_reason = '', updated_at = $3
+             WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) RETURNING {COLUMNS}"
+        );
+        let row: Option<Row> = on_db!(self, write, pool => sqlx::query_as(&sql)
+            .bind(id)
+            .bind(scope.owner().map(|u| u.0))
+            .bind(now.millis())
+            .fetch_optional(pool)
+            .await)?;
+        row.ok_or(StoreError::NotFound)?.try_into()
     }
 
     /// The owner's contact with this number.

@@ -26,7 +26,7 @@ mod wa_keys;
 mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
-pub use contacts::{Contact, ContactCounts, NewContact};
+pub use contacts::{Contact, ContactCounts, ContactFilter, NewContact};
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use deliveries::{ClaimedDelivery, Delivery, DeliveryResult, WebhookEvent};
 pub use device_lock::DeviceLock;

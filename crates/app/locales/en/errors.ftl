@@ -132,3 +132,9 @@ device-status-qr = waiting for a QR scan
 device-status-connected = connected
 device-status-logged_out = logged out
 device-status-banned = banned
+
+error-contact-not-found = contact not found
+error-contact-outlet = must be one of your own outlets
+error-fields-too-many = at most { $max } custom fields
+error-field-name = '{ $key }' cannot be a custom field: use lowercase letters, digits and _ (not name, phone, date or outlet)
+error-field-too-long = the custom field '{ $key }' must be at most { $max } characters

@@ -132,3 +132,9 @@ device-status-qr = menunggu pindai QR
 device-status-connected = terhubung
 device-status-logged_out = tidak tertaut
 device-status-banned = diblokir
+
+error-contact-not-found = kontak tidak ditemukan
+error-contact-outlet = harus salah satu outlet Anda sendiri
+error-fields-too-many = paling banyak { $max } kolom tambahan
+error-field-name = '{ $key }' tidak bisa menjadi kolom tambahan: gunakan huruf kecil, angka, dan _ (bukan name, phone, date, atau outlet)
+error-field-too-long = kolom tambahan '{ $key }' paling banyak { $max } karakter

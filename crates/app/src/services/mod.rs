@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod contacts;
 pub mod dashboard;
 pub mod devices;
 pub mod events;

@@ -26,6 +26,7 @@ struct World {
     message: i64,
     webhook: i64,
     delivery: i64,
+    contact: i64,
     callers: Vec<(Who, Option<Credentials>)>,
     numbers: u32,
 }
@@ -63,7 +64,8 @@ impl World {
             let session = app.login(&email).await;
             callers.push((caller, Some(Credentials { email, session, key })));
         }
-        let mut world = World { owner, outlet: 0, message: 0, webhook: 0, delivery: 0, callers, numbers: 0 };
+        let mut world =
+            World { owner, outlet: 0, message: 0, webhook: 0, delivery: 0, contact: 0, callers, numbers: 0 };
         world.outlet = world.fresh_outlet(app, true).await;
         let sent = json!({"outlet_id": world.outlet, "to": "081311112222", "text": "Halo"});
         let sent = world.owner_session().post("/api/messages", sent).await;
@@ -71,6 +73,7 @@ impl World {
         world.webhook = world.fresh_webhook().await;
         let test = world.owner_session().post(&format!("/api/webhooks/{}/test", world.webhook), json!({})).await;
         world.delivery = expect_json(test, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
+        world.contact = world.fresh_contact().await;
         world
     }
 
@@ -87,6 +90,14 @@ impl World {
             connect_sim(app, self.owner_session(), outlet).await;
         }
         outlet
+    }
+
+    async fn fresh_contact(&mut self) -> i64 {
+        self.numbers += 1;
+        let body = json!({"name": "Sari", "wa_number": format!("0817{:08}", self.numbers)});
+        expect_json(self.owner_session().post("/api/contacts", body).await, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
     }
 
     async fn fresh_webhook(&self) -> i64 {
@@ -112,6 +123,8 @@ impl World {
             outlet.to_string()
         } else if template.starts_with("/api/webhooks/") {
             webhook.to_string()
+        } else if template.starts_with("/api/contacts/") {
+            if destructive { self.fresh_contact().await } else { self.contact }.to_string()
         } else if template.starts_with("/api/messages/") {
             self.message.to_string()
         } else if template.starts_with("/api/admin/users/") {
@@ -139,6 +152,7 @@ impl World {
             ("POST", "/api/keys") => json!({"name": "matrix"}),
             ("PATCH", "/api/me") => json!({"time_zone": "Asia/Makassar"}),
             ("POST", "/api/outlets") => json!({"name": "Baru", "wa_number": format!("0815{n:08}")}),
+            ("POST", "/api/contacts") => json!({"name": "Budi", "wa_number": format!("0818{n:08}")}),
             ("PATCH", "/api/outlets/{id}") => json!({"city": "Bogor"}),
             ("POST", "/api/outlets/{id}/device/connect") => json!({"engine": "sim"}),
             ("POST", "/api/messages") => json!({"outlet_id": self.outlet, "to": "081311112222", "text": "Halo"}),

@@ -3,6 +3,7 @@
 //! (plain `.route` is refused by clippy here: see `clippy.toml`), so the two cannot drift.
 
 pub mod auth;
+mod contacts;
 mod devices;
 mod docs;
 mod events;
@@ -37,6 +38,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(users::router())
         .merge(outlet_status::router())
         .merge(outlets::router())
+        .merge(contacts::router())
         .merge(devices::router())
         .merge(sandbox::router())
         .merge(events::router())
