@@ -92,12 +92,6 @@ impl Tr {
         self.lookup(key, Some(&args))
     }
 
-    /// The message `key` with variables.
-    pub fn with(&self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
-        let args: HashMap<_, _> = args.iter().map(|(k, v)| (Cow::Borrowed(*k), v.clone())).collect();
-        self.lookup(key, Some(&args))
-    }
-
     pub(crate) fn lookup(&self, key: &str, args: Option<&HashMap<Cow<'static, str>, FluentValue>>) -> String {
         LOCALES.try_lookup_complete(langid(self.0), key, args).unwrap_or_else(|| {
             tracing::warn!(key, lang = self.lang(), "no such message in the catalogue");
@@ -171,8 +165,13 @@ fn render_script_messages(tr: Tr) -> String {
             (id, serde_json::Value::String(text))
         })
         .collect();
-    // No `<` at all inside the element: `</script>` or `<!--` in a string would end or bend it.
-    serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
+    script_safe(serde_json::Value::Object(map).to_string())
+}
+
+/// JSON to place inside a `<script>` element: no `<` at all, since `</script>` or `<!--` in a
+/// string would end or bend the element; JSON reads `\u003c` back as `<`.
+fn script_safe(json: String) -> String {
+    json.replace('<', "\\u003c")
 }
 
 pub(crate) mod errors;

@@ -28,7 +28,7 @@ mod money;
 pub mod opt_out;
 
 pub use label::{Label, LabelError};
-pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, DEFAULT_TIME_ZONE, TIME_ZONES};
+pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, TIME_ZONES};
 pub use message::{Direction, MessageStatus};
 pub use money::Rupiah;
 pub use policy::{Actor, Scope};

@@ -63,7 +63,6 @@ impl LanguageChoice {
 
 /// The time zones a user may pick: Indonesia's three (and Pontianak's own name for WIB), and UTC.
 pub const TIME_ZONES: &[&str] = &["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura", "UTC"];
-pub const DEFAULT_TIME_ZONE: &str = "Asia/Jakarta";
 
 /// A time zone that is not one of [`TIME_ZONES`]: what was asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -151,7 +151,11 @@ fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
 }
 
 async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
-    let config = Config::load(mode, &overrides)?;
+    let mut config = Config::load(mode, &overrides)?;
+    if mode == Mode::Demo && config.metrics_token.is_none() {
+        // The demo shows its metrics too, behind a token made for this run.
+        config.metrics_token = Some(app::config::Secret::new(app::crypto::tokens::random_token()));
+    }
     prepare_data_dir(&config)?;
     let bind = config.bind;
     let deps = Deps::real(&config);
@@ -170,6 +174,10 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
         println!("\nkewhats demo running at {url}/login\n\nDemo accounts:");
         for (email, password, role) in demo::ACCOUNTS_FOR_DISPLAY {
             println!("  {email:<24} {password:<14} {role}");
+        }
+        println!("\nAPI reference: {url}/api/docs");
+        if let Some(token) = &state.config.metrics_token {
+            println!("Metrics:       curl -H 'Authorization: Bearer {}' {url}/metrics", token.expose());
         }
         println!("\nData: {}  (Ctrl-C to stop)\n", state.config.data_dir.display());
     } else {

@@ -46,6 +46,9 @@ fn demo_defaults_differ_and_bad_settings_say_where() {
     let sim = Overrides { config_file: Some(file("default_engine = \"sim\"\n")), ..Default::default() };
     let err = Config::load(Mode::Serve, &sim).unwrap_err().to_string();
     assert!(err.contains("sandbox"), "{err}");
+    let short = Overrides { config_file: Some(file("metrics_token = \"secret\"\n")), ..Default::default() };
+    let err = Config::load(Mode::Serve, &short).unwrap_err().to_string();
+    assert!(err.contains("metrics_token must be at least 16"), "{err}");
     let missing = Overrides { config_file: Some(PathBuf::from("/nonexistent/kewhats.toml")), ..Default::default() };
     assert!(Config::load(Mode::Serve, &missing).unwrap_err().to_string().contains("does not exist"));
 }

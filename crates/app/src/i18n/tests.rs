@@ -73,6 +73,10 @@ fn the_embedded_sources_are_the_files_on_disk_and_script_messages_keep_their_var
     let updated = json["js-updated-seconds-ago"].as_str().expect("a script message with a variable");
     assert!(updated.contains("{seconds}") && updated.contains("detik"), "{updated}");
     assert!(json.as_object().unwrap().keys().all(|k| k.starts_with("js-")));
+    let hostile = script_safe(serde_json::json!({"js-x": "a </script><!-- b"}).to_string());
+    assert!(!hostile.contains('<'), "{hostile}");
+    let back: serde_json::Value = serde_json::from_str(&hostile).unwrap();
+    assert_eq!(back["js-x"], "a </script><!-- b", "the script still reads the text as written");
 }
 
 #[test]

@@ -44,10 +44,6 @@ impl Text {
         Text::new("error-foreign").arg("detail", detail)
     }
 
-    pub fn key(&self) -> &'static str {
-        self.key
-    }
-
     /// The message in `tr`'s language.
     pub fn render(&self, tr: Tr) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue> = self

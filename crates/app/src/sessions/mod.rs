@@ -65,7 +65,6 @@ pub struct DeviceEvent {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SessionCounts {
-    pub running: usize,
     pub live: usize,
     pub queued_commands: usize,
 }
@@ -196,10 +195,10 @@ impl Sessions {
         }))
     }
 
-    /// Running sessions, live ones, and commands waiting in their queues, for `/metrics`.
+    /// Live sessions and commands waiting in the sessions' queues, for `/metrics`.
     pub fn counts(&self) -> SessionCounts {
         let registry = self.0.registry.lock().unwrap_or_else(|e| e.into_inner());
-        let mut counts = SessionCounts { running: registry.len(), ..SessionCounts::default() };
+        let mut counts = SessionCounts::default();
         for h in registry.values() {
             counts.live += usize::from(h.shared.live());
             counts.queued_commands += h.commands.max_capacity() - h.commands.capacity();

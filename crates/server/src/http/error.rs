@@ -114,7 +114,8 @@ impl CallerLanguage {
 
 /// Writes an error answer's message in the language of whoever asked.
 pub async fn localize(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    // A cheap clone (shared bytes); read only when an error needs it.
+    let accept = request.headers().get(header::ACCEPT_LANGUAGE).cloned();
     let caller = CallerLanguage::default();
     request.extensions_mut().insert(caller.clone());
     let mut response = next.run(request).await;
@@ -122,7 +123,8 @@ pub async fn localize(State(state): State<AppState>, mut request: Request, next:
     response.headers_mut().append(header::VARY, HeaderValue::from_static("accept-language"));
     let Some(error) = response.extensions_mut().remove::<AppError>() else { return response };
     let choice = caller.0.get().copied().unwrap_or_default();
-    let tr = Tr(negotiate(choice, accept.as_deref(), state.config.default_language));
+    let accept = accept.as_ref().and_then(|v| v.to_str().ok());
+    let tr = Tr(negotiate(choice, accept, state.config.default_language));
     if tr.0 != Language::En {
         let body = serde_json::to_vec(&error.body(tr).0).unwrap_or_default();
         response.headers_mut().remove(header::CONTENT_LENGTH);

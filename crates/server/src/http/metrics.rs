@@ -40,9 +40,8 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         _ => "5xx",
     };
     let m = &state.metrics;
-    m.http_duration
-        .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
-        .observe(started.elapsed().as_secs_f64());
-    m.http_requests.get_or_create(&HttpLabels { method, route, status }).inc();
+    let labels = RouteLabels { method, route };
+    m.http_duration.get_or_create(&labels).observe(started.elapsed().as_secs_f64());
+    m.http_requests.get_or_create(&HttpLabels { method: labels.method, route: labels.route, status }).inc();
     response
 }

@@ -184,3 +184,48 @@ mod web_engine_logs {
         }
     }
 }
+
+/// The demo announces its API reference and its metrics, with a token made for the run.
+#[tokio::test]
+async fn the_demo_shows_its_api_reference_and_metrics() {
+    let dir = temp_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kewhats"))
+        .args(["demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .env_remove("KEWHATS_CONFIG")
+        .env_remove("KEWHATS_METRICS_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let (mut docs, mut metrics) = (None, None);
+    let until = Instant::now() + Duration::from_secs(60);
+    while metrics.is_none() && Instant::now() < until {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            docs = docs.or_else(|| line.strip_prefix("API reference: ").map(str::to_string));
+            metrics = line.strip_prefix("Metrics:").map(|l| l.trim().to_string());
+        }
+    }
+    let (docs, metrics) = (docs.expect("the docs line"), metrics.expect("the metrics line"));
+    // "curl -H 'Authorization: Bearer TOKEN' URL/metrics"
+    let token = metrics.split("Bearer ").nth(1).and_then(|t| t.split('\'').next()).expect("a token").to_string();
+    let url = metrics.rsplit(' ').next().expect("a url").to_string();
+    assert!(token.len() >= 16, "{metrics}");
+    let c = reqwest::Client::new();
+    assert_eq!(c.get(&docs).send().await.unwrap().status(), reqwest::StatusCode::OK);
+    let scraped = c.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(scraped.status(), reqwest::StatusCode::OK);
+    assert!(scraped.text().await.unwrap().contains("kewhats_devices{"), "the demo's devices are counted");
+    assert_eq!(c.get(&url).send().await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -65,6 +65,7 @@ both_backends! {
         assert_eq!(err["code"], "unauthorized");
         assert!(err["message"].as_str().unwrap().starts_with("silakan masuk dulu"), "{err}");
         let res = c.get(app.url("/api/outlets")).send().await.unwrap();
+        assert_eq!(res.headers()["vary"], "accept-language", "caches keep the languages apart");
         assert!(expect_error(res, StatusCode::UNAUTHORIZED).await["message"].as_str().unwrap().starts_with("log in first"));
 
         // A logged-in user: the profile's language wins over the browser's.

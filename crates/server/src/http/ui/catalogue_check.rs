@@ -45,15 +45,15 @@ fn bare_text(template: &str) -> String {
     out
 }
 
-/// Quoted literals (`"…"`, `'…'`) in `text` that follow `prefix`.
+/// The quoted literal (`"…"` or `'…'`) `text` starts with.
+fn literal(text: &str) -> Option<&str> {
+    let quote = text.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    text[1..].split(quote).next()
+}
+
+/// Quoted literals in `text` that follow `prefix`.
 fn quoted_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
-    text.match_indices(prefix)
-        .filter_map(|(i, _)| {
-            let after = &text[i + prefix.len()..];
-            let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            after[1..].split(quote).next()
-        })
-        .collect()
+    text.match_indices(prefix).filter_map(|(i, _)| literal(&text[i + prefix.len()..])).collect()
 }
 
 /// The string literal first argument of every call of the function `name` (not a method).
@@ -61,11 +61,7 @@ fn calls<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
     let call = format!("{name}(");
     text.match_indices(&call)
         .filter(|(i, _)| !text[..*i].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.' || c == '$'))
-        .filter_map(|(i, _)| {
-            let after = &text[i + call.len()..];
-            let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            after[1..].split(quote).next()
-        })
+        .filter_map(|(i, _)| literal(&text[i + call.len()..]))
         .collect()
 }
 
