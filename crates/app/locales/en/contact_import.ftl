@@ -1,0 +1,21 @@
+# Contact import and export (services/contact_import.rs, http/api/contact_import.rs).
+error-import-empty = the file is empty: upload a CSV or Excel (.xlsx) file with a header row and one contact per row
+error-import-no-header = the file has no header row: put the column names (e.g. name, phone, email) in the first row
+error-import-too-many-rows = the file has more than { $max } rows: split it into smaller files
+error-import-too-large = the file is larger than { $max } MB: split it into smaller files
+error-import-encoding = the file is not UTF-8 text (line { $line }): in Excel choose "Save as" → "CSV UTF-8", or upload the .xlsx file itself
+error-import-csv = the CSV file cannot be read at line { $line }: { $detail }
+error-import-xlsx = the Excel file cannot be read ({ $detail }): save it again as .xlsx, or as CSV UTF-8
+error-import-no-number = no column holds the WhatsApp number: name one column phone, number, no_wa, nomor, wa, whatsapp or no_hp (the columns are: { $headers })
+error-import-column-twice = the columns '{ $first }' and '{ $second }' mean the same field: keep one of them
+error-import-bad-header = the column '{ $header }' cannot be a custom field: use letters, digits and _ in its name
+error-import-no-file = attach the file as the form field 'file'
+error-import-mode = mode must be check or apply, not '{ $mode }'
+error-import-running = an import of yours is still running: wait until it is done
+error-import-failed = the import failed and nothing was written; try again
+error-import-failed-because = the import failed and nothing was written: { $reason }
+error-import-not-found = import not found (imports are kept for an hour)
+error-import-empty-row = empty row
+error-import-duplicate = duplicate of line { $line } (the first one is imported)
+error-import-unknown-outlet = you have no outlet named '{ $outlet }': create it first, or correct the name
+error-import-tag-too-long = a tag may have at most { $max } characters

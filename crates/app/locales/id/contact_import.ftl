@@ -1,0 +1,21 @@
+# Impor dan ekspor kontak (services/contact_import.rs, http/api/contact_import.rs).
+error-import-empty = file kosong: unggah file CSV atau Excel (.xlsx) dengan baris judul kolom dan satu kontak per baris
+error-import-no-header = file tidak punya baris judul kolom: isi baris pertama dengan nama kolom (mis. nama, no_wa, email)
+error-import-too-many-rows = file berisi lebih dari { $max } baris: pecah menjadi beberapa file yang lebih kecil
+error-import-too-large = file lebih besar dari { $max } MB: pecah menjadi beberapa file yang lebih kecil
+error-import-encoding = file bukan teks UTF-8 (baris { $line }): di Excel pilih "Save as" → "CSV UTF-8", atau unggah file .xlsx-nya langsung
+error-import-csv = file CSV tidak bisa dibaca di baris { $line }: { $detail }
+error-import-xlsx = file Excel tidak bisa dibaca ({ $detail }): simpan ulang sebagai .xlsx, atau sebagai CSV UTF-8
+error-import-no-number = tidak ada kolom nomor WhatsApp: beri satu kolom nama phone, number, no_wa, nomor, wa, whatsapp atau no_hp (kolom yang ada: { $headers })
+error-import-column-twice = kolom '{ $first }' dan '{ $second }' berarti data yang sama: pakai salah satu saja
+error-import-bad-header = kolom '{ $header }' tidak bisa menjadi kolom tambahan: pakai huruf, angka dan _ pada namanya
+error-import-no-file = lampirkan file pada kolom formulir 'file'
+error-import-mode = mode harus check atau apply, bukan '{ $mode }'
+error-import-running = impor Anda sebelumnya masih berjalan: tunggu sampai selesai
+error-import-failed = impor gagal dan tidak ada yang disimpan; coba lagi
+error-import-failed-because = impor gagal dan tidak ada yang disimpan: { $reason }
+error-import-not-found = impor tidak ditemukan (hasil impor disimpan selama satu jam)
+error-import-empty-row = baris kosong
+error-import-duplicate = sama dengan baris { $line } (yang pertama yang diimpor)
+error-import-unknown-outlet = Anda tidak punya outlet bernama '{ $outlet }': buat dulu outletnya, atau perbaiki namanya
+error-import-tag-too-long = label paling banyak { $max } karakter
