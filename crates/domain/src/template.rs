@@ -10,6 +10,8 @@
 //! `{a|b|c}` picks one alternative, alternatives may hold variables and other spintax; a `{`
 //! that does not open spintax (no `|` before its `}`) is plain text.
 
+use crate::{Language, Timestamp};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The variables every template may use; a contact's custom fields come on top.
@@ -237,6 +239,82 @@ fn flush(text: &mut String, parts: &mut Vec<Part>) {
     }
 }
 
+/// What a template is for; the list filters by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateCategory {
+    Marketing,
+    Utility,
+    Greeting,
+    Reminder,
+    Other,
+}
+
+crate::role::string_enum!(TemplateCategory, "category",
+    Marketing => "marketing", Utility => "utility", Greeting => "greeting", Reminder => "reminder", Other => "other");
+
+/// How a template's image or document goes with its text: the text as the caption, or as a
+/// message of its own after the media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CaptionMode {
+    #[default]
+    Caption,
+    Separate,
+}
+
+crate::role::string_enum!(CaptionMode, "caption mode", Caption => "caption", Separate => "separate");
+
+/// The value of `{{date}}`: the day `at` falls on in `time_zone` (one of [`crate::TIME_ZONES`];
+/// Indonesia keeps no summer time, so each is a fixed offset), written out as people write it:
+/// "29 November 2026", "3 Agustus 2026".
+pub fn long_date(at: Timestamp, time_zone: &str, language: Language) -> String {
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const ID: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    let hours: i8 = match time_zone {
+        "UTC" => 0,
+        "Asia/Makassar" => 8,
+        "Asia/Jayapura" => 9,
+        _ => 7,
+    };
+    let offset = time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let utc = time::OffsetDateTime::from_unix_timestamp(at.millis().div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let local = utc.to_offset(offset);
+    let months = match language {
+        Language::En => EN,
+        Language::Id => ID,
+    };
+    let month = months[usize::from(u8::from(local.month())) - 1];
+    format!("{} {month} {}", local.day(), local.year())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +374,22 @@ mod tests {
     fn braces_that_open_no_choice_are_text() {
         let t = Template::parse("Kode {PROMO} berlaku } {", &custom).unwrap();
         assert_eq!(t.render(&values(), 7), "Kode {PROMO} berlaku } {");
+    }
+
+    #[test]
+    fn the_date_is_the_local_day_in_the_readers_language() {
+        // 2026-11-29 18:30 UTC: still the 29th in UTC, already the 30th in Jakarta (UTC+7).
+        let at = Timestamp(1_795_977_000_000);
+        assert_eq!(long_date(at, "UTC", Language::En), "29 November 2026");
+        assert_eq!(long_date(at, "Asia/Jakarta", Language::Id), "30 November 2026");
+        assert_eq!(long_date(Timestamp(1_785_700_000_000), "Asia/Jayapura", Language::Id), "3 Agustus 2026");
+        assert_eq!(long_date(Timestamp(1_785_700_000_000), "Asia/Jayapura", Language::En), "3 August 2026");
+    }
+
+    #[test]
+    fn categories_and_caption_modes_read_their_names() {
+        assert_eq!("Greeting".parse::<TemplateCategory>(), Ok(TemplateCategory::Greeting));
+        assert!("promo".parse::<TemplateCategory>().is_err());
+        assert_eq!(CaptionMode::Separate.as_str(), "separate");
     }
 }

@@ -6,9 +6,10 @@
 use crate::error::{phone, ServiceError, ServiceResult};
 use crate::i18n::Text;
 use crate::services::media::{self, Media, MediaKind};
+use crate::services::templates::{self, FromTemplate};
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
-use domain::{Actor, Direction, MessageStatus, OutletId, Timestamp};
+use domain::{Actor, Direction, MessageStatus, OutletId, Scope, Timestamp};
 use store::{Message, MessageFilter, NewMedia, NewOutgoing, Page, Paged};
 
 /// WhatsApp itself accepts longer texts; the original product capped blasts at 4,000.
@@ -30,6 +31,11 @@ pub struct SendRequest {
     /// The name a document is shown with; taken from the URL or upload when omitted.
     pub file_name: Option<String>,
     pub file: Option<Upload>,
+    /// A saved template whose body becomes the text, rendered here (instead of `text`).
+    pub template_id: Option<i64>,
+    /// The contact whose values fill the template's variables; by default the owner's contact
+    /// with the recipient's number.
+    pub contact_id: Option<i64>,
 }
 
 /// A file uploaded with the request.
@@ -90,7 +96,23 @@ pub async fn send(
             return replay(first, outlet.id);
         }
     }
-    let content = content(state, request).await?;
+    let template_id = request.template_id;
+    let content = match template_id {
+        Some(id) => {
+            let ask = FromTemplate {
+                template_id: id,
+                contact_id: request.contact_id,
+                owner: outlet.owner_id,
+                outlet_name: &outlet.name,
+                to: &to,
+            };
+            template_content(state, scope, request, ask).await?
+        }
+        None if request.contact_id.is_some() => {
+            return Err(ServiceError::invalid("contact_id", "error-contact-without-template"))
+        }
+        None => content(state, request).await?,
+    };
     let now = state.clock.now();
     let expiry = state.config.message_expiry_secs;
     let new = NewOutgoing {
@@ -111,6 +133,12 @@ pub async fn send(
     let (message, created) = state.store.create_outgoing(new, now).await?;
     if !created {
         return replay(message, outlet.id);
+    }
+    if let Some(id) = template_id {
+        // The message is accepted whatever happens to the counter: a retry must not send twice.
+        if let Err(e) = templates::count_use(state, id).await {
+            tracing::warn!(template = id, "template use not counted: {e}");
+        }
     }
     if let Some(device) = state.store.device_of_outlet(scope, outlet.id).await? {
         state.sessions.wake_sender(device.id);
@@ -156,11 +184,32 @@ async fn content(state: &AppState, r: SendRequest) -> ServiceResult<Content> {
     Ok(Content { text: caption, media: Some((kind, media)) })
 }
 
+/// A text message from a saved template: no `text` of its own, no media.
+async fn template_content(
+    state: &AppState,
+    scope: Scope,
+    r: SendRequest,
+    ask: FromTemplate<'_>,
+) -> ServiceResult<Content> {
+    if r.text.is_some() {
+        return Err(ServiceError::invalid("text", "error-template-with-text"));
+    }
+    if r.kind != "text" || r.media_url.is_some() || r.caption.is_some() || r.file.is_some() || r.file_name.is_some() {
+        return Err(ServiceError::invalid("template_id", "error-template-text-only"));
+    }
+    let text = templates::render_for_send(state, scope, ask).await?;
+    if text.trim().is_empty() {
+        return Err(ServiceError::invalid("template_id", "error-template-rendered-empty"));
+    }
+    check_text("text", &text, MAX_TEXT_CHARS)?;
+    Ok(Content { text, media: None })
+}
+
 fn text_content(r: SendRequest) -> ServiceResult<Content> {
     if r.media_url.is_some() || r.caption.is_some() || r.file.is_some() || r.file_name.is_some() {
         return Err(ServiceError::invalid("type", "error-text-with-media"));
     }
-    let text = r.text.unwrap_or_default();
+    let Some(text) = r.text else { return Err(ServiceError::invalid("text", "error-text-or-template")) };
     if text.trim().is_empty() {
         return Err(ServiceError::invalid("text", "error-text-required"));
     }

@@ -43,6 +43,7 @@ export async function api(method, url, body) {
     const err = new Error(data?.error?.message || t("js-request-failed", { status: res.status }));
     err.status = res.status;
     err.code = data?.error?.code;
+    err.field = data?.error?.field;
     throw err;
   }
   return data;

@@ -32,6 +32,7 @@ use utoipa::OpenApi as _;
         (name = "outlets", description = "Outlets (branches), each with its own WhatsApp number."),
         (name = "devices", description = "An outlet's WhatsApp device: pairing, status, history."),
         (name = "contacts", description = "Customers, one per WhatsApp number, with custom fields for templates."),
+        (name = "templates", description = "Message templates with variables and spintax, checked when saved, previewed per contact."),
         (name = "messages", description = "Send and read messages; sends go through a durable outbox."),
         (name = "webhooks", description = "Signed webhooks and their delivery log."),
         (name = "admin", description = "User administration (admins and superadmins)."),

@@ -30,6 +30,11 @@ pub(super) struct SendJson {
     media_url: Option<String>,
     caption: Option<String>,
     file_name: Option<String>,
+    /// A saved template to send instead of `text` (type `text` only): rendered for the contact.
+    template_id: Option<i64>,
+    /// With `template_id`: the contact whose name, fields and home outlet fill the variables;
+    /// by default the caller's contact with the number `to`, if any.
+    contact_id: Option<i64>,
 }
 
 // Only describes the form for the OpenAPI document; `read_form` reads it part by part.
@@ -49,6 +54,8 @@ pub(super) struct SendForm {
     /// The image or document; at most `media_max_kib`.
     #[schema(value_type = Option<String>, format = Binary)]
     file: Option<Vec<u8>>,
+    template_id: Option<i64>,
+    contact_id: Option<i64>,
 }
 
 fn text_type() -> String {
@@ -74,6 +81,8 @@ pub async fn read(state: &AppState, headers: &HeaderMap, request: Request) -> Ap
         caption: j.caption,
         file_name: j.file_name,
         file: None,
+        template_id: j.template_id,
+        contact_id: j.contact_id,
     })
 }
 
@@ -118,6 +127,8 @@ async fn read_form(state: &AppState, request: Request) -> AppResult<SendRequest>
             "caption" => body.caption = Some(value),
             "media_url" => body.media_url = Some(value),
             "file_name" => body.file_name = Some(value),
+            "template_id" => body.template_id = Some(number("template_id", &value)?),
+            "contact_id" => body.contact_id = Some(number("contact_id", &value)?),
             other => return Err(AppError::bad_request(Text::new("error-form-unknown-field").arg("field", other))),
         }
     }
@@ -125,4 +136,8 @@ async fn read_form(state: &AppState, request: Request) -> AppResult<SendRequest>
         return Err(AppError::invalid("outlet_id", "error-required"));
     }
     Ok(body)
+}
+
+fn number(field: &'static str, value: &str) -> AppResult<i64> {
+    value.trim().parse().map_err(|_| AppError::invalid(field, "error-must-be-number"))
 }
