@@ -6,8 +6,8 @@
 
 use crate::crypto::passwords as password;
 use domain::policy::{system_scope, whatsapp_scope};
-use domain::{Actor, Email, EngineKind, Label, PhoneNumber, Plan, Role, Timestamp};
-use store::{NewDevice, NewOutlet, NewUser, Store, StoreError};
+use domain::{Actor, CaptionMode, Email, EngineKind, Label, PhoneNumber, Plan, Role, TemplateCategory, Timestamp};
+use store::{NewDevice, NewOutlet, NewTemplate, NewUser, Store, StoreError};
 
 struct DemoUser {
     email: &'static str,
@@ -41,6 +41,7 @@ const USERS: &[DemoUser] = &[
         name: "Owner Satu",
         role: Role::User,
         plan: Plan::Pro,
+        // Its customers are `testdata/contacts-sample.csv` (home outlets named like these).
         outlets: &[
             ("Kopi Nusantara Jakarta", "Jakarta", "081110000001"),
             ("Kopi Nusantara Bandung", "Bandung", "081110000002"),
@@ -111,7 +112,33 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             }
         }
     }
+    seed_templates(store, now).await?;
     let total = store.list_outlets(system_scope(), None, store::Page::new(Some(1), Some(1))).await?.total;
     tracing::info!(users, outlets, total_outlets = total, "demo data ready");
     Ok((users, outlets))
+}
+
+/// Templates of the first owner, whose customers (the sample file) carry `ukuran_kaos`.
+const TEMPLATES: &[(&str, TemplateCategory, &str)] = &[
+    ("Sapa pelanggan", TemplateCategory::Greeting, "{Halo|Hai|Selamat datang} {{name}}! Terima kasih sudah mampir ke {{outlet}}."),
+    (
+        "Promo kaos",
+        TemplateCategory::Marketing,
+        "{Halo|Hai} {{name}}, kaos ukuran {{ukuran_kaos}} sedang diskon 20% sampai akhir bulan. Balas BERHENTI bila tidak ingin menerima promo.",
+    ),
+    ("Pengingat pesanan", TemplateCategory::Reminder, "Halo {{name}}, pesanan Anda siap diambil di {{outlet}} hari ini ({{date}})."),
+];
+
+async fn seed_templates(store: &Store, now: Timestamp) -> anyhow::Result<()> {
+    let email = Email::parse("owner1@kewhats.app").map_err(anyhow::Error::msg)?;
+    let Some(owner) = store.user_credentials(&email).await? else { return Ok(()) };
+    for (name, category, body) in TEMPLATES {
+        let new =
+            NewTemplate { owner: owner.user.id, name, category: *category, body, caption_mode: CaptionMode::Caption };
+        match store.create_template(new, now).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }

@@ -44,7 +44,10 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "api_keys.ftl",
     "users.ftl",
     "profile.ftl",
+    "contacts.ftl",
+    "templates.ftl",
     "errors.ftl",
+    "contact_import.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

@@ -35,6 +35,8 @@ pub struct AppState {
     /// Fetches `media_url`s, refusing private addresses unless allowed.
     pub outbound: Outbound,
     pub metrics: Arc<Metrics>,
+    /// Contact import jobs, in memory (see `services::contact_import`).
+    pub imports: Arc<crate::services::contact_import::ImportJobs>,
 }
 
 /// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
@@ -92,6 +94,7 @@ impl AppState {
             secrets,
             outbound,
             metrics,
+            imports: Arc::default(),
         })
     }
 }

@@ -8,6 +8,7 @@ mod password;
 mod phone;
 pub mod policy;
 mod role;
+mod tag;
 mod template;
 mod webhook_event;
 mod webhook_url;
@@ -19,6 +20,7 @@ pub use ids::{DeviceId, OutletId, UserId};
 pub use password::{check_password_strength, WeakPassword};
 pub use phone::{PhoneError, PhoneNumber};
 pub use role::{Plan, Role, UnknownValue};
+pub use tag::{TagColor, TAG_NAME_MAX};
 pub use webhook_event::{AttemptOutcome, DeliveryStatus, EventKind};
 pub use webhook_url::{is_private, UrlError, WebhookUrl, MAX_URL_LEN};
 mod label;
@@ -32,4 +34,7 @@ pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, TIM
 pub use message::{Direction, MessageStatus};
 pub use money::Rupiah;
 pub use policy::{Actor, Scope};
-pub use template::{Template, TemplateError, TemplateErrorKind, BUILTIN_VARIABLES, MAX_TEMPLATE_CHARS};
+pub use template::{
+    long_date, CaptionMode, Template, TemplateCategory, TemplateError, TemplateErrorKind, BUILTIN_VARIABLES,
+    MAX_TEMPLATE_CHARS,
+};

@@ -26,6 +26,10 @@ pub enum PhoneError {
     NotIndonesianMobile,
     #[error("Indonesian mobile numbers have 9 to 12 digits after +62, got {0}")]
     IndonesianLength(usize),
+    /// Checked against libphonenumber's metadata (the `phonenumber` crate), which knows every
+    /// country's plan; hand-written rules would be wrong somewhere.
+    #[error("this is not a valid number for its country code; check the digits after the +")]
+    NotValidForCountry,
 }
 
 impl PhoneNumber {
@@ -77,6 +81,12 @@ impl PhoneNumber {
             if !(9..=12).contains(&national.len()) {
                 return Err(PhoneError::IndonesianLength(national.len()));
             }
+        } else {
+            let with_plus = format!("+{international}");
+            match phonenumber::parse(None, &with_plus) {
+                Ok(n) if phonenumber::is_valid(&n) => {}
+                _ => return Err(PhoneError::NotValidForCountry),
+            }
         }
         Ok(PhoneNumber(format!("+{international}")))
     }
@@ -112,8 +122,12 @@ mod tests {
 
     #[test]
     fn other_countries_need_a_plus() {
-        assert_eq!(PhoneNumber::parse("+44 7700 900123").unwrap().as_str(), "+447700900123");
+        assert_eq!(PhoneNumber::parse("+44 7911 123456").unwrap().as_str(), "+447911123456");
         assert_eq!(PhoneNumber::parse("7700900123"), Err(PhoneError::MissingCountryCode));
+        // The data README's German number: invalid read as Indonesian, fine with its +.
+        assert_eq!(PhoneNumber::parse("+49 151 23456789").unwrap().as_str(), "+4915123456789");
+        assert_eq!(PhoneNumber::parse("4915123456789"), Err(PhoneError::MissingCountryCode));
+        assert_eq!(PhoneNumber::parse("+1 650 253 0000").unwrap().as_str(), "+16502530000");
     }
 
     #[test]
@@ -126,5 +140,8 @@ mod tests {
         assert_eq!(PhoneNumber::parse("02112345678"), Err(PhoneError::NotIndonesianMobile));
         assert_eq!(PhoneNumber::parse("0812345"), Err(PhoneError::IndonesianLength(6)));
         assert_eq!(PhoneNumber::parse("+"), Err(PhoneError::Empty));
+        // Right length, but no such numbers in the country's plan.
+        assert_eq!(PhoneNumber::parse("+49 0000 1234567"), Err(PhoneError::NotValidForCountry));
+        assert_eq!(PhoneNumber::parse("+1 111 111 1111"), Err(PhoneError::NotValidForCountry));
     }
 }

@@ -47,6 +47,10 @@ pub enum Taken {
     OutletDevice,
     #[error("a contact with this WhatsApp number already exists")]
     ContactNumber,
+    #[error("a tag with this name already exists")]
+    TagName,
+    #[error("a template with this name already exists")]
+    TemplateName,
     #[error("the message was not written")]
     IdempotencyKey,
 }

@@ -6,6 +6,7 @@
 //! Rust types.
 
 mod api_keys;
+mod contact_import;
 mod contacts;
 mod db;
 mod deliveries;
@@ -19,6 +20,8 @@ mod outlet_status;
 mod outlets;
 mod paging;
 mod sessions;
+mod tags;
+mod templates;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
@@ -26,7 +29,11 @@ mod wa_keys;
 mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
-pub use contacts::{Contact, ContactCounts, ContactFilter, NewContact};
+pub use contact_import::{
+    merge, ExistingContact, ExportContact, ExportFilter, ImportApplied, ImportContact, Merge, MergedContact,
+    IMPORT_BATCH,
+};
+pub use contacts::{Contact, ContactCounts, ContactFilter, ContactPatch, ContactTag, NewContact};
 pub use db::{redact as redact_url, Backend, Store, StoreOptions};
 pub use deliveries::{ClaimedDelivery, Delivery, DeliveryResult, WebhookEvent};
 pub use device_lock::DeviceLock;
@@ -38,6 +45,8 @@ pub use outlet_status::OutletStatusRow;
 pub use outlets::{NewOutlet, Outlet, OutletPatch};
 pub use paging::{Page, Paged};
 pub use sessions::{NewWebSession, WebSession};
+pub use tags::Tag;
+pub use templates::{MessageTemplate, NewTemplate, TemplateFilter, TemplatePatch};
 pub use users::{NewUser, User, UserCredentials};
 pub use webhooks::{Webhook, WebhookPatch};
 

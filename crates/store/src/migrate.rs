@@ -43,6 +43,8 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 9, "0009_pending_outbox"),
     migration!("sqlite", 10, "0010_user_preferences"),
     migration!("sqlite", 11, "0011_contacts"),
+    migration!("sqlite", 12, "0012_contact_tags"),
+    migration!("sqlite", 13, "0013_templates"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -56,6 +58,8 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 9, "0009_pending_outbox"),
     migration!("postgres", 10, "0010_user_preferences"),
     migration!("postgres", 11, "0011_contacts"),
+    migration!("postgres", 12, "0012_contact_tags"),
+    migration!("postgres", 13, "0013_templates"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

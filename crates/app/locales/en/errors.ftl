@@ -66,6 +66,7 @@ error-phone-too-short = WhatsApp number is too short: E.164 numbers have 8 to 15
 error-phone-too-long = WhatsApp number is too long: E.164 numbers have at most 15 digits, got { $digits }
 error-phone-zero-country-code = country codes never start with 0; remove the extra 0 after the country code
 error-phone-not-mobile = Indonesian WhatsApp numbers are mobile numbers: after +62 they start with 8 (e.g. 0812… or +62 812…)
+error-phone-not-valid-for-country = this is not a valid number for its country code; check the digits after the +
 error-phone-indonesian-length = Indonesian mobile numbers have 9 to 12 digits after +62, got { $digits }
 
 error-outlet-not-found = outlet not found
@@ -76,6 +77,7 @@ error-renumber-paired = this outlet's device is paired with its current number; 
 error-device-not-found = device not found
 error-no-device = this outlet has no device yet; create one with POST /api/outlets/{"{"}id{"}"}/device/connect
 error-taken-contact = a contact with this WhatsApp number already exists
+error-taken-tag = a tag with this name already exists
 error-taken-device = this outlet already has a device
 error-device-other-engine = this outlet's device runs on the { $engine } engine; delete the device to switch engines
 error-device-engine-off = the { $engine } engine is off on this server; delete the device to pair it on another engine
@@ -135,6 +137,10 @@ device-status-banned = banned
 
 error-contact-not-found = contact not found
 error-contact-outlet = must be one of your own outlets
+error-tag-not-found = tag not found
+error-contacts-none-chosen = choose at least one contact
+error-contacts-too-many = at most { $max } contacts at once
+error-bulk-tag-needed = choose the tag to add or remove
 error-fields-too-many = at most { $max } custom fields
 error-field-name = '{ $key }' cannot be a custom field: use lowercase letters, digits and _ (not name, phone, date or outlet)
 error-field-too-long = the custom field '{ $key }' must be at most { $max } characters

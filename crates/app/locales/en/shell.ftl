@@ -4,6 +4,7 @@ nav-dashboard = Dashboard
 nav-outlet-status = Outlet status
 nav-outlets = Outlets
 nav-messages = Messages
+nav-contacts = Contacts
 nav-users = Users
 nav-webhooks = Webhooks
 nav-api-keys = API keys

@@ -66,6 +66,7 @@ error-phone-too-short = nomor WhatsApp terlalu pendek: nomor E.164 terdiri dari 
 error-phone-too-long = nomor WhatsApp terlalu panjang: nomor E.164 paling banyak 15 angka, ini { $digits }
 error-phone-zero-country-code = kode negara tidak pernah diawali 0; hapus angka 0 tambahan setelah kode negara
 error-phone-not-mobile = nomor WhatsApp Indonesia adalah nomor seluler: setelah +62 diawali 8 (mis. 0812… atau +62 812…)
+error-phone-not-valid-for-country = nomor ini tidak berlaku untuk kode negaranya; periksa angka setelah tanda +
 error-phone-indonesian-length = nomor seluler Indonesia terdiri dari 9 sampai 12 angka setelah +62, ini { $digits }
 
 error-outlet-not-found = outlet tidak ditemukan
@@ -76,6 +77,7 @@ error-renumber-paired = perangkat outlet ini tertaut dengan nomornya sekarang; k
 error-device-not-found = perangkat tidak ditemukan
 error-no-device = outlet ini belum punya perangkat; buat dengan POST /api/outlets/{"{"}id{"}"}/device/connect
 error-taken-contact = sudah ada kontak dengan nomor WhatsApp ini
+error-taken-tag = sudah ada label dengan nama ini
 error-taken-device = outlet ini sudah punya perangkat
 error-device-other-engine = perangkat outlet ini berjalan di mesin { $engine }; hapus perangkatnya untuk berganti mesin
 error-device-engine-off = mesin { $engine } tidak aktif di server ini; hapus perangkatnya untuk menautkannya di mesin lain
@@ -135,6 +137,10 @@ device-status-banned = diblokir
 
 error-contact-not-found = kontak tidak ditemukan
 error-contact-outlet = harus salah satu outlet Anda sendiri
+error-tag-not-found = label tidak ditemukan
+error-contacts-none-chosen = pilih minimal satu kontak
+error-contacts-too-many = paling banyak { $max } kontak sekaligus
+error-bulk-tag-needed = pilih label yang akan ditambahkan atau dilepas
 error-fields-too-many = paling banyak { $max } kolom tambahan
 error-field-name = '{ $key }' tidak bisa menjadi kolom tambahan: gunakan huruf kecil, angka, dan _ (bukan name, phone, date, atau outlet)
 error-field-too-long = kolom tambahan '{ $key }' paling banyak { $max } karakter

@@ -4,6 +4,7 @@ nav-dashboard = Dasbor
 nav-outlet-status = Status Outlet
 nav-outlets = Outlet
 nav-messages = Pesan
+nav-contacts = Kontak
 nav-users = Pengguna
 nav-webhooks = Webhook
 nav-api-keys = Kunci API

@@ -3,7 +3,7 @@
 
 use super::Text;
 use domain::policy::{Capability, Denied};
-use domain::{EmailError, LabelError, PhoneError, UrlError, WeakPassword};
+use domain::{EmailError, LabelError, PhoneError, TemplateError, TemplateErrorKind, UrlError, WeakPassword};
 
 impl From<&PhoneError> for Text {
     fn from(e: &PhoneError) -> Text {
@@ -16,6 +16,7 @@ impl From<&PhoneError> for Text {
             PhoneError::ZeroCountryCode => Text::new("error-phone-zero-country-code"),
             PhoneError::NotIndonesianMobile => Text::new("error-phone-not-mobile"),
             PhoneError::IndonesianLength(n) => Text::new("error-phone-indonesian-length").arg("digits", n),
+            PhoneError::NotValidForCountry => Text::new("error-phone-not-valid-for-country"),
         }
     }
 }
@@ -59,6 +60,22 @@ impl From<&UrlError> for Text {
     }
 }
 
+/// A refused template body: where (line and column) and what is wrong there.
+impl From<&TemplateError> for Text {
+    fn from(e: &TemplateError) -> Text {
+        let problem = match &e.kind {
+            TemplateErrorKind::Empty => Text::new("error-template-empty"),
+            TemplateErrorKind::TooLong { max } => Text::new("error-template-too-long").arg("max", max),
+            TemplateErrorKind::Unclosed => Text::new("error-template-unclosed"),
+            TemplateErrorKind::EmptyVariable => Text::new("error-template-empty-variable"),
+            TemplateErrorKind::BadVariable(name) => Text::new("error-template-bad-variable").arg("name", name),
+            TemplateErrorKind::UnknownVariable(name) => Text::new("error-template-unknown-variable").arg("name", name),
+            TemplateErrorKind::EmptyAlternative => Text::new("error-template-empty-alternative"),
+        };
+        Text::new("error-template-at").arg("line", e.line).arg("column", e.column).arg_text("problem", problem)
+    }
+}
+
 /// A refused label; `field` is the catalogue key of the field's name (e.g. `field-outlet-name`).
 pub fn label(field: &'static str, e: LabelError) -> Text {
     let field = Text::new(field);
@@ -90,6 +107,8 @@ impl From<store::Taken> for Text {
             store::Taken::WaNumber => "error-taken-wa-number",
             store::Taken::OutletDevice => "error-taken-device",
             store::Taken::ContactNumber => "error-taken-contact",
+            store::Taken::TagName => "error-taken-tag",
+            store::Taken::TemplateName => "error-taken-template-name",
             store::Taken::IdempotencyKey => "error-taken-idempotency-key",
         })
     }

@@ -6,15 +6,17 @@ use crate::i18n::errors::label;
 use crate::i18n::Text;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
-use domain::{Actor, Email, Label, OutletId};
+use domain::{Actor, Email, Label, OutletId, Scope, UserId};
 use std::collections::BTreeMap;
-use store::{Contact, ContactFilter, NewContact, Page, Paged};
+use store::{Contact, ContactFilter, ContactPatch, NewContact, Page, Paged};
 
 const NAME_MAX: usize = 100;
 const NOTES_MAX: usize = 1000;
 const FIELDS_MAX: usize = 30;
 const FIELD_KEY_MAX: usize = 32;
 const FIELD_VALUE_MAX: usize = 500;
+/// The most contacts one bulk action changes: a page of the list, with room to spare.
+pub const BULK_MAX: usize = 1000;
 
 /// A contact as asked for, unchecked.
 #[derive(Debug, Default)]
@@ -45,27 +47,12 @@ pub async fn show(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Cont
 /// A new contact of the caller's own.
 pub async fn create(state: &AppState, actor: Actor, input: ContactInput<'_>) -> ServiceResult<Contact> {
     let scope = whatsapp_scope(actor)?;
-    let name = Label::parse_optional(input.name, NAME_MAX)
-        .map_err(|e| ServiceError::invalid("name", label("field-name", e)))?;
+    let name = contact_name(input.name)?;
     let number = phone("wa_number", input.wa_number)?;
-    let email = match input.email.map(str::trim).filter(|e| !e.is_empty()) {
-        Some(e) => Some(Email::parse(e).map_err(|e| ServiceError::invalid("email", e))?),
-        None => None,
-    };
-    if input.notes.chars().count() > NOTES_MAX {
-        return Err(ServiceError::invalid("notes", Text::new("error-too-long").arg("max", NOTES_MAX)));
-    }
+    let email = email(input.email)?;
+    check_notes(input.notes)?;
     check_fields(&input.fields)?;
-    let home_outlet = match input.home_outlet_id.map(OutletId) {
-        Some(id) => {
-            let outlet = state.store.outlet(scope, id).await?;
-            match outlet {
-                Some(o) if o.owner_id == actor.user_id => Some(o.id),
-                _ => return Err(ServiceError::invalid("home_outlet_id", "error-contact-outlet")),
-            }
-        }
-        None => None,
-    };
+    let home_outlet = home_outlet(state, scope, actor.user_id, input.home_outlet_id).await?;
     let new = NewContact {
         owner: actor.user_id,
         name: name.as_str(),
@@ -78,8 +65,114 @@ pub async fn create(state: &AppState, actor: Actor, input: ContactInput<'_>) -> 
     Ok(state.store.create_contact(new, state.clock.now()).await?)
 }
 
+/// What an update asks to change; `None` keeps the stored value.
+#[derive(Debug, Default)]
+pub struct ContactChanges<'a> {
+    pub name: Option<&'a str>,
+    pub wa_number: Option<&'a str>,
+    /// `Some(None)` or an empty text removes the e-mail.
+    pub email: Option<Option<&'a str>>,
+    pub notes: Option<&'a str>,
+    /// `Some(None)` removes the home outlet.
+    pub home_outlet_id: Option<Option<i64>>,
+    pub fields: Option<BTreeMap<String, String>>,
+    pub blocked: Option<bool>,
+}
+
+/// Changes a contact; the home outlet must be one of the contact owner's outlets.
+pub async fn update(state: &AppState, actor: Actor, id: i64, changes: ContactChanges<'_>) -> ServiceResult<Contact> {
+    let scope = whatsapp_scope(actor)?;
+    let current = show(state, actor, id).await?;
+    let name = changes.name.map(contact_name).transpose()?;
+    let number = changes.wa_number.map(|n| phone("wa_number", n)).transpose()?;
+    let email = changes.email.map(email).transpose()?;
+    if let Some(notes) = changes.notes {
+        check_notes(notes)?;
+    }
+    if let Some(fields) = &changes.fields {
+        check_fields(fields)?;
+    }
+    let home_outlet = match changes.home_outlet_id {
+        Some(id) => Some(home_outlet(state, scope, current.owner_id, id).await?),
+        None => None,
+    };
+    let patch = ContactPatch {
+        name: name.as_ref().map(Label::as_str),
+        wa_number: number.as_ref(),
+        email: email.as_ref().map(Option::as_ref),
+        notes: changes.notes.map(str::trim),
+        home_outlet,
+        fields: changes.fields.as_ref(),
+        blocked: changes.blocked,
+    };
+    state
+        .store
+        .update_contact(scope, id, patch, state.clock.now())
+        .await
+        .map_err(not_found_as("error-contact-not-found"))
+}
+
+/// What a bulk action does to the chosen contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Tag(i64),
+    Untag(i64),
+    Delete,
+}
+
+/// Applies `action` to those of `ids` the caller may change (others are left alone); how
+/// many contacts changed. The pages ask for confirmation before a bulk delete.
+pub async fn bulk(state: &AppState, actor: Actor, action: BulkAction, ids: &[i64]) -> ServiceResult<u64> {
+    let scope = whatsapp_scope(actor)?;
+    if ids.is_empty() {
+        return Err(ServiceError::invalid("ids", "error-contacts-none-chosen"));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(ServiceError::invalid("ids", Text::new("error-contacts-too-many").arg("max", BULK_MAX)));
+    }
+    let tag_missing = not_found_as("error-tag-not-found");
+    Ok(match action {
+        BulkAction::Tag(tag) => state.store.tag_contacts(scope, tag, ids).await.map_err(tag_missing)?,
+        BulkAction::Untag(tag) => state.store.untag_contacts(scope, tag, ids).await.map_err(tag_missing)?,
+        BulkAction::Delete => state.store.delete_contacts(scope, ids).await?,
+    })
+}
+
+fn contact_name(input: &str) -> ServiceResult<Label> {
+    Label::parse_optional(input, NAME_MAX).map_err(|e| ServiceError::invalid("name", label("field-name", e)))
+}
+
+/// An empty e-mail is no e-mail.
+fn email(input: Option<&str>) -> ServiceResult<Option<Email>> {
+    match input.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => Ok(Some(Email::parse(e).map_err(|e| ServiceError::invalid("email", e))?)),
+        None => Ok(None),
+    }
+}
+
+fn check_notes(notes: &str) -> ServiceResult<()> {
+    if notes.chars().count() > NOTES_MAX {
+        return Err(ServiceError::invalid("notes", Text::new("error-too-long").arg("max", NOTES_MAX)));
+    }
+    Ok(())
+}
+
+/// A home outlet must be one of the contact owner's own outlets.
+async fn home_outlet(
+    state: &AppState,
+    scope: Scope,
+    owner: UserId,
+    id: Option<i64>,
+) -> ServiceResult<Option<OutletId>> {
+    let Some(id) = id else { return Ok(None) };
+    match state.store.outlet(scope, OutletId(id)).await? {
+        Some(o) if o.owner_id == owner => Ok(Some(o.id)),
+        _ => Err(ServiceError::invalid("home_outlet_id", "error-contact-outlet")),
+    }
+}
+
 /// Custom fields are template variables: short names of letters, digits and `_`.
-fn check_fields(fields: &BTreeMap<String, String>) -> ServiceResult<()> {
+pub(crate) fn check_fields(fields: &BTreeMap<String, String>) -> ServiceResult<()> {
     if fields.len() > FIELDS_MAX {
         return Err(ServiceError::invalid("fields", Text::new("error-fields-too-many").arg("max", FIELDS_MAX)));
     }

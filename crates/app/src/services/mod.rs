@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod contact_import;
 pub mod contacts;
 pub mod dashboard;
 pub mod devices;
@@ -15,5 +16,7 @@ pub mod metrics;
 pub mod outlet_status;
 pub mod outlets;
 pub mod sandbox;
+pub mod tags;
+pub mod templates;
 pub mod webhook_deliveries;
 pub mod webhooks;

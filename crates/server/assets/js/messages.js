@@ -1,4 +1,4 @@
-import { $, api, el, flash, onSubmit, pagedTable, poll, t, when } from "./core.js";
+import { $, api, el, flash, onSubmit, onTyped, pagedTable, poll, t, when } from "./core.js";
 
 // A message status as the viewer reads it; the API's word when the catalogue has none.
 const statusLabel = (status) => {
@@ -49,12 +49,64 @@ typeSelect.addEventListener("change", () => {
   $("text-field").hidden = media;
   $("file-field").hidden = !media;
   $("caption-field").hidden = !media;
+  // A template is text: media goes without one.
+  if (media && $("template-select").value) { $("template-select").value = ""; $("template-preview-box").hidden = true; }
+});
+
+// A contact picked by name fills the number (and the template's variables); a template
+// replaces the text, previewed for that contact as it will be sent.
+const contactOptions = new Map();
+let contactId = null;
+const templates = new Map();
+try {
+  const list = await api("GET", "/api/templates?per_page=200");
+  for (const tp of list.items) {
+    templates.set(String(tp.id), tp);
+    $("template-select").append(el("option", { value: tp.id }, tp.name));
+  }
+} catch (err) { flash(err.message); }
+
+const contactLabel = (c) => `${c.name || c.wa_number} — ${c.wa_number}`;
+onTyped($("contact-search"), async (q) => {
+  const picked = contactOptions.get($("contact-search").value);
+  if (picked) return;
+  try {
+    const list = await api("GET", `/api/contacts?${new URLSearchParams({ q, per_page: 20 })}`);
+    contactOptions.clear();
+    $("contact-options").replaceChildren(...list.items.map((c) => {
+      contactOptions.set(contactLabel(c), c);
+      return el("option", { value: contactLabel(c) });
+    }));
+  } catch (err) { flash(err.message); }
+});
+$("contact-search").addEventListener("input", () => {
+  const c = contactOptions.get($("contact-search").value);
+  contactId = c ? c.id : null;
+  if (c) { form.elements.to.value = c.wa_number; preview(); }
+});
+
+async function preview() {
+  const tp = templates.get($("template-select").value);
+  $("template-preview-box").hidden = !tp;
+  $("text-field").hidden = !!tp || typeSelect.value !== "text";
+  if (!tp) return;
+  try {
+    const shown = await api("POST", "/api/templates/preview", { body: tp.body, contact_id: contactId ?? undefined });
+    $("template-preview").textContent = shown.text;
+  } catch (err) { $("template-preview").textContent = err.message; }
+}
+$("template-select").addEventListener("change", () => {
+  if ($("template-select").value) { typeSelect.value = "text"; typeSelect.dispatchEvent(new Event("change")); }
+  preview();
 });
 
 const form = $("send-form");
 onSubmit(form, async (data) => {
   let body;
-  if (data.type === "text") {
+  if (data.template_id) {
+    body = { outlet_id: Number(data.outlet_id), to: data.to, template_id: Number(data.template_id) };
+    if (contactId) body.contact_id = contactId;
+  } else if (data.type === "text") {
     body = { outlet_id: Number(data.outlet_id), to: data.to, text: data.text };
   } else {
     const file = form.elements.file.files[0];

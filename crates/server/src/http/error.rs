@@ -110,6 +110,13 @@ impl CallerLanguage {
     pub fn set(&self, choice: LanguageChoice) {
         let _ = self.0.set(choice);
     }
+
+    /// The language this request is answered in, once the `Caller` extractor ran (for texts a
+    /// handler renders itself, e.g. an import report's reasons).
+    pub fn tr(&self, headers: &axum::http::HeaderMap, default: Language) -> Tr {
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        Tr(negotiate(self.0.get().copied().unwrap_or_default(), accept, default))
+    }
 }
 
 /// Writes an error answer's message in the language of whoever asked.

@@ -27,6 +27,10 @@ struct World {
     webhook: i64,
     delivery: i64,
     contact: i64,
+    template: i64,
+    tag: i64,
+    /// The owner's contact import job.
+    import: String,
     callers: Vec<(Who, Option<Credentials>)>,
     numbers: u32,
 }
@@ -64,8 +68,19 @@ impl World {
             let session = app.login(&email).await;
             callers.push((caller, Some(Credentials { email, session, key })));
         }
-        let mut world =
-            World { owner, outlet: 0, message: 0, webhook: 0, delivery: 0, contact: 0, callers, numbers: 0 };
+        let mut world = World {
+            owner,
+            outlet: 0,
+            message: 0,
+            webhook: 0,
+            delivery: 0,
+            contact: 0,
+            template: 0,
+            tag: 0,
+            import: String::new(),
+            callers,
+            numbers: 0,
+        };
         world.outlet = world.fresh_outlet(app, true).await;
         let sent = json!({"outlet_id": world.outlet, "to": "081311112222", "text": "Halo"});
         let sent = world.owner_session().post("/api/messages", sent).await;
@@ -74,6 +89,12 @@ impl World {
         let test = world.owner_session().post(&format!("/api/webhooks/{}/test", world.webhook), json!({})).await;
         world.delivery = expect_json(test, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
         world.contact = world.fresh_contact().await;
+        world.template = world.fresh_template().await;
+        world.tag = world.fresh_tag().await;
+        let imported = import_form(world.owner_session().client.post(app.url("/api/contacts/imports")))
+            .header("x-csrf-token", &world.owner_session().csrf);
+        let imported = imported.send().await.unwrap();
+        world.import = expect_json(imported, StatusCode::ACCEPTED).await["id"].as_str().unwrap().to_string();
         world
     }
 
@@ -96,6 +117,22 @@ impl World {
         self.numbers += 1;
         let body = json!({"name": "Sari", "wa_number": format!("0817{:08}", self.numbers)});
         expect_json(self.owner_session().post("/api/contacts", body).await, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn fresh_tag(&mut self) -> i64 {
+        self.numbers += 1;
+        let body = json!({"name": format!("tag{}", self.numbers)});
+        expect_json(self.owner_session().post("/api/tags", body).await, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn fresh_template(&mut self) -> i64 {
+        self.numbers += 1;
+        let body = json!({"name": format!("Sapa {}", self.numbers), "body": "Halo {{name}}"});
+        expect_json(self.owner_session().post("/api/templates", body).await, StatusCode::CREATED).await["id"]
             .as_i64()
             .unwrap()
     }
@@ -123,8 +160,14 @@ impl World {
             outlet.to_string()
         } else if template.starts_with("/api/webhooks/") {
             webhook.to_string()
+        } else if template.starts_with("/api/contacts/imports/") {
+            self.import.clone()
         } else if template.starts_with("/api/contacts/") {
             if destructive { self.fresh_contact().await } else { self.contact }.to_string()
+        } else if template.starts_with("/api/tags/") {
+            if destructive { self.fresh_tag().await } else { self.tag }.to_string()
+        } else if template.starts_with("/api/templates/{id}") {
+            if destructive { self.fresh_template().await } else { self.template }.to_string()
         } else if template.starts_with("/api/messages/") {
             self.message.to_string()
         } else if template.starts_with("/api/admin/users/") {
@@ -153,7 +196,12 @@ impl World {
             ("PATCH", "/api/me") => json!({"time_zone": "Asia/Makassar"}),
             ("POST", "/api/outlets") => json!({"name": "Baru", "wa_number": format!("0815{n:08}")}),
             ("POST", "/api/contacts") => json!({"name": "Budi", "wa_number": format!("0818{n:08}")}),
+            ("POST", "/api/templates") => json!({"name": format!("Promo {n}"), "body": "{Halo|Hai} {{name}}"}),
+            ("PATCH", "/api/templates/{id}") => json!({"category": "reminder"}),
+            ("POST", "/api/templates/preview") => json!({"body": "Halo {{name}}", "contact_id": self.contact}),
             ("PATCH", "/api/outlets/{id}") => json!({"city": "Bogor"}),
+            ("POST", "/api/contacts/bulk") => json!({"action": "tag", "ids": [self.contact], "tag_id": self.tag}),
+            ("POST", "/api/tags") => json!({"name": format!("tag{n}")}),
             ("POST", "/api/outlets/{id}/device/connect") => json!({"engine": "sim"}),
             ("POST", "/api/messages") => json!({"outlet_id": self.outlet, "to": "081311112222", "text": "Halo"}),
             ("POST", "/api/webhooks") => json!({"url": "http://127.0.0.1:9/new", "events": ["message.status"]}),
@@ -168,6 +216,12 @@ impl World {
             _ => return None,
         })
     }
+}
+
+/// A small contact file, as the multipart form an import takes.
+fn import_form(req: RequestBuilder) -> RequestBuilder {
+    let file = reqwest::multipart::Part::bytes(&b"name,phone\nSari,081377778888\n"[..]).file_name("contacts.csv");
+    req.multipart(reqwest::multipart::Form::new().part("file", file).text("mode", "check"))
 }
 
 fn class(status: StatusCode) -> Option<Answer> {
@@ -199,7 +253,9 @@ async fn call(
         (None, Via::BogusKey) => req = req.bearer_auth("kwk_no_such_key"),
         _ => {}
     }
-    if let Some(b) = body {
+    if method == "POST" && path == "/api/contacts/imports" {
+        req = import_form(req);
+    } else if let Some(b) = body {
         req = req.json(b);
     }
     let res = req.send().await.expect("send");

@@ -316,6 +316,29 @@ async fn a_message_sent_from_the_page_reaches_read() {
         (sent["items"][0]["kind"].as_str(), sent["items"][0]["body"].as_str()),
         (Some("image"), Some("Promo minggu ini"))
     );
+
+    // A contact picked by name and a template: previewed for that contact, sent as previewed.
+    let sari = json!({"name": "Bu Sari", "wa_number": "081377778888", "fields": {"kota": "Bandung"}});
+    expect_json(owner.post("/api/contacts", sari).await, reqwest::StatusCode::CREATED).await;
+    let body = json!({"name": "Sapa", "category": "greeting", "body": "Halo {{name}} di {{kota}}"});
+    let template = expect_json(owner.post("/api/templates", body).await, reqwest::StatusCode::CREATED).await;
+    b.goto(&app.url("/messages")).await;
+    b.wait_for("the template choice", "document.querySelectorAll('#template-select option').length === 2").await;
+    b.type_into("#contact-search", "Sari").await;
+    b.wait_for("the contact choice", "document.querySelectorAll('#contact-options option').length === 1").await;
+    b.eval("const i = document.getElementById('contact-search'); i.value = document.querySelector('#contact-options option').value; i.dispatchEvent(new Event('input')); return 1").await;
+    assert_eq!(
+        b.eval("return document.querySelector('#send-form input[name=to]').value").await,
+        json!("+6281377778888")
+    );
+    b.eval(&format!("const s = document.getElementById('template-select'); s.value = '{}'; s.dispatchEvent(new Event('change')); return 1", template["id"])).await;
+    b.wait_for("the preview", "document.getElementById('template-preview').textContent === 'Halo Bu Sari di Bandung'")
+        .await;
+    assert_eq!(b.eval("return document.getElementById('text-field').hidden").await, json!(true));
+    b.click("#send-form button[type=submit]").await;
+    b.wait_for("the templated row", "document.querySelectorAll('#messages-table tbody tr').length === 3").await;
+    let sent = owner.get("/api/messages?direction=out").await.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(sent["items"][0]["body"], "Halo Bu Sari di Bandung");
     b.quit().await;
     app.stop().await;
     db.cleanup().await;
@@ -438,6 +461,144 @@ async fn an_owner_reads_outlet_status_in_indonesian_then_switches_to_english() {
     db.cleanup().await;
 }
 
+#[tokio::test]
+async fn a_template_is_written_with_a_live_preview_corrected_saved_and_listed() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+    let sari = json!({"name": "Bu Sari", "wa_number": "081311112222", "fields": {"kota": "Bandung"}});
+    let sari =
+        owner.post("/api/contacts", sari).await.json::<serde_json::Value>().await.unwrap()["id"].as_i64().unwrap();
+    log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/templates")).await;
+    b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+    b.wait_for("the contact to preview with", "document.querySelectorAll('#preview-contact option').length === 2")
+        .await;
+
+    // A misspelt variable is refused at the field, with where it is.
+    b.type_into("#template-form input[name=name]", "Sapa pelanggan").await;
+    b.type_into("#template-body", "Halo {{nama}}").await;
+    b.wait_for(
+        "the error at the body",
+        "!document.getElementById('body-error').hidden && document.getElementById('body-error').textContent.includes('line 1, column 6')",
+    )
+    .await;
+    assert_eq!(
+        b.eval("return document.getElementById('template-body').getAttribute('aria-invalid')").await,
+        json!("true")
+    );
+
+    // Fixed with the variable buttons; the preview follows, with sample values, then the contact's.
+    b.type_into("#template-body", "Halo ").await;
+    b.click("button[data-variable=name]").await;
+    b.eval("const t = document.getElementById('template-body'); t.setRangeText(' dari ', t.value.length, t.value.length, 'end'); return 1").await;
+    b.click("button[data-variable=kota]").await;
+    assert_eq!(
+        b.eval("return document.getElementById('template-body').value").await,
+        json!("Halo {{name}} dari {{kota}}")
+    );
+    b.wait_for("the sample preview", "document.getElementById('preview-text').textContent === 'Halo Sari dari [kota]'")
+        .await;
+    assert_eq!(b.eval("return document.getElementById('body-error').hidden").await, json!(true));
+    b.eval(&format!("const s = document.getElementById('preview-contact'); s.value = '{sari}'; s.dispatchEvent(new Event('change')); return 1")).await;
+    b.wait_for(
+        "the contact's preview",
+        "document.getElementById('preview-text').textContent === 'Halo Bu Sari dari Bandung'",
+    )
+    .await;
+
+    b.click("#template-form button[type=submit]").await;
+    b.wait_for("the saved row", "document.querySelectorAll('#templates-table tbody tr').length === 1").await;
+    let row = b.eval("return document.querySelector('#templates-table tbody tr').innerText").await;
+    assert!(row.as_str().unwrap().contains("Sapa pelanggan") && row.as_str().unwrap().contains("{{name}}"), "{row}");
+    assert!(b.eval("return document.getElementById('empty').hidden").await == json!(true));
+    let saved = owner.get("/api/templates").await.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(saved["items"][0]["body"], "Halo {{name}} dari {{kota}}");
+
+    // Deleted after the question.
+    b.click("#templates-table tbody button.danger").await;
+    b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+    b.click("dialog[open] button.danger").await;
+    b.wait_for("the empty state again", "!document.getElementById('empty').hidden").await;
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_contact_file_is_checked_imported_found_tagged_exported_and_deleted_on_the_contacts_page() {
+    let db = TestDb::sqlite();
+    let app = TestApp::start(&db).await;
+    let Some(b) = Browser::start().await else { return };
+    let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+    // The outlets the sample file names as home outlets.
+    for (i, city) in ["Jakarta", "Bandung", "Surabaya"].iter().enumerate() {
+        create_outlet(&owner, &format!("Kopi Nusantara {city}"), city, &format!("08120000000{i}")).await;
+    }
+    log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+    b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+    b.goto(&app.url("/contacts")).await;
+    b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+
+    // Checked first: the report names the six bad rows of the sample, and nothing is saved yet.
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/contacts-sample.csv");
+    b.click("#open-import").await;
+    b.type_into("#import-file", &sample.canonicalize().expect("the sample file").display().to_string()).await;
+    b.click("#import-check").await;
+    b.wait_for("the report", "!document.getElementById('import-report').hidden").await;
+    let counts = b.eval("return document.getElementById('import-counts').textContent").await;
+    assert!(counts.as_str().unwrap().starts_with("994 new, 0 updated, 0 unchanged, 6 rejected"), "{counts}");
+    let lines = b.eval("return [...document.querySelectorAll('#import-rejected tbody tr td:first-child')].map(td => td.textContent)").await;
+    assert_eq!(lines, json!(["19", "44", "101", "152", "302", "514"]));
+    assert!(b.text().await.contains("duplicate of line 5"), "the duplicate says which line it repeats");
+    let mapped =
+        b.eval("return [...document.querySelectorAll('#import-columns tbody tr')].map(tr => tr.textContent)").await;
+    assert!(mapped.as_array().unwrap().iter().any(|m| m == "no_waWhatsApp number"), "{mapped}");
+    assert_eq!(expect_json(owner.get("/api/contacts").await, reqwest::StatusCode::OK).await["total"], 0);
+
+    b.click("#import-apply").await;
+    b.wait_for("the import", "document.getElementById('flash').textContent.includes('994 new')").await;
+    b.wait_for("the list", "document.getElementById('pager').textContent.includes('994')").await;
+
+    // Found by search, shown with its tags; tagged in bulk; the export has what the list shows.
+    b.type_into("#search", "Gilang Putra").await;
+    b.wait_for("the search", "document.querySelectorAll('#contacts-table tbody tr').length === 1").await;
+    assert!(b.text().await.contains("+6283490350503"));
+    b.eval("document.getElementById('bulk-tag').value = [...document.getElementById('bulk-tag').options].find(o => o.text === 'baru').value; return 1").await;
+    b.click("#select-page").await;
+    b.click("#bulk-add-tag").await;
+    b.wait_for("the tag", "document.querySelector('#contacts-table tbody .tags-cell')?.textContent.includes('baru')")
+        .await;
+    b.eval(
+        "fetch(document.getElementById('export').href).then(r => r.text()).then(t => window.exported = t); return 1",
+    )
+    .await;
+    b.wait_for("the export", "window.exported").await;
+    let csv = b.eval("return window.exported").await;
+    let csv: Vec<&str> = csv.as_str().unwrap().lines().collect();
+    assert_eq!(csv.len(), 2, "the header and the one contact searched for: {csv:?}");
+    assert!(csv[0].starts_with("name,phone,email,tags,outlet"), "{}", csv[0]);
+    assert!(csv[1].starts_with("Gilang Putra,+6283490350503,gilang.putra3@outlook.com,baru;vip"), "{}", csv[1]);
+
+    // A bulk delete asks first; "no" keeps the contact, "yes" deletes it.
+    b.click("#bulk-delete").await;
+    b.wait_for("the question", "document.querySelector('dialog[open]')?.textContent.includes('Delete 1 contacts?')")
+        .await;
+    b.press_escape().await;
+    b.wait_for("no question", "!document.querySelector('dialog[open]')").await;
+    b.click("#bulk-delete").await;
+    b.wait_for("the question", "document.querySelector('dialog[open] button.danger')").await;
+    b.click("dialog[open] button.danger").await;
+    b.wait_for("the deletion", "document.getElementById('flash').textContent.includes('1 contacts deleted')").await;
+    b.wait_for("the empty search", "!document.getElementById('empty').hidden").await;
+    assert_eq!(expect_json(owner.get("/api/contacts").await, reqwest::StatusCode::OK).await["total"], 993);
+    b.quit().await;
+    app.stop().await;
+    db.cleanup().await;
+}
+
 /// Each page, and what shows that its script has filled it in.
 const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "document.querySelector('.cards .stat')"),
@@ -446,6 +607,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/messages", "document.querySelectorAll('#messages-table tbody tr').length > 0"),
     ("/webhooks", "document.querySelectorAll('#webhooks-table tbody tr').length > 0"),
     ("/api-keys", "document.querySelectorAll('#keys-table tbody tr').length > 0"),
+    ("/contacts", "document.querySelectorAll('#contacts-table tbody tr').length > 0 && document.querySelectorAll('#tag-list li').length > 0"),
+    ("/templates", "document.querySelectorAll('#templates-table tbody tr').length > 0 && document.getElementById('preview-text').textContent"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
@@ -461,6 +624,12 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
     pair_sim(&app, &admin, outlet).await;
     admin.post("/api/messages", json!({"outlet_id": outlet, "to": "081311112222", "text": "Halo"})).await;
     admin.post("/api/keys", json!({"name": "Kasir"})).await;
+    let tag = expect_json(admin.post("/api/tags", json!({"name": "vip"})).await, reqwest::StatusCode::CREATED).await;
+    let sari =
+        json!({"name": "Bu Sari", "wa_number": "081311112222", "email": "sari@contoh.id", "home_outlet_id": outlet});
+    let sari = expect_json(admin.post("/api/contacts", sari).await, reqwest::StatusCode::CREATED).await;
+    admin.post("/api/contacts/bulk", json!({"action": "tag", "ids": [sari["id"]], "tag_id": tag["id"]})).await;
+    admin.post("/api/templates", json!({"name": "Sapa", "body": "{Halo|Hai} {{name}}"})).await;
     admin.post("/api/webhooks", json!({"url": "https://example.com/hook", "events": ["message.received"]})).await;
 
     let mut problems = Vec::new();

@@ -2,13 +2,13 @@
 
 use crate::http::error::AppResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use app::services::contacts::{self, ContactInput};
+use app::services::contacts::{self, BulkAction, ContactChanges, ContactInput};
 use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::OutletId;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 use store::{Contact, ContactFilter, Paged};
 use utoipa::ToSchema;
@@ -16,7 +16,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(show, remove)).routes(routes!(opt_in))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(opt_in))
+        .routes(routes!(bulk))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -29,6 +33,8 @@ struct ListParams {
     outlet_id: Option<i64>,
     /// Only those who opted out (`true`) or did not (`false`).
     opted_out: Option<bool>,
+    /// Only the contacts carrying this tag.
+    tag_id: Option<i64>,
     #[param(minimum = 1)]
     page: Option<u32>,
     /// 25 by default, at most 200.
@@ -46,8 +52,12 @@ async fn list(
     caller: Caller,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> AppResult<Json<Paged<Contact>>> {
-    let filter =
-        ContactFilter { search: p.q.as_deref(), home_outlet: p.outlet_id.map(OutletId), opted_out: p.opted_out };
+    let filter = ContactFilter {
+        search: p.q.as_deref(),
+        home_outlet: p.outlet_id.map(OutletId),
+        opted_out: p.opted_out,
+        tag: p.tag_id,
+    };
     Ok(Json(contacts::list(&state, caller.actor, filter, store::Page::new(p.page, p.per_page)).await?))
 }
 
@@ -100,6 +110,56 @@ async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPat
     Ok(Json(contacts::show(&state, caller.actor, id).await?))
 }
 
+/// The fields to change; a field left out keeps its value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ContactChangesBody {
+    #[schema(max_length = 100)]
+    name: Option<String>,
+    wa_number: Option<String>,
+    /// An empty text or `null` removes the e-mail.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    email: Option<Option<String>>,
+    #[schema(max_length = 1000)]
+    notes: Option<String>,
+    /// `null` removes the home outlet.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    home_outlet_id: Option<Option<i64>>,
+    /// Replaces every custom field.
+    fields: Option<BTreeMap<String, String>>,
+    /// A blocked contact is never messaged by a blast.
+    blocked: Option<bool>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Change a contact
+#[utoipa::path(patch, path = "/api/contacts/{id}", tag = "contacts", operation_id = "updateContact",
+    params(("id" = i64, Path, description = "The contact's id")), request_body = ContactChangesBody,
+    responses((status = 200, body = Contact)))]
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ContactChangesBody>,
+) -> AppResult<Json<Contact>> {
+    let changes = ContactChanges {
+        name: body.name.as_deref(),
+        wa_number: body.wa_number.as_deref(),
+        email: body.email.as_ref().map(Option::as_deref),
+        notes: body.notes.as_deref(),
+        home_outlet_id: body.home_outlet_id,
+        fields: body.fields,
+        blocked: body.blocked,
+    };
+    Ok(Json(contacts::update(&state, caller.actor, id, changes).await?))
+}
+
 /// Delete a contact
 #[utoipa::path(delete, path = "/api/contacts/{id}", tag = "contacts", operation_id = "deleteContact",
     params(("id" = i64, Path, description = "The contact's id")), responses((status = 204, description = "Deleted")))]
@@ -115,4 +175,49 @@ async fn remove(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiP
     params(("id" = i64, Path, description = "The contact's id")), responses((status = 200, body = Contact)))]
 async fn opt_in(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<Contact>> {
     Ok(Json(contacts::opt_in(&state, caller.actor, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum BulkActionName {
+    Tag,
+    Untag,
+    Delete,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BulkBody {
+    action: BulkActionName,
+    /// The contacts to change, at most 1000; ones the caller may not change are left alone.
+    #[schema(example = json!([1, 2, 3]))]
+    ids: Vec<i64>,
+    /// The tag to add or remove (`tag` and `untag`).
+    tag_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct BulkDone {
+    /// How many contacts changed (ones that already had a tag do not count).
+    changed: u64,
+}
+
+/// Tag, untag or delete many contacts
+///
+/// One action on the chosen contacts; the page asks for confirmation before deleting.
+#[utoipa::path(post, path = "/api/contacts/bulk", tag = "contacts", operation_id = "bulkContacts",
+    request_body = BulkBody, responses((status = 200, body = BulkDone)))]
+async fn bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> AppResult<Json<BulkDone>> {
+    let tag = || body.tag_id.ok_or_else(|| app::ServiceError::invalid("tag_id", "error-bulk-tag-needed"));
+    let action = match body.action {
+        BulkActionName::Tag => BulkAction::Tag(tag()?),
+        BulkActionName::Untag => BulkAction::Untag(tag()?),
+        BulkActionName::Delete => BulkAction::Delete,
+    };
+    let changed = contacts::bulk(&state, caller.actor, action, &body.ids).await?;
+    Ok(Json(BulkDone { changed }))
 }

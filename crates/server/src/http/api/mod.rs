@@ -3,6 +3,7 @@
 //! (plain `.route` is refused by clippy here: see `clippy.toml`), so the two cannot drift.
 
 pub mod auth;
+mod contact_import;
 mod contacts;
 mod devices;
 mod docs;
@@ -16,6 +17,8 @@ mod outlet_status;
 mod outlets;
 mod sandbox;
 mod send_form;
+mod tags;
+mod templates;
 mod users;
 mod webhook_deliveries;
 mod webhooks;
@@ -39,6 +42,9 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(outlet_status::router())
         .merge(outlets::router())
         .merge(contacts::router())
+        .merge(tags::router())
+        .merge(templates::router())
+        .merge(contact_import::router())
         .merge(devices::router())
         .merge(sandbox::router())
         .merge(events::router())

@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/profile", get(pages::profile))
         .route("/api-keys", get(pages::api_keys))
         .route("/messages", get(pages::messages))
+        .route("/contacts", get(pages::contacts))
+        .route("/templates", get(pages::templates))
         .route("/webhooks", get(pages::webhooks))
         .route("/assets/{*path}", get(assets::serve))
         // Browsers ask for it by themselves, whatever the page links.

@@ -78,6 +78,8 @@ impl Shell {
             nav.push(("/outlet-status", "nav-outlet-status"));
             nav.push(("/outlets", "nav-outlets"));
             nav.push(("/messages", "nav-messages"));
+            nav.push(("/contacts", "nav-contacts"));
+            nav.push(("/templates", "nav-templates"));
         }
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "nav-users"));
@@ -280,6 +282,22 @@ pub async fn messages(State(state): State<AppState>, viewer: Viewer) -> Response
 }
 
 #[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    shell: Shell,
+    /// Each tag colour's value and its name in the viewer's language.
+    colors: Vec<(&'static str, String)>,
+}
+
+pub async fn contacts(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    let colors = domain::TagColor::ALL.iter().map(|c| (c.as_str(), viewer.tr.t(&format!("color-{c}")))).collect();
+    render(ContactsPage { shell: Shell::new(&state, &viewer, "/contacts"), colors })
+}
+
+#[derive(Template)]
 #[template(path = "api_keys.html")]
 struct ApiKeysPage {
     shell: Shell,
@@ -303,6 +321,25 @@ pub async fn webhooks(State(state): State<AppState>, viewer: Viewer) -> Response
         return forbidden_page(&state, &viewer);
     }
     render(WebhooksPage { shell: Shell::new(&state, &viewer, "/webhooks") })
+}
+
+#[derive(Template)]
+#[template(path = "templates.html")]
+struct TemplatesPage {
+    shell: Shell,
+    /// Each variable the viewer's templates may use, and how it is written in a body.
+    variables: Vec<(String, String)>,
+}
+
+pub async fn templates(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    let variables = match app::services::templates::variables(&state, viewer.user.id).await {
+        Ok(names) => names.into_iter().map(|v| (v.clone(), format!("{{{{{v}}}}}"))).collect(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    render(TemplatesPage { shell: Shell::new(&state, &viewer, "/templates"), variables })
 }
 
 #[derive(Template)]
