@@ -1,0 +1,197 @@
+//! The blast dispatcher. Each round it starts the scheduled blasts that are due, makes the due
+//! runs of recurring schedules, and for every share (blast × outlet) of a running blast that
+//! has recipients pending: pauses it with the reason while its device is not live here (and
+//! resumes it when it is), waits for its send window and its next send time, then hands one
+//! recipient to the outbox (one transaction in the store, conditional on the share being due
+//! and the recipient pending, so two dispatchers on one database never queue a recipient twice)
+//! and wakes the device's session. Blasts with nothing pending or queued complete.
+//!
+//! Everything is rows: a restart picks up where the last process stopped. Runs only in the
+//! process that holds the device lock (the one whose sessions know which devices are live).
+
+use crate::services::blasts::{run_schedule, BlastProgress, Renderer};
+use crate::state::AppState;
+use crate::ServiceResult;
+use domain::policy::system_scope;
+use domain::{local_day, next_local_midnight, OutletId, SendWindow, Timestamp};
+use rand::Rng;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use store::{Blast, BlastCounters, Handed, Handoff};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The longest the dispatcher sleeps without looking (the clock may be moved by a test, and
+/// other nodes may have written blasts).
+const POLL: Duration = Duration::from_millis(250);
+/// Hand-offs per share in one round when its gap allows several (e.g. a zero gap).
+const BURST: usize = 100;
+/// The least time between two `blast.progress` events of one blast.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+pub fn spawn(state: &AppState) -> JoinHandle<()> {
+    tokio::spawn(run(state.clone(), state.stop.subscribe()))
+}
+
+async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut progress = Progress::default();
+    while !*stop.borrow() {
+        let wait = match round(&state, &mut progress).await {
+            Ok(wait) => wait,
+            Err(e) => {
+                tracing::error!(error = %e, "blast dispatcher round");
+                POLL
+            }
+        };
+        tokio::select! {
+            _ = state.blasts_wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// What was last published per blast, so progress events are throttled and only sent on change.
+#[derive(Default)]
+struct Progress {
+    last: HashMap<i64, (Instant, BlastCounters)>,
+}
+
+impl Progress {
+    fn publish(&mut self, state: &AppState, blast: &Blast, now: Timestamp, force: bool) {
+        let due = match self.last.get(&blast.id) {
+            None => true,
+            Some((at, counters)) => *counters != blast.counters && (force || at.elapsed() >= PROGRESS_EVERY),
+        };
+        if !(due || force) {
+            return;
+        }
+        self.last.insert(blast.id, (Instant::now(), blast.counters));
+        let _ = state.blast_progress.send(BlastProgress {
+            blast_id: blast.id,
+            owner_id: blast.owner_id,
+            status: blast.status,
+            counters: blast.counters,
+            at: now,
+        });
+    }
+}
+
+async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Duration> {
+    let store = &state.store;
+    let now = state.clock.now();
+    if store.next_blast_start().await?.is_some_and(|at| at <= now) {
+        for blast in store.start_due_blasts(now).await? {
+            progress.publish(state, &blast, now, true);
+        }
+    }
+    for schedule in store.due_blast_schedules(now).await? {
+        match run_schedule(state, &schedule).await {
+            Ok(Some(blast)) => tracing::info!(schedule = schedule.id, blast = blast.id, "recurring blast run made"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(schedule = schedule.id, error = %e, "making a recurring blast's run"),
+        }
+    }
+    let blasts: HashMap<i64, Blast> = store.running_blasts().await?.into_iter().map(|b| (b.id, b)).collect();
+    let mut earliest: Option<Timestamp> = None;
+    let mut soonest = |at: Timestamp| earliest = Some(earliest.map_or(at, |e: Timestamp| e.min(at)));
+    let mut with_share = std::collections::HashSet::new();
+    let mut renderers: HashMap<(i64, OutletId), Renderer> = HashMap::new();
+    let expiry = state.config.message_expiry_secs;
+    let expires_at = (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX)));
+    for (blast_id, share) in store.active_shares().await? {
+        let Some(blast) = blasts.get(&blast_id) else { continue };
+        with_share.insert(blast_id);
+        // The share pauses while its device is not live here, saying why; resumes when it is.
+        let device = state.sessions.outlet_device(share.outlet_id);
+        let reason = match device {
+            Some((_, true)) => None,
+            Some((id, false)) => match &share.paused_reason {
+                Some(r) => Some(r.clone()),
+                None => Some(match store.device(system_scope(), id).await? {
+                    Some(d) => format!("device_{}", d.status.as_str()),
+                    None => "no_device".to_string(),
+                }),
+            },
+            None => Some("no_device".to_string()),
+        };
+        if reason != share.paused_reason {
+            store.set_share_pause(blast_id, share.outlet_id, reason.as_deref()).await?;
+            if reason.is_none() {
+                tracing::info!(blast = blast_id, outlet = %share.outlet_id, "blast share resumed: its device is connected");
+            } else {
+                tracing::info!(blast = blast_id, outlet = %share.outlet_id, reason = ?reason, "blast share paused");
+            }
+        }
+        let Some((device, _)) = device.filter(|_| reason.is_none()) else { continue };
+        if share.next_send_at > now {
+            soonest(share.next_send_at);
+            continue;
+        }
+        let p = &blast.pacing;
+        let window = SendWindow {
+            start_min: i32::try_from(p.window_start_min).unwrap_or(0),
+            end_min: i32::try_from(p.window_end_min).unwrap_or(0),
+        };
+        if let Err(opens) = window.check(now, &p.time_zone) {
+            soonest(opens);
+            continue;
+        }
+        let renderer = match renderers.entry((blast_id, share.outlet_id)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Renderer::new(state, blast, &share.outlet_name).await?)
+            }
+        };
+        let day = local_day(now, &p.time_zone);
+        let next_day = next_local_midnight(now, &p.time_zone);
+        for _ in 0..BURST {
+            let gap_ms = rand::thread_rng().gen_range(p.gap_min_secs * 1000..=p.gap_max_secs * 1000);
+            let handoff = Handoff {
+                blast,
+                outlet: share.outlet_id,
+                next_send_at: now.plus_millis(gap_ms),
+                day: &day,
+                next_day,
+                expires_at,
+            };
+            match store.hand_off(handoff, &|v| renderer.render(v), now).await? {
+                Handed::Queued { .. } => {
+                    state.sessions.wake_sender(device);
+                    if gap_ms > 0 {
+                        soonest(now.plus_millis(gap_ms));
+                        break;
+                    }
+                }
+                Handed::Exhausted { skipped } => {
+                    if skipped > 0 {
+                        soonest(now); // more may be left behind a long run of skips
+                    }
+                    break;
+                }
+                Handed::CapReached => {
+                    soonest(next_day);
+                    break;
+                }
+                Handed::NotDue => break,
+            }
+        }
+    }
+    // Blasts with nothing left to hand over (or no outlet left to do it) may be done.
+    let maybe_done =
+        blasts.values().any(|b| b.counters.queued == 0 && (b.counters.pending == 0 || !with_share.contains(&b.id)));
+    if maybe_done {
+        for blast in store.finish_done_blasts(now).await? {
+            tracing::info!(blast = blast.id, status = %blast.status, "blast finished");
+            progress.publish(state, &blast, now, true);
+        }
+    }
+    for blast in blasts.values() {
+        progress.publish(state, blast, now, false);
+    }
+    progress.last.retain(|id, _| blasts.contains_key(id));
+    let wait = earliest.map_or(POLL, |at| {
+        Duration::from_millis(u64::try_from(at.millis().saturating_sub(now.millis())).unwrap_or(0)).min(POLL)
+    });
+    Ok(wait)
+}

@@ -1,0 +1,246 @@
+//! `/api/blasts`: see `app::services::blasts`.
+
+use crate::http::error::AppResult;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use app::services::blasts::{self, Action, BlastRequest, BlastView, Created, Preview};
+use app::AppState;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use domain::{BlastStatus, RecipientStatus};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use store::{Blast, BlastRecipient, BlastSchedule, Paged};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(preview))
+        .routes(routes!(show))
+        .routes(routes!(start))
+        .routes(routes!(pause))
+        .routes(routes!(resume))
+        .routes(routes!(cancel))
+        .routes(routes!(duplicate))
+        .routes(routes!(resend_failed))
+        .routes(routes!(recipients))
+        .routes(routes!(recipients_csv))
+        .routes(routes!(stop_schedule))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct ListParams {
+    /// Only blasts in this status.
+    status: Option<BlastStatus>,
+    #[param(minimum = 1)]
+    page: Option<u32>,
+    /// 25 by default, at most 200.
+    #[param(minimum = 1)]
+    per_page: Option<u32>,
+}
+
+/// List blasts
+///
+/// The caller's blasts (staff: every tenant's), newest first, with their counters.
+#[utoipa::path(get, path = "/api/blasts", tag = "blasts", operation_id = "listBlasts", params(ListParams),
+    responses((status = 200, body = Paged<Blast>)))]
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> AppResult<Json<Paged<Blast>>> {
+    Ok(Json(blasts::list(&state, caller.actor, p.status, store::Page::new(p.page, p.per_page)).await?))
+}
+
+/// Create a blast
+///
+/// Plans every recipient at once (exclusions are recorded as `skipped` with the reason) and
+/// keeps it as a draft, starts it now, at `start_at`, or makes a recurring schedule (then
+/// `schedule` is answered and each run is its own blast).
+#[utoipa::path(post, path = "/api/blasts", tag = "blasts", operation_id = "createBlast",
+    request_body = BlastRequest, responses((status = 201, body = Created)))]
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<BlastRequest>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    Ok((StatusCode::CREATED, Json(blasts::create(&state, caller.actor, body).await?)))
+}
+
+/// Preview a blast
+///
+/// How many recipients it would have after exclusions, per outlet, and the text the first
+/// would get; writes nothing. `start` and its fields are ignored.
+#[utoipa::path(post, path = "/api/blasts/preview", tag = "blasts", operation_id = "previewBlast",
+    request_body = BlastRequest, responses((status = 200, body = Preview)))]
+async fn preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<BlastRequest>,
+) -> AppResult<Json<Preview>> {
+    Ok(Json(blasts::preview(&state, caller.actor, body).await?))
+}
+
+/// Show a blast
+///
+/// With its counters, each outlet's share (pending, next send, why it is paused) and an ETA.
+#[utoipa::path(get, path = "/api/blasts/{id}", tag = "blasts", operation_id = "getBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 200, body = BlastView)))]
+async fn show(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<BlastView>> {
+    Ok(Json(blasts::show(&state, caller.actor, id).await?))
+}
+
+async fn act(state: AppState, caller: Caller, id: i64, action: Action) -> AppResult<Json<BlastView>> {
+    Ok(Json(blasts::act(&state, caller.actor, id, action).await?))
+}
+
+/// Start a blast
+///
+/// A draft starts now; a scheduled one runs now. 409 in any other state.
+#[utoipa::path(post, path = "/api/blasts/{id}/start", tag = "blasts", operation_id = "startBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 200, body = BlastView)))]
+async fn start(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<BlastView>> {
+    act(state, caller, id, Action::Start).await
+}
+
+/// Pause a running blast
+///
+/// Nothing more is handed to the devices; messages already queued still go.
+#[utoipa::path(post, path = "/api/blasts/{id}/pause", tag = "blasts", operation_id = "pauseBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 200, body = BlastView)))]
+async fn pause(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<BlastView>> {
+    act(state, caller, id, Action::Pause).await
+}
+
+/// Resume a paused blast
+#[utoipa::path(post, path = "/api/blasts/{id}/resume", tag = "blasts", operation_id = "resumeBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 200, body = BlastView)))]
+async fn resume(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<BlastView>> {
+    act(state, caller, id, Action::Resume).await
+}
+
+/// Cancel a blast
+///
+/// Recipients not yet handed to a device are skipped (`cancelled`); queued ones are in the
+/// device's hands.
+#[utoipa::path(post, path = "/api/blasts/{id}/cancel", tag = "blasts", operation_id = "cancelBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 200, body = BlastView)))]
+async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<BlastView>> {
+    act(state, caller, id, Action::Cancel).await
+}
+
+/// Duplicate a blast
+///
+/// A new draft with the same content, outlets, pacing and recipient choice (resolved again now).
+#[utoipa::path(post, path = "/api/blasts/{id}/duplicate", tag = "blasts", operation_id = "duplicateBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 201, body = Created)))]
+async fn duplicate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    Ok((StatusCode::CREATED, Json(blasts::duplicate(&state, caller.actor, id).await?)))
+}
+
+/// Resend to the failed
+///
+/// A new blast, started now, to the numbers that failed in this one (409 when none did).
+#[utoipa::path(post, path = "/api/blasts/{id}/resend-failed", tag = "blasts", operation_id = "resendFailedBlast",
+    params(("id" = i64, Path, description = "The blast's id")), responses((status = 201, body = Created)))]
+async fn resend_failed(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<(StatusCode, Json<Created>)> {
+    Ok((StatusCode::CREATED, Json(blasts::resend_failed(&state, caller.actor, id).await?)))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct RecipientParams {
+    /// Only recipients in this status.
+    status: Option<RecipientStatus>,
+    #[param(minimum = 1)]
+    page: Option<u32>,
+    #[param(minimum = 1)]
+    per_page: Option<u32>,
+}
+
+/// A blast's recipients
+///
+/// In the order they were planned, with status, reason and message.
+#[utoipa::path(get, path = "/api/blasts/{id}/recipients", tag = "blasts", operation_id = "listBlastRecipients",
+    params(("id" = i64, Path, description = "The blast's id"), RecipientParams),
+    responses((status = 200, body = Paged<BlastRecipient>)))]
+async fn recipients(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<RecipientParams>,
+) -> AppResult<Json<Paged<BlastRecipient>>> {
+    let page = store::Page::new(p.page, p.per_page);
+    Ok(Json(blasts::recipients_page(&state, caller.actor, id, p.status, page).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct CsvParams {
+    /// Only recipients in this status.
+    status: Option<RecipientStatus>,
+}
+
+/// A blast's recipients as CSV
+///
+/// `phone,status,reason,outlet_id,contact_id,message_id,updated_at`, streamed.
+#[utoipa::path(get, path = "/api/blasts/{id}/recipients.csv", tag = "blasts", operation_id = "exportBlastRecipients",
+    params(("id" = i64, Path, description = "The blast's id"), CsvParams),
+    responses((status = 200, description = "The CSV file", content_type = "text/csv", body = String)))]
+async fn recipients_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<CsvParams>,
+) -> AppResult<Response> {
+    let export = blasts::export(&state, caller.actor, id, p.status).await?;
+    let body = Body::from_stream(export.body.map(|chunk| {
+        chunk.map_err(|e| {
+            tracing::error!(error = %e, "blast recipients export failed");
+            std::io::Error::other("export failed")
+        })
+    }));
+    let disposition = format!("attachment; filename=\"{}\"", export.file_name);
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        body,
+    )
+        .into_response())
+}
+
+/// Stop a recurring blast
+///
+/// No further runs; the runs made so far stay.
+#[utoipa::path(post, path = "/api/blasts/schedules/{id}/stop", tag = "blasts", operation_id = "stopBlastSchedule",
+    params(("id" = i64, Path, description = "The schedule's id")), responses((status = 200, body = BlastSchedule)))]
+async fn stop_schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<BlastSchedule>> {
+    Ok(Json(blasts::stop_schedule(&state, caller.actor, id).await?))
+}

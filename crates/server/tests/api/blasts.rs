@@ -1,0 +1,372 @@
+//! Blasts on the sim engine with the manual clock: pacing gaps and the daily cap, the send
+//! window, a disconnected outlet's share pausing while another goes on, pause and cancel,
+//! recurring runs, exclusions, a restart mid-blast, and tenant isolation. No test sleeps for
+//! pacing: the clock is moved, and the dispatcher (which looks at least every 250 ms) acts.
+
+use crate::helpers::*;
+use domain::{Clock, Role};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use store::both_backends;
+
+/// Polls the blast until `check` holds; panics with the last view after 15 s.
+async fn wait_blast(s: &Session, id: i64, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let b = expect_json(s.get(&format!("/api/blasts/{id}")).await, StatusCode::OK).await;
+        if check(&b) {
+            return b;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}: {b:#}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Recipients handed to a device so far.
+fn handed(b: &Value) -> i64 {
+    let c = &b["counters"];
+    c["total"].as_i64().unwrap() - c["skipped"].as_i64().unwrap() - c["pending"].as_i64().unwrap()
+}
+
+/// No recipient left pending or queued.
+fn settled(b: &Value) -> bool {
+    b["counters"]["pending"] == 0 && b["counters"]["queued"] == 0
+}
+
+/// Lets the dispatcher look a few times (it looks at least every 250 ms), so that a hand-off
+/// it should not make would have been made.
+async fn several_rounds() {
+    tokio::time::sleep(Duration::from_millis(700)).await;
+}
+
+/// Always open, fixed gap.
+fn pacing(gap: i64) -> Value {
+    json!({"gap_min_secs": gap, "gap_max_secs": gap, "window_start": "00:00", "window_end": "00:00"})
+}
+
+async fn create(s: &Session, body: Value) -> Value {
+    expect_json(s.post("/api/blasts", body).await, StatusCode::CREATED).await
+}
+
+/// Outgoing messages per number, from the API.
+async fn sends_per_number(s: &Session) -> HashMap<String, usize> {
+    let out = expect_json(s.get("/api/messages?direction=out&per_page=200").await, StatusCode::OK).await;
+    let mut per = HashMap::new();
+    for m in out["items"].as_array().unwrap() {
+        *per.entry(m["peer"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    per
+}
+
+/// A client that acts with an API key of the session's user: keys do not expire when the
+/// clock is moved by days, sessions do.
+async fn keyed(s: &Session) -> Session {
+    let key = expect_json(s.post("/api/keys", json!({"name": "blasts"})).await, StatusCode::CREATED).await;
+    let secret = key["secret"].as_str().unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {secret}").parse().unwrap());
+    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    Session { client, csrf: String::new(), base: s.base.clone() }
+}
+
+async fn contact(s: &Session, name: &str, number: &str) -> i64 {
+    let c = json!({"name": name, "wa_number": number});
+    expect_json(s.post("/api/contacts", c).await, StatusCode::CREATED).await["id"].as_i64().unwrap()
+}
+
+both_backends! {
+    async fn gaps_and_the_daily_cap_pace_a_device_and_exclusions_are_skipped_with_reasons(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let o = create_outlet(&s, "Toko Jakarta", "Jakarta", "081200000001").await;
+        pair_sim(&app, &s, o).await;
+        let tag = expect_json(s.post("/api/tags", json!({"name": "vip"})).await, StatusCode::CREATED).await["id"].as_i64().unwrap();
+        let mut ids = Vec::new();
+        for (name, number) in [("Sari", "081311110001"), ("Budi", "081311110002"), ("Tono", "081311110003"), ("Rina", "081311110004"), ("Dewi", "081311110005")] {
+            ids.push(contact(&s, name, number).await);
+        }
+        expect_json(s.post("/api/contacts/bulk", json!({"action": "tag", "ids": ids, "tag_id": tag})).await, StatusCode::OK).await;
+        // Rina is blocked; Dewi says STOP.
+        expect_json(s.patch(&format!("/api/contacts/{}", ids[3]), json!({"blocked": true})).await, StatusCode::OK).await;
+        let stop = json!({"from": "081311110005", "text": "STOP"});
+        expect_json(s.post(&format!("/api/sandbox/outlets/{o}/inbound"), stop).await, StatusCode::ACCEPTED).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while expect_json(s.get(&format!("/api/contacts/{}", ids[4])).await, StatusCode::OK).await["opted_out_at"].is_null() {
+            assert!(Instant::now() < deadline, "never opted out");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        let request = json!({
+            "name": "Promo", "body": "{Halo|Hai} {{name}} dari {{outlet}}", "outlet_ids": [o],
+            "recipients": {"tag_ids": [tag], "numbers": ["0813-1111-0001", "12345"]},
+            "pacing": {"gap_min_secs": 10, "gap_max_secs": 10, "daily_cap": 2, "window_start": "00:00", "window_end": "00:00"},
+        });
+        // The preview counts what would go, per outlet, with a sample, and writes nothing.
+        let preview = expect_json(s.post("/api/blasts/preview", request.clone()).await, StatusCode::OK).await;
+        assert_eq!(preview["recipients"], 3, "{preview}");
+        assert_eq!(preview["skipped"], json!({"blocked": 1, "invalid_number": 1, "opted_out": 1}));
+        assert_eq!((preview["duplicates"].as_i64(), preview["per_outlet"][0]["recipients"].as_i64()), (Some(1), Some(3)));
+        let sample = preview["sample"].as_str().unwrap();
+        assert!(sample == "Halo Sari dari Toko Jakarta" || sample == "Hai Sari dari Toko Jakarta", "{sample}");
+        assert_eq!(expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"], 0);
+
+        let mut body = request.clone();
+        body["start"] = json!("now");
+        let created = create(&s, body).await;
+        assert_eq!(created["duplicates"], 1);
+        let id = created["blast"]["id"].as_i64().unwrap();
+        assert_eq!(created["blast"]["status"], "running");
+        assert_eq!(created["blast"]["counters"]["total"], 6);
+        assert_eq!(created["blast"]["counters"]["skipped"], 3);
+
+        // One at once; the next only after the gap.
+        wait_blast(&s, id, "the first hand-off", |b| handed(b) == 1).await;
+        several_rounds().await;
+        app.clock.advance_secs(9);
+        several_rounds().await;
+        let b = wait_blast(&s, id, "still one", |_| true).await;
+        assert_eq!(handed(&b), 1, "the gap is 10 s: {b:#}");
+        app.clock.advance_secs(1);
+        wait_blast(&s, id, "the second hand-off", |b| handed(b) == 2).await;
+        // The daily cap (2) holds the third until the next local day.
+        app.clock.advance_secs(60);
+        several_rounds().await;
+        let b = wait_blast(&s, id, "still two", |_| true).await;
+        assert_eq!(handed(&b), 2, "the daily cap is 2: {b:#}");
+        app.clock.advance_secs(24 * 3600);
+        let b = wait_blast(&s, id, "completed", |b| b["status"] == "completed").await;
+        assert!(settled(&b) && b["counters"]["read"].as_i64().unwrap() + b["counters"]["delivered"].as_i64().unwrap() + b["counters"]["sent"].as_i64().unwrap() == 3, "{b:#}");
+
+        // The report says why each was skipped; the CSV says the same.
+        let skipped = expect_json(s.get(&format!("/api/blasts/{id}/recipients?status=skipped")).await, StatusCode::OK).await;
+        let reasons: Vec<&str> = skipped["items"].as_array().unwrap().iter().map(|r| r["reason"].as_str().unwrap()).collect();
+        assert_eq!((skipped["total"].as_i64(), reasons), (Some(3), vec!["blocked", "opted_out", "invalid_number"]));
+        let csv = s.get(&format!("/api/blasts/{id}/recipients.csv")).await;
+        assert_eq!(csv.status(), StatusCode::OK);
+        let csv = csv.text().await.unwrap();
+        assert_eq!(csv.lines().count(), 7, "{csv}");
+        assert!(csv.starts_with("phone,status,reason,") && csv.contains("+6281311110004,skipped,blocked"), "{csv}");
+        // Each number got one message, rendered for them.
+        let per = sends_per_number(&s).await;
+        assert_eq!(per.len(), 3, "{per:?}");
+        assert!(per.values().all(|n| *n == 1), "{per:?}");
+        app.stop().await;
+    }
+
+    async fn the_send_window_defers_and_pause_resume_cancel_take_effect(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let o = create_outlet(&s, "Toko", "", "081200000001").await;
+        pair_sim(&app, &s, o).await;
+        // A window that opens an hour from now (Jakarta time).
+        let local_min = (app.clock.now().millis() / 60_000 + 7 * 60).rem_euclid(1440);
+        let hhmm = |m: i64| format!("{:02}:{:02}", m.rem_euclid(1440) / 60, m.rem_euclid(1440) % 60);
+        let numbers: Vec<String> = (1..=4).map(|n| format!("08131111000{n}")).collect();
+        let body = json!({
+            "name": "Malam", "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": numbers}, "start": "now",
+            "pacing": {"gap_min_secs": 5, "gap_max_secs": 5, "window_start": hhmm(local_min + 60), "window_end": hhmm(local_min + 180)},
+        });
+        let id = create(&s, body).await["blast"]["id"].as_i64().unwrap();
+        several_rounds().await;
+        assert_eq!(handed(&wait_blast(&s, id, "nothing yet", |_| true).await), 0, "outside the window");
+        app.clock.advance_secs(61 * 60);
+        wait_blast(&s, id, "the window opened", |b| handed(b) == 1).await;
+
+        // Paused: nothing more goes, whatever the clock says.
+        let paused = expect_json(s.post(&format!("/api/blasts/{id}/pause"), json!({})).await, StatusCode::OK).await;
+        assert_eq!(paused["status"], "paused");
+        app.clock.advance_secs(60);
+        several_rounds().await;
+        assert_eq!(handed(&wait_blast(&s, id, "still one", |_| true).await), 1, "paused");
+        let again = expect_error(s.post(&format!("/api/blasts/{id}/pause"), json!({})).await, StatusCode::CONFLICT).await;
+        assert_eq!(again["code"], "blast_state");
+        expect_json(s.post(&format!("/api/blasts/{id}/resume"), json!({})).await, StatusCode::OK).await;
+        wait_blast(&s, id, "resumed", |b| handed(b) == 2).await;
+
+        // Cancelled: what was pending is skipped; what the device has still goes.
+        let cancelled = expect_json(s.post(&format!("/api/blasts/{id}/cancel"), json!({})).await, StatusCode::OK).await;
+        assert_eq!((cancelled["status"].as_str(), cancelled["counters"]["skipped"].as_i64(), cancelled["counters"]["pending"].as_i64()), (Some("cancelled"), Some(2), Some(0)));
+        app.clock.advance_secs(60);
+        let b = wait_blast(&s, id, "the queued ones end", |b| b["counters"]["queued"] == 0).await;
+        assert_eq!(handed(&b), 2);
+        assert_eq!(b["status"], "cancelled");
+        expect_error(s.post(&format!("/api/blasts/{id}/resume"), json!({})).await, StatusCode::CONFLICT).await;
+        let reasons = expect_json(s.get(&format!("/api/blasts/{id}/recipients?status=skipped")).await, StatusCode::OK).await;
+        assert!(reasons["items"].as_array().unwrap().iter().all(|r| r["reason"] == "cancelled"), "{reasons}");
+
+        // A duplicate is a new draft; a draft starts on request.
+        let copy = expect_json(s.post(&format!("/api/blasts/{id}/duplicate"), json!({})).await, StatusCode::CREATED).await;
+        assert_eq!((copy["blast"]["status"].as_str(), copy["blast"]["counters"]["total"].as_i64()), (Some("draft"), Some(4)));
+        let listed = expect_json(s.get("/api/blasts?status=draft").await, StatusCode::OK).await;
+        assert_eq!(listed["total"], 1);
+        app.stop().await;
+    }
+
+    async fn a_disconnected_outlet_pauses_its_share_while_another_goes_on(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let a = create_outlet(&s, "A", "", "081200000001").await;
+        let b = create_outlet(&s, "B", "", "081200000002").await;
+        pair_sim(&app, &s, a).await;
+        let device_b = pair_sim(&app, &s, b).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{b}/fault"), json!({"kind": "logout_from_phone"})).await, StatusCode::ACCEPTED).await;
+        app.wait_status(device_b, domain::DeviceStatus::LoggedOut).await;
+
+        let numbers: Vec<String> = (1..=4).map(|n| format!("08131111000{n}")).collect();
+        let body = json!({"name": "Dua outlet", "body": "Halo", "outlet_ids": [a, b], "recipients": {"numbers": numbers}, "start": "now", "pacing": pacing(1)});
+        let id = create(&s, body).await["blast"]["id"].as_i64().unwrap();
+        let view = wait_blast(&s, id, "B's share paused", |v| v["shares"].as_array().unwrap().iter().any(|sh| sh["outlet_id"] == b && sh["paused_reason"] == "device_logged_out")).await;
+        assert_eq!(view["shares"].as_array().unwrap().len(), 2);
+        // A's two go, one a second after the other; B's wait.
+        wait_blast(&s, id, "A's first", |v| handed(v) == 1).await;
+        app.clock.advance_secs(1);
+        let v = wait_blast(&s, id, "A's share done", |v| handed(v) == 2).await;
+        app.clock.advance_secs(5);
+        several_rounds().await;
+        let v2 = wait_blast(&s, id, "B still paused", |_| true).await;
+        assert_eq!((handed(&v2), v2["status"].as_str()), (2, Some("running")), "{v:#}");
+        let share_b = v2["shares"].as_array().unwrap().iter().find(|sh| sh["outlet_id"] == b).unwrap().clone();
+        assert_eq!((share_b["pending"].as_i64(), share_b["paused_reason"].as_str()), (Some(2), Some("device_logged_out")));
+
+        // B comes back: its share resumes and the blast completes.
+        connect_sim(&app, &s, b).await;
+        scan_sim(&app, &s, b, device_b).await;
+        wait_blast(&s, id, "B resumed", |v| handed(v) == 3).await;
+        app.clock.advance_secs(1);
+        let done = wait_blast(&s, id, "completed", |v| v["status"] == "completed").await;
+        assert!(done["shares"].as_array().unwrap().iter().all(|sh| sh["paused_reason"].is_null()), "{done:#}");
+        assert!(sends_per_number(&s).await.values().all(|n| *n == 1));
+        app.stop().await;
+    }
+
+    async fn a_recurring_schedule_makes_its_next_run_on_time(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let o = create_outlet(&s, "Toko", "", "081200000001").await;
+        pair_sim(&app, &s, o).await;
+        let local_min = (app.clock.now().millis() / 60_000 + 7 * 60).rem_euclid(1440);
+        let at = (local_min + 10).rem_euclid(1440);
+        let body = json!({
+            "name": "Harian", "body": "Selamat pagi", "outlet_ids": [o], "recipients": {"numbers": ["081311110001"]},
+            "pacing": pacing(1), "start": "recurring",
+            "schedule": {"rule": {"every": "daily"}, "time": format!("{:02}:{:02}", at / 60, at % 60), "max_runs": 2},
+        });
+        let created = create(&s, body).await;
+        assert!(created["blast"].is_null());
+        let schedule = created["schedule"].clone();
+        let first = schedule["next_run_at"].as_str().unwrap().to_string();
+        app.clock.advance_secs(5 * 60);
+        several_rounds().await;
+        assert_eq!(expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"], 0, "not yet");
+        app.clock.advance_secs(6 * 60);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let run = loop {
+            let list = expect_json(s.get("/api/blasts").await, StatusCode::OK).await;
+            if list["total"] == 1 {
+                break list["items"][0].clone();
+            }
+            assert!(Instant::now() < deadline, "the run was never made");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(run["schedule_id"], schedule["id"]);
+        assert_eq!(run["start_at"].as_str(), Some(first.as_str()));
+        let id = run["id"].as_i64().unwrap();
+        wait_blast(&s, id, "the run completed", |b| b["status"] == "completed").await;
+        // The second (and last) run a day later.
+        app.clock.advance_secs(24 * 3600);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"] != 2 {
+            assert!(Instant::now() < deadline, "the second run was never made");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        app.clock.advance_secs(24 * 3600);
+        several_rounds().await;
+        assert_eq!(expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"], 2, "max_runs is 2");
+        // Stopping a schedule is for its owner.
+        let sid = schedule["id"].as_i64().unwrap();
+        let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
+        expect_error(bob.post(&format!("/api/blasts/schedules/{sid}/stop"), json!({})).await, StatusCode::NOT_FOUND).await;
+        let stopped = expect_json(s.post(&format!("/api/blasts/schedules/{sid}/stop"), json!({})).await, StatusCode::OK).await;
+        assert_eq!(stopped["active"], false);
+        app.stop().await;
+    }
+
+    async fn a_restart_mid_blast_ends_every_recipient_once(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let o = create_outlet(&s, "Toko", "", "081200000001").await;
+        let device = pair_sim(&app, &s, o).await;
+        let numbers: Vec<String> = (1..=6).map(|n| format!("08131111000{n}")).collect();
+        let body = json!({"name": "Restart", "body": "Halo {{phone}}", "outlet_ids": [o], "recipients": {"numbers": numbers}, "start": "now", "pacing": pacing(1)});
+        let id = create(&s, body).await["blast"]["id"].as_i64().unwrap();
+        wait_blast(&s, id, "the first", |b| handed(b) == 1).await;
+        app.clock.advance_secs(1);
+        wait_blast(&s, id, "the second", |b| handed(b) == 2).await;
+        app.stop().await;
+
+        let app = TestApp::start(db).await;
+        let s = keyed(&app.login("ana@shop.id").await).await;
+        // Paired before: it reconnects by itself.
+        app.wait_status(device, domain::DeviceStatus::Connected).await;
+        for _ in 0..10 {
+            app.clock.advance_secs(2);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let b = wait_blast(&s, id, "completed after the restart", |b| b["status"] == "completed").await;
+        assert_eq!(b["counters"]["total"], 6);
+        let all = expect_json(s.get(&format!("/api/blasts/{id}/recipients")).await, StatusCode::OK).await;
+        for r in all["items"].as_array().unwrap() {
+            assert!(["sent", "delivered", "read", "failed"].contains(&r["status"].as_str().unwrap()), "{r}");
+        }
+        let per = sends_per_number(&s).await;
+        assert_eq!(per.len(), 6, "{per:?}");
+        assert!(per.values().all(|n| *n == 1), "no number twice: {per:?}");
+        app.stop().await;
+    }
+
+    async fn another_owner_sees_and_uses_nothing_of_a_blast(db) {
+        let app = TestApp::start(db).await;
+        let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
+        let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
+        let o = create_outlet(&ana, "Toko Ana", "", "081200000001").await;
+        let bob_outlet = create_outlet(&bob, "Toko Bob", "", "081200000002").await;
+        let tag = expect_json(ana.post("/api/tags", json!({"name": "vip"})).await, StatusCode::CREATED).await["id"].as_i64().unwrap();
+        let body = json!({"name": "Ana", "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": ["081311110001"]}});
+        let id = create(&ana, body).await["blast"]["id"].as_i64().unwrap();
+        for path in [format!("/api/blasts/{id}"), format!("/api/blasts/{id}/recipients"), format!("/api/blasts/{id}/recipients.csv")] {
+            expect_error(bob.get(&path).await, StatusCode::NOT_FOUND).await;
+        }
+        for action in ["start", "pause", "resume", "cancel", "duplicate", "resend-failed"] {
+            expect_error(bob.post(&format!("/api/blasts/{id}/{action}"), json!({})).await, StatusCode::NOT_FOUND).await;
+        }
+        assert_eq!(expect_json(bob.get("/api/blasts").await, StatusCode::OK).await["total"], 0);
+        // Ana's outlet and tag are not Bob's to use.
+        let theirs = json!({"name": "Bob", "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": ["081311110001"]}});
+        expect_error(bob.post("/api/blasts", theirs).await, StatusCode::NOT_FOUND).await;
+        let tagged = json!({"name": "Bob", "body": "Halo", "outlet_ids": [bob_outlet], "recipients": {"tag_ids": [tag]}});
+        expect_error(bob.post("/api/blasts/preview", tagged).await, StatusCode::NOT_FOUND).await;
+        // Bad settings say which field.
+        for (bad, field) in [
+            (json!({"gap_min_secs": 0}), "pacing.gap_min_secs"),
+            (json!({"gap_min_secs": 5, "gap_max_secs": 4}), "pacing.gap_max_secs"),
+            (json!({"daily_cap": 0}), "pacing.daily_cap"),
+            (json!({"window_start": "25:00"}), "pacing.window_start"),
+        ] {
+            let body = json!({"name": "X", "body": "Halo", "outlet_ids": [bob_outlet], "recipients": {"numbers": ["081311110001"]}, "pacing": bad});
+            let err = expect_error(bob.post("/api/blasts", body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+            assert_eq!(err["field"], field, "{err}");
+        }
+        let unknown = json!({"name": "X", "body": "Halo {{nama}}", "outlet_ids": [bob_outlet], "recipients": {"numbers": ["081311110001"]}});
+        assert_eq!(expect_error(bob.post("/api/blasts", unknown).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "body");
+        let empty = json!({"name": "X", "body": "Halo", "outlet_ids": [bob_outlet], "recipients": {}});
+        assert_eq!(expect_error(bob.post("/api/blasts", empty).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "recipients");
+        app.stop().await;
+    }
+}
