@@ -64,6 +64,7 @@ pub fn blast_sources(to: BlastStatus) -> Vec<BlastStatus> {
 /// → `delivered` → `read`; or `failed` (with the reason) or `skipped` (with the reason).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = BlastRecipientStatus)]
 pub enum RecipientStatus {
     Pending,
     Queued,
@@ -118,8 +119,7 @@ fn local_ms(at: Timestamp, time_zone: &str) -> i64 {
 /// The day `at` falls on in `time_zone`, as `YYYY-MM-DD` (the key of a daily cap).
 pub fn local_day(at: Timestamp, time_zone: &str) -> String {
     let days = local_ms(at, time_zone).div_euclid(DAY_MS);
-    let date = time::Date::from_julian_day(2_440_588 + i32::try_from(days).unwrap_or(0))
-        .unwrap_or(time::Date::MIN);
+    let date = time::Date::from_julian_day(2_440_588 + i32::try_from(days).unwrap_or(0)).unwrap_or(time::Date::MIN);
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
@@ -166,12 +166,17 @@ impl SendWindow {
 /// How often a schedule runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "every", rename_all = "lowercase", deny_unknown_fields)]
+#[schema(as = BlastRecurrence)]
 pub enum Recurrence {
     Daily,
     /// On these ISO weekdays: 1 Monday … 7 Sunday.
-    Weekly { days: Vec<u8> },
+    Weekly {
+        days: Vec<u8>,
+    },
     /// On this day of the month; the last day in shorter months.
-    Monthly { day: u8 },
+    Monthly {
+        day: u8,
+    },
 }
 
 impl Recurrence {
@@ -235,7 +240,10 @@ mod tests {
         assert!(check_blast_transition(Draft, Paused).is_err());
         assert!(check_blast_transition(Paused, Completed).is_err());
         assert_eq!(blast_sources(Cancelled), vec![Draft, Scheduled, Running, Paused]);
-        assert_eq!(check_blast_transition(Completed, Running).unwrap_err().to_string(), "a blast cannot go from completed to running");
+        assert_eq!(
+            check_blast_transition(Completed, Running).unwrap_err().to_string(),
+            "a blast cannot go from completed to running"
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub struct BlastCounters {
 
 /// How a blast paces its sends, per device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = BlastPacing)]
 pub struct Pacing {
     /// The least random gap between two sends of one device, in seconds.
     pub gap_min_secs: i64,

@@ -169,3 +169,15 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Moves a schedule past a run that could not be made (nothing else is written).
+    pub async fn skip_blast_schedule_run(&self, advance: ScheduleAdvance, now: Timestamp) -> Result<bool> {
+        Ok(on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let moved = advance!(tx, advance, now);
+            tx.commit().await?;
+            moved
+        }))
+    }
+}
