@@ -48,6 +48,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "templates.ftl",
     "errors.ftl",
     "contact_import.ftl",
+    "blasts.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

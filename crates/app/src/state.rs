@@ -37,6 +37,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Contact import jobs, in memory (see `services::contact_import`).
     pub imports: Arc<crate::services::contact_import::ImportJobs>,
+    /// Wakes the blast dispatcher (a blast started, resumed or was planned).
+    pub blasts_wake: Arc<tokio::sync::Notify>,
+    /// `blast.progress` events for the event stream (`/api/events`).
+    pub blast_progress: tokio::sync::broadcast::Sender<crate::services::blasts::BlastProgress>,
 }
 
 /// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
@@ -95,6 +99,8 @@ impl AppState {
             outbound,
             metrics,
             imports: Arc::default(),
+            blasts_wake: Arc::default(),
+            blast_progress: tokio::sync::broadcast::channel(256).0,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! kewhats domain: the types every layer shares and the access policy. No IO lives here.
 
+mod blast;
 mod clock;
 mod device;
 mod email;
@@ -13,6 +14,10 @@ mod template;
 mod webhook_event;
 mod webhook_url;
 
+pub use blast::{
+    blast_sources, check_blast_transition, local_day, next_local_midnight, utc_offset_secs, BlastStatus,
+    ImpossibleBlastTransition, RecipientStatus, Recurrence, SendWindow, DAY_MINUTES,
+};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use device::{check_transition, Backoff, DeviceStatus, EngineKind, ImpossibleTransition};
 pub use email::{Email, EmailError};

@@ -10,6 +10,9 @@ pub enum EventKind {
     MessageStatus,
     #[serde(rename = "device.status")]
     DeviceStatus,
+    /// A blast changed its lifecycle status.
+    #[serde(rename = "blast.status")]
+    BlastStatus,
     /// Sent on request from the webhooks page or API; never subscribed to.
     #[serde(rename = "webhook.test")]
     WebhookTest,
@@ -17,12 +20,12 @@ pub enum EventKind {
 
 crate::role::string_enum!(EventKind, "event",
     MessageReceived => "message.received", MessageStatus => "message.status",
-    DeviceStatus => "device.status", WebhookTest => "webhook.test");
+    DeviceStatus => "device.status", BlastStatus => "blast.status", WebhookTest => "webhook.test");
 
 impl EventKind {
     /// The events a webhook can subscribe to.
     pub const SUBSCRIBABLE: &'static [EventKind] =
-        &[EventKind::MessageReceived, EventKind::MessageStatus, EventKind::DeviceStatus];
+        &[EventKind::MessageReceived, EventKind::MessageStatus, EventKind::DeviceStatus, EventKind::BlastStatus];
 }
 
 /// `pending → delivering → delivered`, or back to `pending` for a retry, or `failed` for good.

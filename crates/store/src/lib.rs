@@ -6,6 +6,7 @@
 //! Rust types.
 
 mod api_keys;
+mod blasts;
 mod contact_import;
 mod contacts;
 mod db;
@@ -29,6 +30,10 @@ mod wa_keys;
 mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
+pub use blasts::{
+    Audience, AudienceMember, Blast, BlastCounters, BlastRecipient, BlastSchedule, BlastShare, Handed, Handoff,
+    NewBlast, NewSchedule, Pacing, PlannedRecipient, RecipientValues, ScheduleAdvance, PLAN_BATCH,
+};
 pub use contact_import::{
     merge, ExistingContact, ExportContact, ExportFilter, ImportApplied, ImportContact, Merge, MergedContact,
     IMPORT_BATCH,

@@ -154,6 +154,7 @@ macro_rules! status_events {
                     .execute(&mut *$tx)
                     .await?;
             }
+            crate::blasts::mirror_to_blast!($tx, message, $now);
             let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now);
             written += enqueue!($tx, event, $now)?;
             messages.push(message);

@@ -45,6 +45,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 11, "0011_contacts"),
     migration!("sqlite", 12, "0012_contact_tags"),
     migration!("sqlite", 13, "0013_templates"),
+    migration!("sqlite", 14, "0014_blasts"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -60,6 +61,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 11, "0011_contacts"),
     migration!("postgres", 12, "0012_contact_tags"),
     migration!("postgres", 13, "0013_templates"),
+    migration!("postgres", 14, "0014_blasts"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod blasts;
 pub mod contact_import;
 pub mod contacts;
 pub mod dashboard;

@@ -87,7 +87,7 @@ pub async fn variables(state: &AppState, owner: UserId) -> ServiceResult<Vec<Str
 
 /// Checks a body against the owner's variables; a mistake is an invalid `body` naming its line
 /// and column.
-async fn check_body(state: &AppState, owner: UserId, body: &str) -> ServiceResult<Template> {
+pub(crate) async fn check_body(state: &AppState, owner: UserId, body: &str) -> ServiceResult<Template> {
     let known = state.store.contact_field_names(owner).await?;
     Template::parse(body, &|name| known.iter().any(|k| k == name)).map_err(|e| ServiceError::invalid("body", &e))
 }
@@ -165,13 +165,13 @@ pub async fn preview(state: &AppState, actor: Actor, body: &str, contact_id: Opt
     Ok(Preview { text, variables, values, contact_id: contact.map(|c| c.id) })
 }
 
-fn render(template: &Template, values: &BTreeMap<String, String>, seed: u64) -> String {
+pub(crate) fn render(template: &Template, values: &BTreeMap<String, String>, seed: u64) -> String {
     let values: HashMap<&str, &str> = values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     template.render(&values, seed)
 }
 
 /// Today's date as the owner writes it: their time zone, their language (else the platform's).
-async fn today(state: &AppState, owner: UserId) -> ServiceResult<String> {
+pub(crate) async fn today(state: &AppState, owner: UserId) -> ServiceResult<String> {
     let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("template owner missing"))?;
     let language = user.language.language().unwrap_or(state.config.default_language);
     Ok(long_date(state.clock.now(), &user.time_zone, language))
@@ -251,7 +251,12 @@ pub(crate) async fn render_for_send(state: &AppState, scope: Scope, ask: FromTem
 
 /// The same recipient always gets the same wording; different ones get different wordings.
 fn recipient_seed(to: &PhoneNumber) -> u64 {
-    let digest = Sha256::digest(to.as_str().as_bytes());
+    number_seed(to.as_str())
+}
+
+/// [`recipient_seed`] of a number already in E.164 form (a blast's recipient rows).
+pub(crate) fn number_seed(e164: &str) -> u64 {
+    let digest = Sha256::digest(e164.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     u64::from_le_bytes(first)

@@ -346,6 +346,13 @@ impl Sessions {
         self.shared(id).is_some_and(|s| s.live())
     }
 
+    /// The outlet's device running here and whether it is live now, from memory (the blast
+    /// dispatcher asks this for every share it looks at).
+    pub fn outlet_device(&self, outlet: OutletId) -> Option<(DeviceId, bool)> {
+        let registry = self.0.registry.lock().unwrap_or_else(|e| e.into_inner());
+        registry.iter().find(|(_, h)| h.outlet == outlet).map(|(id, h)| (*id, h.shared.live()))
+    }
+
     /// Tells the device's session that its outbox has a new message.
     pub fn wake_sender(&self, id: DeviceId) {
         if let Some(shared) = self.shared(id) {

@@ -2,6 +2,7 @@
 //! sessions (only in the process that holds the device lock), their reconciler, the webhook
 //! sender, message expiry and log retention.
 
+pub mod blasts;
 pub mod expiry;
 pub mod reconciler;
 pub mod retention;
@@ -36,6 +37,8 @@ impl Workers {
             }
             let every = state.sessions.settings().reconcile_interval;
             tasks.push(("reconciler", tokio::spawn(reconciler::run(state.sessions.clone(), every, stop()))));
+            // Blasts hand work to devices, so they run where the devices do.
+            tasks.push(("blasts", blasts::spawn(state)));
         } else {
             state.sessions.enter_standby();
             tracing::warn!(

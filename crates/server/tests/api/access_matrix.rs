@@ -29,6 +29,9 @@ struct World {
     contact: i64,
     template: i64,
     tag: i64,
+    /// The owner's blast and recurring blast schedule.
+    blast: i64,
+    blast_schedule: i64,
     /// The owner's contact import job.
     import: String,
     callers: Vec<(Who, Option<Credentials>)>,
@@ -77,6 +80,8 @@ impl World {
             contact: 0,
             template: 0,
             tag: 0,
+            blast: 0,
+            blast_schedule: 0,
             import: String::new(),
             callers,
             numbers: 0,
@@ -91,6 +96,14 @@ impl World {
         world.contact = world.fresh_contact().await;
         world.template = world.fresh_template().await;
         world.tag = world.fresh_tag().await;
+        let blast = world.blast_body();
+        let created = expect_json(world.owner_session().post("/api/blasts", blast).await, StatusCode::CREATED).await;
+        world.blast = created["blast"]["id"].as_i64().unwrap();
+        let mut recurring = world.blast_body();
+        recurring["start"] = json!("recurring");
+        recurring["schedule"] = json!({"rule": {"every": "daily"}, "time": "09:00"});
+        let created = expect_json(world.owner_session().post("/api/blasts", recurring).await, StatusCode::CREATED).await;
+        world.blast_schedule = created["schedule"]["id"].as_i64().unwrap();
         let imported = import_form(world.owner_session().client.post(app.url("/api/contacts/imports")))
             .header("x-csrf-token", &world.owner_session().csrf);
         let imported = imported.send().await.unwrap();
@@ -111,6 +124,11 @@ impl World {
             connect_sim(app, self.owner_session(), outlet).await;
         }
         outlet
+    }
+
+    /// A draft blast from the owner's outlet to one number.
+    fn blast_body(&self) -> Value {
+        json!({"name": "Matrix", "body": "Halo {{name}}", "outlet_ids": [self.outlet], "recipients": {"numbers": ["081311112222"]}})
     }
 
     async fn fresh_contact(&mut self) -> i64 {
@@ -168,6 +186,10 @@ impl World {
             if destructive { self.fresh_tag().await } else { self.tag }.to_string()
         } else if template.starts_with("/api/templates/{id}") {
             if destructive { self.fresh_template().await } else { self.template }.to_string()
+        } else if template.starts_with("/api/blasts/schedules/") {
+            self.blast_schedule.to_string()
+        } else if template.starts_with("/api/blasts/{id}") {
+            self.blast.to_string()
         } else if template.starts_with("/api/messages/") {
             self.message.to_string()
         } else if template.starts_with("/api/admin/users/") {
@@ -203,6 +225,7 @@ impl World {
             ("POST", "/api/contacts/bulk") => json!({"action": "tag", "ids": [self.contact], "tag_id": self.tag}),
             ("POST", "/api/tags") => json!({"name": format!("tag{n}")}),
             ("POST", "/api/outlets/{id}/device/connect") => json!({"engine": "sim"}),
+            ("POST", "/api/blasts" | "/api/blasts/preview") => self.blast_body(),
             ("POST", "/api/messages") => json!({"outlet_id": self.outlet, "to": "081311112222", "text": "Halo"}),
             ("POST", "/api/webhooks") => json!({"url": "http://127.0.0.1:9/new", "events": ["message.status"]}),
             ("PATCH", "/api/webhooks/{id}") => json!({"active": true}),

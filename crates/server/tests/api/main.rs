@@ -6,6 +6,7 @@ mod access_matrix;
 mod admin_users;
 mod api_keys;
 mod auth;
+mod blasts;
 mod browser;
 mod cli;
 mod contact_import;

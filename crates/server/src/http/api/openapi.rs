@@ -34,6 +34,7 @@ use utoipa::OpenApi as _;
         (name = "contacts", description = "Customers, one per WhatsApp number, with custom fields for templates."),
         (name = "templates", description = "Message templates with variables and spintax, checked when saved, previewed per contact."),
         (name = "messages", description = "Send and read messages; sends go through a durable outbox."),
+        (name = "blasts", description = "One message to many recipients across outlets, paced per device, with schedules and a report."),
         (name = "webhooks", description = "Signed webhooks and their delivery log."),
         (name = "admin", description = "User administration (admins and superadmins)."),
         (name = "sandbox", description = "Controls for simulated devices; only when the sandbox is on."),

@@ -44,7 +44,7 @@ struct NewWebhook {
     /// An http:// or https:// URL on the public internet (private addresses are refused).
     #[schema(example = "https://example.com/kewhats-hook")]
     url: String,
-    /// Any of `message.received`, `message.status`, `device.status`.
+    /// Any of `message.received`, `message.status`, `device.status`, `blast.status`.
     #[schema(example = json!(["message.received"]))]
     events: Vec<String>,
 }
