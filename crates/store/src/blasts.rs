@@ -181,6 +181,13 @@ pub enum Handed {
     Queued { message_id: i64, skipped: u64 },
 }
 
+/// A contact as a hand-off re-checks it: name, fields, opted out at, blocked, home outlet name.
+type ContactCheck = (String, String, Option<i64>, bool, Option<String>);
+/// outlet, outlet name, pending, next send, paused reason.
+type ShareRow = (i64, String, i64, i64, Option<String>);
+/// blast, then a [`ShareRow`].
+type ActiveShareRow = (i64, i64, String, i64, i64, Option<String>);
+
 /// At most this many recipients are skipped in one hand-off transaction.
 const MAX_SKIPS: u64 = 200;
 
@@ -454,7 +461,7 @@ impl Store {
 
     /// The blast's outlet shares, by outlet name.
     pub async fn blast_shares(&self, blast: i64) -> Result<Vec<BlastShare>> {
-        let rows: Vec<(i64, String, i64, i64, Option<String>)> = on_db!(self, read, pool => sqlx::query_as(
+        let rows: Vec<ShareRow> = on_db!(self, read, pool => sqlx::query_as(
             "SELECT bo.outlet_id, o.name, bo.pending, bo.next_send_at, bo.paused_reason
              FROM blast_outlets bo JOIN outlets o ON o.id = bo.outlet_id WHERE bo.blast_id = $1 ORDER BY o.name, o.id")
             .bind(blast).fetch_all(pool).await)?;
@@ -570,7 +577,7 @@ impl Store {
 
     /// The shares of running blasts that still have pending recipients.
     pub async fn active_shares(&self) -> Result<Vec<(i64, BlastShare)>> {
-        let rows: Vec<(i64, i64, String, i64, i64, Option<String>)> = on_db!(self, read, pool => sqlx::query_as(
+        let rows: Vec<ActiveShareRow> = on_db!(self, read, pool => sqlx::query_as(
             "SELECT bo.blast_id, bo.outlet_id, o.name, bo.pending, bo.next_send_at, bo.paused_reason
              FROM blasts b JOIN blast_outlets bo ON bo.blast_id = b.id JOIN outlets o ON o.id = bo.outlet_id
              WHERE b.status = 'running' AND bo.pending > 0 ORDER BY bo.next_send_at")
@@ -645,7 +652,7 @@ impl Store {
                         .bind(blast.id).bind(h.outlet.0).execute(&mut *tx).await?;
                     break Handed::Exhausted { skipped };
                 };
-                let contact: Option<(String, String, Option<i64>, bool, Option<String>)> = sqlx::query_as(
+                let contact: Option<ContactCheck> = sqlx::query_as(
                     "SELECT c.name, c.fields, c.opted_out_at, c.blocked, o.name FROM contacts c
                      LEFT JOIN outlets o ON o.id = c.home_outlet_id WHERE c.owner_id = $1 AND c.wa_number = $2")
                     .bind(blast.owner_id.0).bind(&number).fetch_optional(&mut *tx).await?;
