@@ -369,4 +369,32 @@ both_backends! {
         assert_eq!(expect_error(bob.post("/api/blasts", empty).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "recipients");
         app.stop().await;
     }
+    async fn progress_streams_to_the_owner_only(db) {
+        let app = TestApp::start(db).await;
+        let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
+        let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
+        let o = create_outlet(&ana, "Toko Ana", "", "081200000001").await;
+        let bo = create_outlet(&bob, "Toko Bob", "", "081200000002").await;
+        pair_sim(&app, &ana, o).await;
+        pair_sim(&app, &bob, bo).await;
+        let mut mine = ana.get("/api/events").await;
+        let mut theirs = bob.get("/api/events").await;
+        let body = |outlet: i64| json!({"name": "Live", "body": "Halo", "outlet_ids": [outlet], "recipients": {"numbers": ["081311110001"]}, "start": "now", "pacing": pacing(1)});
+        let id = create(&ana, body(o)).await["blast"]["id"].as_i64().unwrap();
+        let mut seen = String::new();
+        while !(seen.contains("event: blast.progress") && seen.contains("\"status\":\"completed\"")) {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), mine.chunk()).await.expect("progress in time").unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains(&format!("\"blast_id\":{id}")) && !seen.contains("owner_id"), "{seen}");
+        // Bob's own blast comes after Ana's on his stream; nothing of hers comes before it.
+        let his = create(&bob, body(bo)).await["blast"]["id"].as_i64().unwrap();
+        let mut heard = String::new();
+        while !heard.contains(&format!("\"blast_id\":{his}")) {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), theirs.chunk()).await.expect("his progress in time").unwrap().unwrap();
+            heard.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(!heard.contains(&format!("\"blast_id\":{id},")), "{heard}");
+        app.stop().await;
+    }
 }

@@ -7,6 +7,7 @@
 
 use crate::http::error::AppResult;
 use crate::http::extract::Caller;
+use app::services::blasts::BlastProgress;
 use app::services::events::{self, Credential};
 use app::sessions::DeviceEvent;
 use app::AppState;
@@ -29,7 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A Server-Sent Events stream for the devices the caller may see: `event: device.status` (a
 /// status change) or `device.qr` (a new QR or pairing code to show), with the device's id,
 /// outlet, status, previous status, reason, liveness and time as JSON data; `event: lagged`
-/// when the reader fell behind (reload what you show). The stream ends when the caller's session or key stops being valid.
+/// when the reader fell behind (reload what you show); `event: blast.progress` with a blast's id,
+/// status and counters (at most one a second per blast). The stream ends when the caller's session or key stops being valid.
 #[utoipa::path(get, path = "/api/events", tag = "devices", operation_id = "deviceEvents",
     responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
 async fn events(
@@ -38,15 +40,17 @@ async fn events(
 ) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let scope = events::open(caller.actor)?;
     let rx = state.sessions.subscribe();
+    let bp = state.blast_progress.subscribe();
     let stop = state.stop.subscribe();
     let watch = Watch { state: state.clone(), credential: caller.credential(), scope, checked: Instant::now() };
-    let stream = stream::unfold((rx, stop, watch), move |(mut rx, mut stop, mut watch)| async move {
+    let stream = stream::unfold((rx, bp, stop, watch), move |(mut rx, mut bp, mut stop, mut watch)| async move {
         let every = Duration::from_secs(watch.state.config.events_recheck_secs);
         let mut recheck = tokio::time::interval(every);
         recheck.tick().await;
         loop {
             let step = tokio::select! {
                 r = rx.recv() => Step::Received(r),
+                p = bp.recv() => Step::Progress(p),
                 // Graceful shutdown waits for open responses; an event stream must end itself.
                 _ = stop.wait_for(|s| *s) => Step::Stop,
                 _ = recheck.tick() => Step::Recheck,
@@ -60,6 +64,15 @@ async fn events(
                     continue;
                 }
                 Step::Received(r) => r,
+                Step::Progress(Ok(p)) if scope.covers(p.owner_id) => {
+                    if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
+                        return None;
+                    }
+                    let data = serde_json::to_string(&p).unwrap_or_default();
+                    return Some((Ok(Event::default().event("blast.progress").data(data)), (rx, bp, stop, watch)));
+                }
+                // Another tenant's, or missed: the next one carries the whole counters again.
+                Step::Progress(_) => continue,
             };
             if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
                 return None;
@@ -67,12 +80,12 @@ async fn events(
             match received {
                 Ok(ev) if events::visible(scope, &ev) => {
                     let data = serde_json::to_string(&ev).unwrap_or_default();
-                    return Some((Ok(Event::default().event(ev.event).data(data)), (rx, stop, watch)));
+                    return Some((Ok(Event::default().event(ev.event).data(data)), (rx, bp, stop, watch)));
                 }
                 Ok(_) => continue,
                 // Too slow a reader missed events; tell it to reload what it shows.
                 Err(RecvError::Lagged(n)) => {
-                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), (rx, stop, watch)));
+                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), (rx, bp, stop, watch)));
                 }
                 Err(RecvError::Closed) => return None,
             }
@@ -83,6 +96,7 @@ async fn events(
 
 enum Step {
     Received(Result<DeviceEvent, RecvError>),
+    Progress(Result<BlastProgress, RecvError>),
     Recheck,
     Stop,
 }
