@@ -398,3 +398,89 @@ both_backends! {
         app.stop().await;
     }
 }
+
+/// The real `kewhats serve` on `db`, with the sandbox on, on a port of its own.
+fn serve(db: &store::testing::TestDb, dir: &std::path::Path, port: u16) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kewhats"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", &db.url)
+        .env("KEWHATS_DATA_DIR", dir)
+        .env("KEWHATS_SANDBOX", "true")
+        .env("KEWHATS_SEND_MIN_GAP_MS", "0")
+        .env("RUST_LOG", "warn")
+        .env_remove("KEWHATS_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn kewhats")
+}
+
+/// Polls `GET path` with the key until it answers 200 and `check` holds.
+async fn poll_api(base: &str, key: &str, path: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(res) = client.get(format!("{base}{path}")).bearer_auth(key).send().await {
+            if res.status() == StatusCode::OK {
+                let v: Value = res.json().await.unwrap_or(Value::Null);
+                if check(&v) {
+                    return v;
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+both_backends! {
+    async fn a_killed_process_resumes_the_blast_and_messages_no_number_twice(db) {
+        use app::crypto::tokens::sha256_hex;
+        let dir = std::env::temp_dir().join(format!("kewhats_blast_kill_{}_{}", std::process::id(), rand::random::<u32>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = store::Store::open(&db.url, &Default::default()).await.unwrap();
+        let now = domain::SystemClock.now();
+        let email = domain::Email::parse("ana@shop.id").unwrap();
+        let new = store::NewUser { email: &email, name: "", password_hash: "-", role: Role::User, plan: domain::Plan::Pro };
+        let owner = store.create_user(new, now).await.unwrap().id;
+        let number = domain::PhoneNumber::parse("081200000001").unwrap();
+        let (name, city) = (domain::Label::parse("Toko", 50).unwrap(), domain::Label::parse("Jakarta", 50).unwrap());
+        let outlet = store.create_outlet(store::NewOutlet { owner, name: &name, city: &city, wa_number: &number }, now).await.unwrap();
+        let paired = Some(number.digits().to_string());
+        store.create_device(store::NewDevice { outlet_id: outlet.id, engine: domain::EngineKind::Sim, paired_account: paired }, now).await.unwrap();
+        let key = "kwk_blastkill_secret";
+        store.create_api_key(owner, "kill", &key[..12], &sha256_hex(key), now).await.unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+
+        let mut child = serve(db, &dir, port);
+        poll_api(&base, key, &format!("/api/outlets/{}/device", outlet.id.0), "the device", |d| d["status"] == "connected").await;
+        let numbers: Vec<String> = (1..=8).map(|n| format!("08131111000{n}")).collect();
+        let body = json!({"name": "Kill", "body": "Halo {{phone}}", "outlet_ids": [outlet.id.0], "recipients": {"numbers": numbers}, "start": "now", "pacing": pacing(1)});
+        let res = reqwest::Client::new().post(format!("{base}/api/blasts")).bearer_auth(key).json(&body).send().await.unwrap();
+        let id = expect_json(res, StatusCode::CREATED).await["blast"]["id"].as_i64().unwrap();
+        poll_api(&base, key, &format!("/api/blasts/{id}"), "three handed over", |b| handed(b) >= 3).await;
+        child.kill().expect("kill -9");
+        child.wait().expect("reaped");
+
+        let mut child = serve(db, &dir, port);
+        let done = poll_api(&base, key, &format!("/api/blasts/{id}"), "completed after the kill", |b| b["status"] == "completed").await;
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(done["counters"]["total"], 8);
+        let recipients = store.blast_recipients(&store.blast(domain::policy::system_scope(), id).await.unwrap().unwrap(), None, store::Page::new(None, Some(100))).await.unwrap();
+        for r in &recipients.items {
+            assert!(matches!(r.status, domain::RecipientStatus::Sent | domain::RecipientStatus::Delivered | domain::RecipientStatus::Read | domain::RecipientStatus::Failed), "{r:?}");
+        }
+        let filter = store::MessageFilter { direction: Some(domain::Direction::Out), ..Default::default() };
+        let sent = store.list_messages(domain::policy::system_scope(), &filter, store::Page::new(None, Some(100))).await.unwrap();
+        let mut per: HashMap<String, usize> = HashMap::new();
+        for m in &sent.items {
+            *per.entry(m.peer.clone()).or_default() += 1;
+        }
+        assert_eq!(per.len(), 8, "{per:?}");
+        assert!(per.values().all(|n| *n == 1), "no number twice: {per:?}");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
