@@ -118,6 +118,20 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
     Ok((users, outlets))
 }
 
+/// The first owner's customers: the sample export in `testdata/`, imported like any file the
+/// first time (its six bad rows are rejected, as the import page would show).
+pub async fn seed_contacts(state: &crate::AppState) -> anyhow::Result<u64> {
+    let email = Email::parse("owner1@kewhats.app").map_err(anyhow::Error::msg)?;
+    let Some(owner) = state.store.user_credentials(&email).await? else { return Ok(0) };
+    if state.store.contact_counts(owner.user.id).await?.total > 0 {
+        return Ok(0);
+    }
+    let actor = Actor { user_id: owner.user.id, role: owner.user.role };
+    let sample = include_bytes!("../../../testdata/contacts-sample.csv").to_vec();
+    let report = crate::services::contact_import::apply_and_wait(state, actor, sample).await?;
+    Ok(report.counts.new)
+}
+
 /// Templates of the first owner, whose customers (the sample file) carry `ukuran_kaos`.
 const TEMPLATES: &[(&str, TemplateCategory, &str)] = &[
     ("Sapa pelanggan", TemplateCategory::Greeting, "{Halo|Hai|Selamat datang} {{name}}! Terima kasih sudah mampir ke {{outlet}}."),

@@ -4,7 +4,7 @@
 //! `cargo bench -p kewhats --bench contact_import` runs, on a temporary SQLite file and, when
 //! it can be reached, on PostgreSQL (`BENCH_PG_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/postgres`; a fresh database per scenario, dropped after):
-//! - import: a 100,000-row CSV shaped like `shared/data/contacts-sample.csv` (names, numbers
+//! - import: a 100,000-row CSV shaped like `testdata/contacts-sample.csv` (names, numbers
 //!   in the forms people type, e-mails, two tags, a home outlet, two custom fields), checked,
 //!   then checked and applied, through `services::contact_import` (file reading, every row's
 //!   check, the merge against the database, the one transaction); baseline: the same rows,

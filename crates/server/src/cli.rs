@@ -162,6 +162,8 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
     let state = AppState::open(config, deps).await?;
     if mode == Mode::Demo {
         demo::seed(&state.store, SystemClock.now()).await?;
+        let customers = demo::seed_contacts(&state).await?;
+        tracing::info!(customers, "demo contacts imported from the sample file");
     }
     // Signal handlers go in before anything is announced, so a SIGTERM sent as soon as the
     // server says it is up is not met by the default handler (which would kill it outright).

@@ -216,6 +216,22 @@ pub async fn start(state: &AppState, actor: Actor, file: Vec<u8>, mode: Mode) ->
     Ok(view)
 }
 
+/// Imports a whole file and waits for the job to end (the demo's sample customers): the same
+/// checks and the same one transaction as an import from the page.
+pub async fn apply_and_wait(state: &AppState, actor: Actor, file: Vec<u8>) -> ServiceResult<Arc<ImportReport>> {
+    let started = start(state, actor, file, Mode::Apply).await?;
+    loop {
+        let view = job(state, actor, &started.id)?;
+        match (view.status, view.report, view.error) {
+            (Status::Running, ..) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            (_, Some(report), _) => return Ok(report),
+            (_, _, error) => {
+                return Err(ServiceError::Internal(format!("import failed: {error:?}")));
+            }
+        }
+    }
+}
+
 fn service_text(e: ServiceError) -> Text {
     match e {
         ServiceError::Invalid { message, .. }

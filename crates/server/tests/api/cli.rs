@@ -1,6 +1,7 @@
 //! The `kewhats` binary itself: `user add`, `migrate`, `serve` without an admin, SIGTERM.
 
 use domain::{Email, Role, Timestamp};
+use serde_json::json;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -225,6 +226,18 @@ async fn the_demo_shows_its_api_reference_and_metrics() {
     assert_eq!(scraped.status(), reqwest::StatusCode::OK);
     assert!(scraped.text().await.unwrap().contains("kewhats_devices{"), "the demo's devices are counted");
     assert_eq!(c.get(&url).send().await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
+    // The first owner's customers come from the sample file (its six bad rows left out), with
+    // templates that use their custom fields.
+    let base = url.trim_end_matches("/metrics");
+    let owner = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = json!({"email": "owner1@kewhats.app", "password": "owner123"});
+    assert!(owner.post(format!("{base}/api/auth/login")).json(&login).send().await.unwrap().status().is_success());
+    let contacts: serde_json::Value =
+        owner.get(format!("{base}/api/contacts")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(contacts["total"], 994);
+    let templates: serde_json::Value =
+        owner.get(format!("{base}/api/templates")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(templates["total"], 3);
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);

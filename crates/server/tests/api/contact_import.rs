@@ -1,5 +1,5 @@
 //! Contact import (CSV and .xlsx, checked, then applied in one transaction) and the streamed
-//! CSV export, on both backends, with the shared sample file (`shared/data/contacts-sample.csv`:
+//! CSV export, on both backends, with the shared sample file (`testdata/contacts-sample.csv`, a copy of `shared/data/`:
 //! 1,000 rows, six wrong on purpose).
 
 use crate::helpers::*;
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use store::both_backends;
 use store::testing::TestDb;
 
-const SAMPLE: &str = include_str!("../../../../../shared/data/contacts-sample.csv");
+const SAMPLE: &str = include_str!("../../../../testdata/contacts-sample.csv");
 const BAD_LINES: [u64; 6] = [19, 44, 101, 152, 302, 514];
 const OUTLETS: [&str; 3] = ["Kopi Nusantara Bandung", "Kopi Nusantara Jakarta", "Kopi Nusantara Surabaya"];
 
