@@ -102,7 +102,8 @@ impl World {
         let mut recurring = world.blast_body();
         recurring["start"] = json!("recurring");
         recurring["schedule"] = json!({"rule": {"every": "daily"}, "time": "09:00"});
-        let created = expect_json(world.owner_session().post("/api/blasts", recurring).await, StatusCode::CREATED).await;
+        let created =
+            expect_json(world.owner_session().post("/api/blasts", recurring).await, StatusCode::CREATED).await;
         world.blast_schedule = created["schedule"]["id"].as_i64().unwrap();
         let imported = import_form(world.owner_session().client.post(app.url("/api/contacts/imports")))
             .header("x-csrf-token", &world.owner_session().csrf);
