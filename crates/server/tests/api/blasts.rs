@@ -331,6 +331,30 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn a_blast_at_a_time_starts_then_and_run_now_starts_it_early(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let o = create_outlet(&s, "Toko", "", "081200000001").await;
+        pair_sim(&app, &s, o).await;
+        let at = app.clock.now().plus_secs(60).to_rfc3339();
+        let body = |n: &str| json!({"name": "Nanti", "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": [n]}, "start": "at", "start_at": at, "pacing": pacing(1)});
+        let later = create(&s, body("081311110001")).await["blast"].clone();
+        assert_eq!((later["status"].as_str(), later["start_at"].as_str()), (Some("scheduled"), Some(at.as_str())));
+        let id = later["id"].as_i64().unwrap();
+        let early = create(&s, body("081311110002")).await["blast"]["id"].as_i64().unwrap();
+        several_rounds().await;
+        assert_eq!(wait_blast(&s, id, "waiting", |_| true).await["status"], "scheduled");
+        // Run now: the second starts at once.
+        let started = expect_json(s.post(&format!("/api/blasts/{early}/start"), json!({})).await, StatusCode::OK).await;
+        assert_eq!(started["status"], "running");
+        wait_blast(&s, early, "run now completes", |b| b["status"] == "completed").await;
+        assert_eq!(wait_blast(&s, id, "still waiting", |_| true).await["status"], "scheduled");
+        app.clock.advance_secs(61);
+        wait_blast(&s, id, "started at its time and completed", |b| b["status"] == "completed" && b["started_at"].is_string()).await;
+        app.stop().await;
+    }
+
     async fn another_owner_sees_and_uses_nothing_of_a_blast(db) {
         let app = TestApp::start(db).await;
         let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
