@@ -193,7 +193,12 @@ async fn planning(backend: &str) {
     on_conn!(&db.url, conn => raw_recipients!(conn, owner.0, outlets, PLAN));
     let raw = t.elapsed();
     db.remove().await;
-    println!("| {backend} | {PLAN} | {} | {} | {:.1}× |", secs(raw), secs(plan), plan.as_secs_f64() / raw.as_secs_f64());
+    println!(
+        "| {backend} | {PLAN} | {} | {} | {:.1}× |",
+        secs(raw),
+        secs(plan),
+        plan.as_secs_f64() / raw.as_secs_f64()
+    );
 }
 
 /// Ten outlets with connected sim devices.
@@ -308,16 +313,30 @@ async fn main() {
     } else {
         println!("(PostgreSQL not reachable at BENCH_PG_URL: SQLite only)");
     }
+    // BLASTS_BENCH=plan or =dispatch runs one of the two.
+    let only = std::env::var("BLASTS_BENCH").unwrap_or_default();
+    if only != "dispatch" {
+        plan_table(&backends).await;
+    }
+    if only != "plan" {
+        dispatch_table(&backends).await;
+    }
+}
+
+async fn plan_table(backends: &[&str]) {
     println!("\nPlanning a blast (recipients by tag, exclusions, assignment, rows, counters; one transaction)\n");
     println!("| backend | recipients | raw batched INSERT | services::blasts::create | ratio |");
     println!("|---|---|---|---|---|");
-    for b in &backends {
+    for b in backends {
         planning(b).await;
     }
+}
+
+async fn dispatch_table(backends: &[&str]) {
     println!("\nDispatch with zero gaps, from start until every message is sent\n");
     println!("| backend | recipients | outbox only | through the blast dispatcher | ratio | overhead per message |");
     println!("|---|---|---|---|---|---|");
-    for b in &backends {
+    for b in backends {
         dispatch(b).await;
     }
 }

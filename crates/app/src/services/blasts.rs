@@ -387,7 +387,9 @@ async fn recipients(
             match PhoneNumber::parse(raw) {
                 Ok(n) => parsed.push(n.as_str().to_string()),
                 Err(_) if raw.trim().is_empty() => {}
-                Err(_) => invalid_numbers.push(raw.trim().chars().take(40).collect::<String>()),
+                Err(_) => {
+                    invalid_numbers.push(raw.trim().chars().filter(|c| !c.is_control()).take(40).collect::<String>())
+                }
             }
         }
         let known: HashMap<String, AudienceMember> = store
@@ -857,8 +859,15 @@ pub async fn export(
         c.done = rows.len() < 1000;
         for r in &rows {
             let id = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+            // A pasted text that was no number is kept as typed: never let Excel run it.
+            let phone = match r.wa_number.chars().next() {
+                Some('=' | '+' | '-' | '@' | '\t' | '\r') if r.reason == "invalid_number" => {
+                    format!("'{}", r.wa_number)
+                }
+                _ => r.wa_number.clone(),
+            };
             let line = [
-                r.wa_number.as_str(),
+                phone.as_str(),
                 r.status.as_str(),
                 r.reason.as_str(),
                 &id(r.outlet_id.map(|o| o.0)),

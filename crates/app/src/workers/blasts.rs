@@ -13,11 +13,11 @@ use crate::services::blasts::{run_schedule, BlastProgress, Renderer};
 use crate::state::AppState;
 use crate::ServiceResult;
 use domain::policy::system_scope;
-use domain::{local_day, next_local_midnight, OutletId, SendWindow, Timestamp};
+use domain::{local_day, next_local_midnight, SendWindow, Timestamp};
 use rand::Rng;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
-use store::{Blast, BlastCounters, Handed, Handoff};
+use store::{Blast, BlastCounters, BlastShare, Handed, Handoff};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -26,6 +26,8 @@ use tokio::task::JoinHandle;
 const POLL: Duration = Duration::from_millis(250);
 /// Hand-offs per share in one round when its gap allows several (e.g. a zero gap).
 const BURST: usize = 100;
+/// Shares worked at once.
+const SHARES_AT_ONCE: usize = 16;
 /// The least time between two `blast.progress` events of one blast.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
@@ -95,86 +97,28 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     let blasts: HashMap<i64, Blast> = store.running_blasts().await?.into_iter().map(|b| (b.id, b)).collect();
     let mut earliest: Option<Timestamp> = None;
     let mut soonest = |at: Timestamp| earliest = Some(earliest.map_or(at, |e: Timestamp| e.min(at)));
-    let mut with_share = std::collections::HashSet::new();
-    let mut renderers: HashMap<(i64, OutletId), Renderer> = HashMap::new();
     let expiry = state.config.message_expiry_secs;
     let expires_at = (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX)));
-    for (blast_id, share) in store.active_shares().await? {
-        let Some(blast) = blasts.get(&blast_id) else { continue };
-        with_share.insert(blast_id);
-        // The share pauses while its device is not live here, saying why; resumes when it is.
-        let device = state.sessions.outlet_device(share.outlet_id);
-        let reason = match device {
-            Some((_, true)) => None,
-            Some((id, false)) => match &share.paused_reason {
-                Some(r) => Some(r.clone()),
-                None => Some(match store.device(system_scope(), id).await? {
-                    Some(d) => format!("device_{}", d.status.as_str()),
-                    None => "no_device".to_string(),
-                }),
-            },
-            None => Some("no_device".to_string()),
-        };
-        if reason != share.paused_reason {
-            store.set_share_pause(blast_id, share.outlet_id, reason.as_deref()).await?;
-            if reason.is_none() {
-                tracing::info!(blast = blast_id, outlet = %share.outlet_id, "blast share resumed: its device is connected");
-            } else {
-                tracing::info!(blast = blast_id, outlet = %share.outlet_id, reason = ?reason, "blast share paused");
-            }
-        }
-        let Some((device, _)) = device.filter(|_| reason.is_none()) else { continue };
-        if share.next_send_at > now {
-            soonest(share.next_send_at);
-            continue;
-        }
-        let p = &blast.pacing;
-        let window = SendWindow {
-            start_min: i32::try_from(p.window_start_min).unwrap_or(0),
-            end_min: i32::try_from(p.window_end_min).unwrap_or(0),
-        };
-        if let Err(opens) = window.check(now, &p.time_zone) {
-            soonest(opens);
-            continue;
-        }
-        let renderer = match renderers.entry((blast_id, share.outlet_id)) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Renderer::new(state, blast, &share.outlet_name).await?)
-            }
-        };
-        let day = local_day(now, &p.time_zone);
-        let next_day = next_local_midnight(now, &p.time_zone);
-        for _ in 0..BURST {
-            let gap_ms = rand::thread_rng().gen_range(p.gap_min_secs * 1000..=p.gap_max_secs * 1000);
-            let handoff = Handoff {
-                blast,
-                outlet: share.outlet_id,
-                next_send_at: now.plus_millis(gap_ms),
-                day: &day,
-                next_day,
-                expires_at,
-            };
-            match store.hand_off(handoff, &|v| renderer.render(v), now).await? {
-                Handed::Queued { .. } => {
-                    state.sessions.wake_sender(device);
-                    if gap_ms > 0 {
-                        soonest(now.plus_millis(gap_ms));
-                        break;
-                    }
-                }
-                Handed::Exhausted { skipped } => {
-                    if skipped > 0 {
-                        soonest(now); // more may be left behind a long run of skips
-                    }
-                    break;
-                }
-                Handed::CapReached => {
-                    soonest(next_day);
-                    break;
-                }
-                Handed::NotDue => break,
-            }
+    let shares: Vec<(&Blast, BlastShare)> = store
+        .active_shares()
+        .await?
+        .into_iter()
+        .filter_map(|(id, share)| blasts.get(&id).map(|b| (b, share)))
+        .collect();
+    let with_share: HashSet<i64> = shares.iter().map(|(b, _)| b.id).collect();
+    // Shares are worked side by side: each hand-off is a transaction of its own, and on
+    // PostgreSQL their commits need not wait for one another (SQLite queues them on its writer).
+    let mut results: Vec<ServiceResult<Option<Timestamp>>> = Vec::with_capacity(shares.len());
+    for chunk in shares.chunks(SHARES_AT_ONCE) {
+        let turns: Vec<_> =
+            chunk.iter().map(|(blast, share)| work_share(state, blast, share.clone(), now, expires_at)).collect();
+        results.extend(futures_util::future::join_all(turns).await);
+    }
+    for result in results {
+        match result {
+            Ok(Some(at)) => soonest(at),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "blast dispatcher: working a share"),
         }
     }
     // Blasts with nothing left to hand over (or no outlet left to do it) may be done.
@@ -194,4 +138,76 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
         Duration::from_millis(u64::try_from(at.millis().saturating_sub(now.millis())).unwrap_or(0)).min(POLL)
     });
     Ok(wait)
+}
+
+/// One share's turn: pause or resume it by its device, respect its next send time and window,
+/// then hand over as many recipients as its gap allows now. Answers when it wants to go next.
+async fn work_share(
+    state: &AppState,
+    blast: &Blast,
+    share: BlastShare,
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+) -> ServiceResult<Option<Timestamp>> {
+    let store = &state.store;
+    // The share pauses while its device is not live here, saying why; resumes when it is.
+    let device = state.sessions.outlet_device(share.outlet_id);
+    let reason = match device {
+        Some((_, true)) => None,
+        Some((id, false)) => match &share.paused_reason {
+            Some(r) => Some(r.clone()),
+            None => Some(match store.device(system_scope(), id).await? {
+                Some(d) => format!("device_{}", d.status.as_str()),
+                None => "no_device".to_string(),
+            }),
+        },
+        None => Some("no_device".to_string()),
+    };
+    if reason != share.paused_reason {
+        store.set_share_pause(blast.id, share.outlet_id, reason.as_deref()).await?;
+        if reason.is_none() {
+            tracing::info!(blast = blast.id, outlet = %share.outlet_id, "blast share resumed: its device is connected");
+        } else {
+            tracing::info!(blast = blast.id, outlet = %share.outlet_id, reason = ?reason, "blast share paused");
+        }
+    }
+    let Some((device, _)) = device.filter(|_| reason.is_none()) else { return Ok(None) };
+    if share.next_send_at > now {
+        return Ok(Some(share.next_send_at));
+    }
+    let p = &blast.pacing;
+    let window = SendWindow {
+        start_min: i32::try_from(p.window_start_min).unwrap_or(0),
+        end_min: i32::try_from(p.window_end_min).unwrap_or(0),
+    };
+    if let Err(opens) = window.check(now, &p.time_zone) {
+        return Ok(Some(opens));
+    }
+    let renderer = Renderer::new(state, blast, &share.outlet_name).await?;
+    let day = local_day(now, &p.time_zone);
+    let next_day = next_local_midnight(now, &p.time_zone);
+    for _ in 0..BURST {
+        let gap_ms = rand::thread_rng().gen_range(p.gap_min_secs * 1000..=p.gap_max_secs * 1000);
+        let handoff = Handoff {
+            blast,
+            outlet: share.outlet_id,
+            next_send_at: now.plus_millis(gap_ms),
+            day: &day,
+            next_day,
+            expires_at,
+        };
+        match store.hand_off(handoff, &|v| renderer.render(v), now).await? {
+            Handed::Queued { .. } => {
+                state.sessions.wake_sender(device);
+                if gap_ms > 0 {
+                    return Ok(Some(now.plus_millis(gap_ms)));
+                }
+            }
+            // More may be left behind a long run of skips.
+            Handed::Exhausted { skipped } => return Ok((skipped > 0).then_some(now)),
+            Handed::CapReached => return Ok(Some(next_day)),
+            Handed::NotDue => return Ok(None),
+        }
+    }
+    Ok(Some(now))
 }

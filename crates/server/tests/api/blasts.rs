@@ -101,13 +101,13 @@ both_backends! {
 
         let request = json!({
             "name": "Promo", "body": "{Halo|Hai} {{name}} dari {{outlet}}", "outlet_ids": [o],
-            "recipients": {"tag_ids": [tag], "numbers": ["0813-1111-0001", "12345"]},
+            "recipients": {"tag_ids": [tag], "numbers": ["0813-1111-0001", "12345", "=1+1"]},
             "pacing": {"gap_min_secs": 10, "gap_max_secs": 10, "daily_cap": 2, "window_start": "00:00", "window_end": "00:00"},
         });
         // The preview counts what would go, per outlet, with a sample, and writes nothing.
         let preview = expect_json(s.post("/api/blasts/preview", request.clone()).await, StatusCode::OK).await;
         assert_eq!(preview["recipients"], 3, "{preview}");
-        assert_eq!(preview["skipped"], json!({"blocked": 1, "invalid_number": 1, "opted_out": 1}));
+        assert_eq!(preview["skipped"], json!({"blocked": 1, "invalid_number": 2, "opted_out": 1}));
         assert_eq!((preview["duplicates"].as_i64(), preview["per_outlet"][0]["recipients"].as_i64()), (Some(1), Some(3)));
         let sample = preview["sample"].as_str().unwrap();
         assert!(sample == "Halo Sari dari Toko Jakarta" || sample == "Hai Sari dari Toko Jakarta", "{sample}");
@@ -119,8 +119,8 @@ both_backends! {
         assert_eq!(created["duplicates"], 1);
         let id = created["blast"]["id"].as_i64().unwrap();
         assert_eq!(created["blast"]["status"], "running");
-        assert_eq!(created["blast"]["counters"]["total"], 6);
-        assert_eq!(created["blast"]["counters"]["skipped"], 3);
+        assert_eq!(created["blast"]["counters"]["total"], 7);
+        assert_eq!(created["blast"]["counters"]["skipped"], 4);
 
         // One at once; the next only after the gap.
         wait_blast(&s, id, "the first hand-off", |b| handed(b) == 1).await;
@@ -143,11 +143,12 @@ both_backends! {
         // The report says why each was skipped; the CSV says the same.
         let skipped = expect_json(s.get(&format!("/api/blasts/{id}/recipients?status=skipped")).await, StatusCode::OK).await;
         let reasons: Vec<&str> = skipped["items"].as_array().unwrap().iter().map(|r| r["reason"].as_str().unwrap()).collect();
-        assert_eq!((skipped["total"].as_i64(), reasons), (Some(3), vec!["blocked", "opted_out", "invalid_number"]));
+        assert_eq!((skipped["total"].as_i64(), reasons), (Some(4), vec!["blocked", "opted_out", "invalid_number", "invalid_number"]));
         let csv = s.get(&format!("/api/blasts/{id}/recipients.csv")).await;
         assert_eq!(csv.status(), StatusCode::OK);
         let csv = csv.text().await.unwrap();
-        assert_eq!(csv.lines().count(), 7, "{csv}");
+        assert_eq!(csv.lines().count(), 8, "{csv}");
+        assert!(csv.contains("\n'=1+1,skipped,invalid_number"), "a formula is not left for Excel to run: {csv}");
         assert!(csv.starts_with("phone,status,reason,") && csv.contains("+6281311110004,skipped,blocked"), "{csv}");
         // Each number got one message, rendered for them.
         let per = sends_per_number(&s).await;
