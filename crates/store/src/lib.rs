@@ -51,7 +51,7 @@ pub use outlets::{NewOutlet, Outlet, OutletPatch};
 pub use paging::{Page, Paged};
 pub use sessions::{NewWebSession, WebSession};
 pub use tags::Tag;
-pub use templates::{MessageTemplate, NewTemplate, TemplateFilter, TemplatePatch};
+pub use templates::{MessageTemplate, NewTemplate, NewTemplateMedia, TemplateFilter, TemplateMedia, TemplatePatch};
 pub use users::{NewUser, User, UserCredentials};
 pub use webhooks::{Webhook, WebhookPatch};
 

@@ -167,45 +167,72 @@ impl Store {
     /// Writes an outgoing message as `pending`. With an idempotency key already used by this
     /// owner, returns the existing message instead (`Ok((message, false))`): never a second one.
     pub async fn create_outgoing(&self, new: NewOutgoing<'_>, now: Timestamp) -> Result<(Message, bool)> {
+        let (_, message, created) = self.create_outgoing_after(None, new, now).await?;
+        Ok((message, created))
+    }
+
+    /// [`Store::create_outgoing`], with `lead` (a template's media sent apart from its text)
+    /// written just before `new` in the same transaction, so the outlet sends it first. The
+    /// idempotency key is `new`'s: for a key already used, nothing is written (`lead` neither)
+    /// and the existing message is returned as `(None, existing, false)`.
+    pub async fn create_outgoing_after(
+        &self,
+        lead: Option<NewOutgoing<'_>>,
+        new: NewOutgoing<'_>,
+        now: Timestamp,
+    ) -> Result<(Option<Message>, Message, bool)> {
         let sql = format!(
             "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, api_key_id, idempotency_key,
                  created_at, updated_at, expires_at, kind, media_mime, media_name, media_size)
              VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $6, $7, $7, $8, $9, $10, $11, $12)
              ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
         );
-        let media = new.media.as_ref();
-        let row: Option<Row> = on_db!(self, write, pool => {
+        let (lead_row, row): (Option<Row>, Option<Row>) = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let row: Option<Row> = sqlx::query_as(&sql)
-                .bind(new.owner.0)
-                .bind(new.outlet.0)
-                .bind(new.to)
-                .bind(new.body)
-                .bind(new.api_key_id)
-                .bind(new.idempotency_key)
-                .bind(now.millis())
-                .bind(new.expires_at.map(Timestamp::millis))
-                .bind(media.map_or("text", |m| m.kind))
-                .bind(media.map(|m| m.mime))
-                .bind(media.map(|m| m.file_name))
-                .bind(media.map(|m| i64::try_from(m.data.len()).unwrap_or(i64::MAX)))
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let (Some(r), Some(m)) = (&row, media) {
-                sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
-                    .bind(r.id)
-                    .bind(m.data)
-                    .execute(&mut *tx)
+            let mut rows = Vec::with_capacity(2);
+            for new in lead.iter().chain(std::iter::once(&new)) {
+                let media = new.media.as_ref();
+                let row: Option<Row> = sqlx::query_as(&sql)
+                    .bind(new.owner.0)
+                    .bind(new.outlet.0)
+                    .bind(new.to)
+                    .bind(new.body)
+                    .bind(new.api_key_id)
+                    .bind(new.idempotency_key)
+                    .bind(now.millis())
+                    .bind(new.expires_at.map(Timestamp::millis))
+                    .bind(media.map_or("text", |m| m.kind))
+                    .bind(media.map(|m| m.mime))
+                    .bind(media.map(|m| m.file_name))
+                    .bind(media.map(|m| i64::try_from(m.data.len()).unwrap_or(i64::MAX)))
+                    .fetch_optional(&mut *tx)
                     .await?;
+                if let (Some(r), Some(m)) = (&row, media) {
+                    sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
+                        .bind(r.id)
+                        .bind(m.data)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                rows.push(row);
             }
-            tx.commit().await?;
-            row
+            let row = rows.pop().flatten();
+            let lead_row = rows.pop().flatten();
+            if row.is_some() {
+                tx.commit().await?;
+                (lead_row, row)
+            } else {
+                // The key was used: the lead written above goes too.
+                tx.rollback().await?;
+                (None, None)
+            }
         });
         if let Some(created) = one(row)? {
-            return Ok((created, true));
+            return Ok((one(lead_row)?, created, true));
         }
         let key = new.idempotency_key.ok_or_else(|| StoreError::Conflict(Taken::IdempotencyKey))?;
-        Ok((self.message_by_idempotency_key(new.owner, key).await?.ok_or(StoreError::NotFound)?, false))
+        let existing = self.message_by_idempotency_key(new.owner, key).await?.ok_or(StoreError::NotFound)?;
+        Ok((None, existing, false))
     }
 
     /// The owner's message sent with this `Idempotency-Key`, if any.

@@ -46,6 +46,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 12, "0012_contact_tags"),
     migration!("sqlite", 13, "0013_templates"),
     migration!("sqlite", 14, "0014_blasts"),
+    migration!("sqlite", 15, "0015_template_media"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -62,6 +63,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 12, "0012_contact_tags"),
     migration!("postgres", 13, "0013_templates"),
     migration!("postgres", 14, "0014_blasts"),
+    migration!("postgres", 15, "0015_template_media"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

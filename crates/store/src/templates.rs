@@ -1,5 +1,6 @@
 //! Message templates, per owner: a name unique to the owner, a category, a body checked by
-//! `domain::Template::parse` before it gets here, and how often messages used it.
+//! `domain::Template::parse` before it gets here, how often messages used it, and optionally an
+//! image or document (`template_media`, one per template) that goes with its text.
 
 use crate::error::Taken;
 use crate::paging::contains_pattern;
@@ -17,12 +18,37 @@ pub struct MessageTemplate {
     /// Text with `{{variables}}` and `{a|b}` spintax.
     #[schema(example = "{Halo|Hai} {{name}}, pesanan Anda siap di {{outlet}}.")]
     pub body: String,
-    /// How media would go with the text (media itself is not stored yet).
+    /// How the media goes with the text: as its caption, or as a message of its own just before.
     pub caption_mode: CaptionMode,
+    /// The image or document sent with the text, if any (its bytes: `GET /api/templates/{id}/media`).
+    pub media: Option<TemplateMedia>,
     /// How many accepted messages were written from this template.
     pub usage_count: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// What a template's image or document is (never its bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct TemplateMedia {
+    /// `image` or `document`.
+    #[schema(example = "image")]
+    pub kind: String,
+    #[schema(example = "image/jpeg")]
+    pub mime: String,
+    #[schema(example = "promo.jpg")]
+    pub file_name: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+/// An image or document to attach to a template (checked by the caller).
+pub struct NewTemplateMedia<'a> {
+    /// `image` or `document`.
+    pub kind: &'a str,
+    pub mime: &'a str,
+    pub file_name: &'a str,
+    pub data: &'a [u8],
 }
 
 pub struct NewTemplate<'a> {
@@ -61,6 +87,10 @@ struct Row {
     usage_count: i64,
     created_at: i64,
     updated_at: i64,
+    media_kind: Option<String>,
+    media_mime: Option<String>,
+    media_name: Option<String>,
+    media_size: Option<i64>,
 }
 
 impl TryFrom<Row> for MessageTemplate {
@@ -69,6 +99,12 @@ impl TryFrom<Row> for MessageTemplate {
         let category = r.category.parse().map_err(|e| StoreError::Corrupt(format!("template category: {e}")))?;
         let caption_mode =
             r.caption_mode.parse().map_err(|e| StoreError::Corrupt(format!("template caption mode: {e}")))?;
+        let media = match (r.media_kind, r.media_mime, r.media_name, r.media_size) {
+            (Some(kind), Some(mime), Some(file_name), Some(size)) => {
+                Some(TemplateMedia { kind, mime, file_name, size })
+            }
+            _ => None,
+        };
         Ok(MessageTemplate {
             id: r.id,
             owner_id: UserId(r.owner_id),
@@ -76,6 +112,7 @@ impl TryFrom<Row> for MessageTemplate {
             category,
             body: r.body,
             caption_mode,
+            media,
             usage_count: r.usage_count,
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
@@ -83,7 +120,13 @@ impl TryFrom<Row> for MessageTemplate {
     }
 }
 
-const COLUMNS: &str = "id, owner_id, name, category, body, caption_mode, usage_count, created_at, updated_at";
+/// With the media's description from `template_media` (subqueries, so that `RETURNING` can use
+/// them too; at most one row each, by primary key).
+const COLUMNS: &str = "id, owner_id, name, category, body, caption_mode, usage_count, created_at, updated_at,
+    (SELECT kind FROM template_media m WHERE m.template_id = templates.id) AS media_kind,
+    (SELECT mime FROM template_media m WHERE m.template_id = templates.id) AS media_mime,
+    (SELECT file_name FROM template_media m WHERE m.template_id = templates.id) AS media_name,
+    (SELECT size FROM template_media m WHERE m.template_id = templates.id) AS media_size";
 
 impl Store {
     /// `Conflict(TemplateName)` when the owner already has a template with this name.
@@ -190,6 +233,105 @@ impl Store {
         crate::error::touched(done)
     }
 
+    /// Attaches an image or document to the template, replacing the one it had. `NotFound`
+    /// outside `scope`.
+    pub async fn put_template_media(
+        &self,
+        scope: Scope,
+        id: i64,
+        media: NewTemplateMedia<'_>,
+        now: Timestamp,
+    ) -> Result<MessageTemplate> {
+        let touch = format!(
+            "UPDATE templates SET updated_at = $3 WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) RETURNING {COLUMNS}"
+        );
+        let size = i64::try_from(media.data.len()).unwrap_or(i64::MAX);
+        let row: Option<Row> = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM templates WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)")
+                .bind(id)
+                .bind(scope.owner().map(|u| u.0))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query(
+                "INSERT INTO template_media (template_id, kind, mime, file_name, size, data) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (template_id) DO UPDATE SET kind = excluded.kind, mime = excluded.mime,
+                     file_name = excluded.file_name, size = excluded.size, data = excluded.data")
+                .bind(id)
+                .bind(media.kind)
+                .bind(media.mime)
+                .bind(media.file_name)
+                .bind(size)
+                .bind(media.data)
+                .execute(&mut *tx)
+                .await?;
+            let row = sqlx::query_as(&touch)
+                .bind(id)
+                .bind(scope.owner().map(|u| u.0))
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row
+        });
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// Takes the template's image or document away (nothing to take is fine). `NotFound`
+    /// outside `scope`.
+    pub async fn remove_template_media(&self, scope: Scope, id: i64, now: Timestamp) -> Result<MessageTemplate> {
+        let touch = format!(
+            "UPDATE templates SET updated_at = $3 WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) RETURNING {COLUMNS}"
+        );
+        let select = format!("SELECT {COLUMNS} FROM templates WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)");
+        let row: Option<Row> = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "DELETE FROM template_media WHERE template_id = (
+                     SELECT id FROM templates WHERE id = $1 AND ($2 IS NULL OR owner_id = $2))")
+                .bind(id)
+                .bind(scope.owner().map(|u| u.0))
+                .execute(&mut *tx)
+                .await?;
+            // Only a removal changes the template; a second DELETE leaves its time alone.
+            let row: Option<Row> = if done.rows_affected() > 0 {
+                sqlx::query_as(&touch).bind(id).bind(scope.owner().map(|u| u.0)).bind(now.millis())
+                    .fetch_optional(&mut *tx).await?
+            } else {
+                sqlx::query_as(&select).bind(id).bind(scope.owner().map(|u| u.0)).fetch_optional(&mut *tx).await?
+            };
+            tx.commit().await?;
+            row
+        });
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// The template's image or document with its bytes; `None` when it has none or is outside
+    /// `scope`.
+    pub async fn template_media(&self, scope: Scope, id: i64) -> Result<Option<(TemplateMedia, Vec<u8>)>> {
+        #[derive(sqlx::FromRow)]
+        struct MediaRow {
+            kind: String,
+            mime: String,
+            file_name: String,
+            size: i64,
+            data: Vec<u8>,
+        }
+        let row: Option<MediaRow> = on_db!(self, read, pool => sqlx::query_as(
+            "SELECT m.kind, m.mime, m.file_name, m.size, m.data FROM template_media m
+             JOIN templates t ON t.id = m.template_id
+             WHERE m.template_id = $1 AND ($2 IS NULL OR t.owner_id = $2)")
+            .bind(id)
+            .bind(scope.owner().map(|u| u.0))
+            .fetch_optional(pool)
+            .await)?;
+        Ok(row.map(|r| (TemplateMedia { kind: r.kind, mime: r.mime, file_name: r.file_name, size: r.size }, r.data)))
+    }
+
     /// One more message was written from the template (nothing when it was deleted meanwhile).
     pub async fn count_template_use(&self, id: i64) -> Result<()> {
         on_db!(self, write, pool => sqlx::query("UPDATE templates SET usage_count = usage_count + 1 WHERE id = $1")
@@ -264,9 +406,34 @@ mod tests {
         store.count_template_use(t.id).await.unwrap();
         store.count_template_use(t.id).await.unwrap();
         assert_eq!(store.template(scope(ana), t.id).await.unwrap().map(|t| t.usage_count), Some(2));
+        // One image or document per template: attached, replaced, shown without its bytes, removed.
+        let png = NewTemplateMedia { kind: "image", mime: "image/png", file_name: "a.png", data: b"png-bytes" };
+        assert!(matches!(store.put_template_media(scope(bob), t.id, png, now).await, Err(StoreError::NotFound)));
+        let png = NewTemplateMedia { kind: "image", mime: "image/png", file_name: "a.png", data: b"png-bytes" };
+        let with = store.put_template_media(scope(ana), t.id, png, Timestamp(3_000)).await.unwrap();
+        let shown =
+            TemplateMedia { kind: "image".into(), mime: "image/png".into(), file_name: "a.png".into(), size: 9 };
+        assert_eq!((with.media.as_ref(), with.updated_at), (Some(&shown), Timestamp(3_000)));
+        let pdf = NewTemplateMedia { kind: "document", mime: "application/pdf", file_name: "m.pdf", data: b"%PDF" };
+        store.put_template_media(scope(ana), t.id, pdf, now).await.unwrap();
+        let (media, data) = store.template_media(scope(ana), t.id).await.unwrap().unwrap();
+        assert_eq!((media.kind.as_str(), media.size, data.as_slice()), ("document", 4, &b"%PDF"[..]));
+        assert!(store.template_media(scope(bob), t.id).await.unwrap().is_none());
+        let listed = store.list_templates(scope(ana), TemplateFilter::default(), Page::default()).await.unwrap();
+        assert_eq!(listed.items.iter().filter(|t| t.media.is_some()).count(), 1);
+        assert!(matches!(store.remove_template_media(scope(bob), t.id, now).await, Err(StoreError::NotFound)));
+        assert!(store.remove_template_media(scope(ana), t.id, now).await.unwrap().media.is_none());
+        assert!(store.remove_template_media(scope(ana), t.id, now).await.unwrap().media.is_none());
+        assert!(store.template_media(scope(ana), t.id).await.unwrap().is_none());
+        let png = NewTemplateMedia { kind: "image", mime: "image/png", file_name: "a.png", data: b"png-bytes" };
+        store.put_template_media(scope(ana), t.id, png, now).await.unwrap();
         assert!(matches!(store.delete_template(scope(bob), t.id).await, Err(StoreError::NotFound)));
         store.delete_template(scope(ana), t.id).await.unwrap();
         assert!(store.template(scope(ana), t.id).await.unwrap().is_none());
+        let left: i64 = on_db!(store, read, pool => sqlx::query_scalar("SELECT COUNT(*) FROM template_media")
+            .fetch_one(pool).await)
+        .unwrap();
+        assert_eq!(left, 0, "the media went with its template");
         store.close().await;
     }
 

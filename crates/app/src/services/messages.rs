@@ -9,7 +9,7 @@ use crate::services::media::{self, Media, MediaKind};
 use crate::services::templates::{self, FromTemplate};
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
-use domain::{Actor, Direction, MessageStatus, OutletId, Scope, Timestamp};
+use domain::{Actor, CaptionMode, Direction, MessageStatus, OutletId, Scope, Timestamp};
 use store::{Message, MessageFilter, NewMedia, NewOutgoing, Page, Paged};
 
 /// WhatsApp itself accepts longer texts; the original product capped blasts at 4,000.
@@ -58,6 +58,9 @@ pub struct Sender {
 pub struct Sent {
     pub message: Message,
     pub created: bool,
+    /// A template's media sent apart from its text (caption mode `separate`): written with
+    /// `message`, just before it. `None` on a repeated idempotency key.
+    pub media_message: Option<Message>,
 }
 
 /// Refuses early, before a large upload is read, a caller who may not send at all.
@@ -115,6 +118,17 @@ pub async fn send(
     };
     let now = state.clock.now();
     let expiry = state.config.message_expiry_secs;
+    let expires_at = (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX)));
+    let lead = content.lead.as_ref().map(|(kind, m)| NewOutgoing {
+        owner: outlet.owner_id,
+        outlet: outlet.id,
+        to: to.as_str(),
+        body: "",
+        media: Some(NewMedia { kind: kind.as_str(), mime: &m.mime, file_name: &m.file_name, data: &m.data }),
+        api_key_id: sender.api_key,
+        idempotency_key: None,
+        expires_at,
+    });
     let new = NewOutgoing {
         owner: outlet.owner_id,
         outlet: outlet.id,
@@ -128,9 +142,9 @@ pub async fn send(
         }),
         api_key_id: sender.api_key,
         idempotency_key: idempotency_key.as_deref(),
-        expires_at: (expiry > 0).then(|| now.plus_secs(i64::try_from(expiry).unwrap_or(i64::MAX))),
+        expires_at,
     };
-    let (message, created) = state.store.create_outgoing(new, now).await?;
+    let (media_message, message, created) = state.store.create_outgoing_after(lead, new, now).await?;
     if !created {
         return replay(message, outlet.id);
     }
@@ -143,7 +157,7 @@ pub async fn send(
     if let Some(device) = state.store.device_of_outlet(scope, outlet.id).await? {
         state.sessions.wake_sender(device.id);
     }
-    Ok(Sent { message, created: true })
+    Ok(Sent { message, created: true, media_message })
 }
 
 /// The answer to a repeated idempotency key: the first message, unless it was another outlet's.
@@ -151,13 +165,15 @@ fn replay(first: Message, outlet: OutletId) -> ServiceResult<Sent> {
     if first.outlet_id != outlet {
         return Err(ServiceError::conflict("error-idempotency-key-other-outlet"));
     }
-    Ok(Sent { message: first, created: false })
+    Ok(Sent { message: first, created: false, media_message: None })
 }
 
 /// What a send carries: the text (or caption), and the image or document if any.
 struct Content {
     text: String,
     media: Option<(MediaKind, Media)>,
+    /// Media sent as a message of its own just before this one (a template's, `separate`).
+    lead: Option<(MediaKind, Media)>,
 }
 
 /// Checks the fields that go together and fetches a `media_url`.
@@ -181,10 +197,11 @@ async fn content(state: &AppState, r: SendRequest) -> ServiceResult<Content> {
         (None, None) => return Err(ServiceError::invalid("media_url", "error-media-missing")),
     };
     let media = media::accept(kind, data, &mime, r.file_name.as_deref().unwrap_or(&name))?;
-    Ok(Content { text: caption, media: Some((kind, media)) })
+    Ok(Content { text: caption, media: Some((kind, media)), lead: None })
 }
 
-/// A text message from a saved template: no `text` of its own, no media.
+/// A message from a saved template: no `text` or media of its own. With the template's media,
+/// the rendered text is its caption (`caption` mode) or follows it (`separate` mode).
 async fn template_content(
     state: &AppState,
     scope: Scope,
@@ -197,12 +214,22 @@ async fn template_content(
     if r.kind != "text" || r.media_url.is_some() || r.caption.is_some() || r.file.is_some() || r.file_name.is_some() {
         return Err(ServiceError::invalid("template_id", "error-template-text-only"));
     }
-    let text = templates::render_for_send(state, scope, ask).await?;
-    if text.trim().is_empty() {
-        return Err(ServiceError::invalid("template_id", "error-template-rendered-empty"));
+    let (template, text) = templates::render_for_send(state, scope, ask).await?;
+    let attached = templates::media_for_send(state, scope, &template).await?.map(|a| (a.kind, a.media));
+    match (attached, template.caption_mode) {
+        (Some(media), CaptionMode::Caption) => {
+            // An image or document alone is a message too; its caption may come out empty.
+            check_text("text", &text, MAX_CAPTION_CHARS)?;
+            Ok(Content { text, media: Some(media), lead: None })
+        }
+        (lead, _) => {
+            if text.trim().is_empty() {
+                return Err(ServiceError::invalid("template_id", "error-template-rendered-empty"));
+            }
+            check_text("text", &text, MAX_TEXT_CHARS)?;
+            Ok(Content { text, media: None, lead })
+        }
     }
-    check_text("text", &text, MAX_TEXT_CHARS)?;
-    Ok(Content { text, media: None })
 }
 
 fn text_content(r: SendRequest) -> ServiceResult<Content> {
@@ -214,7 +241,7 @@ fn text_content(r: SendRequest) -> ServiceResult<Content> {
         return Err(ServiceError::invalid("text", "error-text-required"));
     }
     check_text("text", &text, MAX_TEXT_CHARS)?;
-    Ok(Content { text, media: None })
+    Ok(Content { text, media: None, lead: None })
 }
 
 fn check_text(field: &'static str, text: &str, max: usize) -> ServiceResult<()> {

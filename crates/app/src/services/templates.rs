@@ -5,10 +5,18 @@
 //!
 //! The variables are `domain::BUILTIN_VARIABLES` (name, phone, date, outlet) and the custom
 //! field names the owner's contacts use.
+//!
+//! A template may carry one image or document, checked like a single send's media
+//! (`services::media`: size limit `media_max_kib`, images by their bytes). Sent with the
+//! template's `caption_mode`: `caption` makes one media message whose caption is the rendered
+//! text; `separate` makes the media message (no caption), then the text message. The bytes are
+//! copied into each message ([`media_for_send`]), which blasts use as single sends do.
 
 use crate::error::{not_found_as, ServiceError, ServiceResult};
 use crate::i18n::errors::label;
-use crate::i18n::Tr;
+use crate::i18n::{Text, Tr};
+use crate::services::media::{self, Media, MediaKind};
+use crate::services::messages::Upload;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
 use domain::{
@@ -16,7 +24,10 @@ use domain::{
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use store::{Contact, MessageTemplate, NewTemplate, Page, Paged, TemplateFilter, TemplatePatch};
+use store::{
+    Contact, MessageTemplate, NewMedia, NewTemplate, NewTemplateMedia, Page, Paged, TemplateFilter, TemplateMedia,
+    TemplatePatch,
+};
 
 const NAME_MAX: usize = 100;
 /// The seed of every preview: the same draft always shows the same choices while it is edited.
@@ -142,6 +153,118 @@ pub async fn delete(state: &AppState, actor: Actor, id: i64) -> ServiceResult<()
     state.store.delete_template(scope, id).await.map_err(not_found_as("error-template-not-found"))
 }
 
+/// Refuses early, before a large upload is read, a caller who may not have templates at all.
+pub fn may_attach(actor: Actor) -> ServiceResult<()> {
+    whatsapp_scope(actor)?;
+    Ok(())
+}
+
+/// The kind a file is sent as: `image` or `document` as asked, else an image when it says it
+/// is one (its bytes are checked), else a document.
+fn media_kind(asked: Option<&str>, upload: &Upload) -> ServiceResult<MediaKind> {
+    match asked.map(str::trim) {
+        Some("image") => Ok(MediaKind::Image),
+        Some("document") => Ok(MediaKind::Document),
+        Some("") | None => {
+            let mime = upload.mime.trim().to_ascii_lowercase();
+            let name = upload.file_name.trim().to_ascii_lowercase();
+            let looks_like_image = mime.starts_with("image/")
+                || [".jpg", ".jpeg", ".png", ".webp", ".gif"].iter().any(|ext| name.ends_with(ext));
+            Ok(if looks_like_image { MediaKind::Image } else { MediaKind::Document })
+        }
+        Some(other) => Err(ServiceError::invalid("kind", Text::new("error-template-media-kind").arg("kind", other))),
+    }
+}
+
+/// Attaches an image or document to a template (replacing the one it had), checked like a
+/// single send's media: at most `media_max_kib`, an image a real JPEG, PNG or WebP.
+/// `kind` is `image` or `document`; without it, taken from the file.
+pub async fn attach_media(
+    state: &AppState,
+    actor: Actor,
+    id: i64,
+    upload: Upload,
+    kind: Option<&str>,
+) -> ServiceResult<MessageTemplate> {
+    let scope = whatsapp_scope(actor)?;
+    find(state, scope, id).await?;
+    let limit = state.config.media_max_bytes();
+    if upload.data.len() > limit {
+        return Err(media::too_large(limit));
+    }
+    let kind = media_kind(kind, &upload)?;
+    let checked = media::accept(kind, upload.data, &upload.mime, &upload.file_name)?;
+    let new = NewTemplateMedia {
+        kind: kind.as_str(),
+        mime: &checked.mime,
+        file_name: &checked.file_name,
+        data: &checked.data,
+    };
+    state
+        .store
+        .put_template_media(scope, id, new, state.clock.now())
+        .await
+        .map_err(not_found_as("error-template-not-found"))
+}
+
+/// Takes a template's image or document away; a template without one stays as it is.
+pub async fn remove_media(state: &AppState, actor: Actor, id: i64) -> ServiceResult<MessageTemplate> {
+    let scope = whatsapp_scope(actor)?;
+    state
+        .store
+        .remove_template_media(scope, id, state.clock.now())
+        .await
+        .map_err(not_found_as("error-template-not-found"))
+}
+
+/// A template's image or document with its bytes, for the page to show or download.
+pub async fn media_file(state: &AppState, actor: Actor, id: i64) -> ServiceResult<(TemplateMedia, Vec<u8>)> {
+    let scope = whatsapp_scope(actor)?;
+    find(state, scope, id).await?;
+    state.store.template_media(scope, id).await?.ok_or_else(|| ServiceError::not_found("error-template-no-media"))
+}
+
+/// A template's image or document, ready to go into a message (its own copy of the bytes).
+#[derive(Debug)]
+pub struct TemplateAttachment {
+    pub kind: MediaKind,
+    pub media: Media,
+}
+
+impl TemplateAttachment {
+    /// What `store::NewOutgoing::media` takes.
+    pub fn as_new_media(&self) -> NewMedia<'_> {
+        NewMedia {
+            kind: self.kind.as_str(),
+            mime: &self.media.mime,
+            file_name: &self.media.file_name,
+            data: &self.media.data,
+        }
+    }
+}
+
+/// The image or document to send with `template` (found in `scope`), or `None` when it has
+/// none. Reads the bytes only when the template says it has media. For blasts as for single
+/// sends: with [`CaptionMode::Caption`] the rendered text is the media's caption (at most
+/// `messages::MAX_CAPTION_CHARS`); with [`CaptionMode::Separate`] the media goes first as a
+/// message without caption, then the text.
+pub async fn media_for_send(
+    state: &AppState,
+    scope: Scope,
+    template: &MessageTemplate,
+) -> ServiceResult<Option<TemplateAttachment>> {
+    if template.media.is_none() {
+        return Ok(None);
+    }
+    let Some((about, data)) = state.store.template_media(scope, template.id).await? else { return Ok(None) };
+    let kind = match about.kind.as_str() {
+        "image" => MediaKind::Image,
+        "document" => MediaKind::Document,
+        other => return Err(ServiceError::internal(format!("template media of kind {other}"))),
+    };
+    Ok(Some(TemplateAttachment { kind, media: Media { mime: about.mime, file_name: about.file_name, data } }))
+}
+
 /// Renders a draft or saved body for one of the caller's contacts (sample values without one),
 /// always with [`PREVIEW_SEED`], so the preview does not jump while the body is edited.
 pub async fn preview(state: &AppState, actor: Actor, body: &str, contact_id: Option<i64>) -> ServiceResult<Preview> {
@@ -221,10 +344,14 @@ pub(crate) struct FromTemplate<'a> {
     pub to: &'a PhoneNumber,
 }
 
-/// The text of a message sent from a template, for the chosen contact (else the owner's contact
-/// with the recipient's number, else no contact values), seeded by the recipient's number so a
-/// retry renders the same words.
-pub(crate) async fn render_for_send(state: &AppState, scope: Scope, ask: FromTemplate<'_>) -> ServiceResult<String> {
+/// The template, and the text of a message sent from it, for the chosen contact (else the
+/// owner's contact with the recipient's number, else no contact values), seeded by the
+/// recipient's number so a retry renders the same words.
+pub(crate) async fn render_for_send(
+    state: &AppState,
+    scope: Scope,
+    ask: FromTemplate<'_>,
+) -> ServiceResult<(MessageTemplate, String)> {
     let saved = find(state, scope, ask.template_id).await?;
     if saved.owner_id != ask.owner {
         return Err(ServiceError::not_found("error-template-not-found"));
@@ -246,7 +373,8 @@ pub(crate) async fn render_for_send(state: &AppState, scope: Scope, ask: FromTem
     };
     // Checked when saved; a custom field dropped since then renders empty rather than failing.
     let template = Template::parse(&saved.body, &|_| true).map_err(|e| ServiceError::invalid("template_id", &e))?;
-    Ok(render(&template, &values, recipient_seed(ask.to)))
+    let text = render(&template, &values, recipient_seed(ask.to));
+    Ok((saved, text))
 }
 
 /// The same recipient always gets the same wording; different ones get different wordings.

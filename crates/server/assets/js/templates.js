@@ -6,7 +6,13 @@ const bodyError = $("body-error");
 const nameError = $("name-error");
 const previewBox = $("preview-text");
 const contactSelect = $("preview-contact");
+const fileInput = $("template-file");
+const mediaBox = $("template-media");
+const mediaError = $("media-error");
 let editing = null; // the template being changed, or null for a new one
+// The file shown in the editor: the saved one ({kind, mime, file_name, size, url}) or one
+// chosen and not yet uploaded (also `file`, and a data: URL for an image).
+let media = null;
 
 // A refusal shown at its field (the body's names the line and column); others in the flash.
 function showError(err) {
@@ -19,8 +25,100 @@ function showError(err) {
 }
 
 function clearErrors() {
-  for (const box of [bodyError, nameError]) { box.textContent = ""; box.hidden = true; }
+  for (const box of [bodyError, nameError, mediaError]) { box.textContent = ""; box.hidden = true; }
   body.removeAttribute("aria-invalid");
+}
+
+function showMediaError(message) {
+  mediaError.textContent = message;
+  mediaError.hidden = false;
+}
+
+const kib = (size) => t("js-templates-kib", { size: number(Math.max(1, Math.round(size / 1024))) });
+// What the browser says a file is: a JPEG, PNG or WebP goes as an image (the server checks its
+// bytes), anything else as a document.
+const looksLikeImage = (file) => /^image\//.test(file.type) || /\.(jpe?g|png|webp|gif)$/i.test(file.name);
+
+// The attached file in the editor and in the preview: a thumbnail for an image (from the
+// server, or read locally before it is saved), name and size for a document.
+function showMedia() {
+  const thumb = $("media-thumb"), shownImage = $("preview-image");
+  mediaBox.hidden = !media;
+  $("preview-media").hidden = !media;
+  if (!media) {
+    for (const img of [thumb, shownImage]) { img.hidden = true; img.removeAttribute("src"); }
+    $("media-about").textContent = "";
+    $("preview-document").textContent = "";
+    updateBubbles();
+    return;
+  }
+  const image = media.kind === "image";
+  const about = t(image ? "js-templates-media-image" : "js-templates-media-document", { name: media.file_name, size: kib(media.size) });
+  $("media-about").textContent = media.file ? `${about} · ${t("js-templates-media-new")}` : about;
+  for (const img of [thumb, shownImage]) {
+    img.hidden = !image || !media.url;
+    if (image && media.url) { img.src = media.url; img.alt = media.file_name; } else img.removeAttribute("src");
+  }
+  $("preview-document").textContent = image ? "" : `📄 ${media.file_name} (${kib(media.size)})`;
+  updateBubbles();
+}
+
+// In `caption` mode the text sits under the media in one bubble; in `separate` it follows.
+function updateBubbles() {
+  const together = !!media && form.elements.caption_mode.value === "caption";
+  $("preview-media").classList.toggle("with-caption", together);
+  previewBox.classList.toggle("caption", together);
+}
+form.elements.caption_mode.addEventListener("change", updateBubbles);
+
+fileInput.addEventListener("change", () => {
+  const file = fileInput.files[0];
+  mediaError.hidden = true;
+  if (!file) { media = editing?.media ? saved(editing) : null; showMedia(); return; }
+  const image = looksLikeImage(file);
+  media = { kind: image ? "image" : "document", file_name: file.name, size: file.size, file, url: null };
+  showMedia();
+  if (image) {
+    const chosen = media;
+    const reader = new FileReader();
+    reader.onload = () => { if (media === chosen) { chosen.url = reader.result; showMedia(); } };
+    reader.readAsDataURL(file);
+  }
+});
+
+// A saved template's media as the editor shows it; the URL changes when the file does.
+function saved(tpl) {
+  return tpl.media ? { ...tpl.media, url: `/api/templates/${tpl.id}/media?v=${tpl.updated_at}` } : null;
+}
+
+$("media-remove").addEventListener("click", async () => {
+  if (media?.file || !editing) {
+    // Chosen, not saved yet: just let go of it.
+    fileInput.value = "";
+    media = editing ? saved(editing) : null;
+    showMedia();
+    return;
+  }
+  const sure = await ask({
+    message: t("js-templates-media-remove-confirm", { name: media.file_name, template: editing.name }),
+    yes: t("js-templates-media-remove"),
+    danger: true,
+  });
+  if (!sure) return;
+  try {
+    editing = await api("DELETE", `/api/templates/${editing.id}/media`);
+    media = null;
+    showMedia();
+    flash(t("js-templates-media-removed", { name: editing.name }), true);
+    table.reload();
+  } catch (err) { showMediaError(err.message); }
+});
+
+async function uploadMedia(id) {
+  const data = new FormData();
+  data.append("file", media.file, media.file_name);
+  data.append("kind", media.kind);
+  return api("PUT", `/api/templates/${id}/media`, data);
 }
 
 // The live preview: one request after typing stops, and only the newest answer is shown.
@@ -69,6 +167,8 @@ for (const button of document.querySelectorAll("button[data-variable]")) {
 function resetEditor() {
   editing = null;
   form.reset();
+  media = null;
+  showMedia();
   clearErrors();
   $("editor-heading").textContent = $("editor-heading").dataset.newText;
   $("cancel-edit").hidden = true;
@@ -83,6 +183,9 @@ function edit(tpl) {
   form.elements.category.value = tpl.category;
   form.elements.caption_mode.value = tpl.caption_mode;
   body.value = tpl.body;
+  fileInput.value = "";
+  media = saved(tpl);
+  showMedia();
   $("editor-heading").textContent = tpl.name;
   $("cancel-edit").hidden = false;
   clearErrors();
@@ -104,10 +207,21 @@ form.addEventListener("submit", async (e) => {
     body: body.value,
   };
   try {
-    const saved = editing
+    let done = editing
       ? await api("PATCH", `/api/templates/${editing.id}`, data)
       : await api("POST", "/api/templates", data);
-    flash(t("js-templates-saved", { name: saved.name }), true);
+    if (media?.file) {
+      try {
+        done = await uploadMedia(done.id);
+      } catch (err) {
+        // The text is saved: keep editing it, with the reason the file was refused.
+        table.reload();
+        edit(done);
+        showMediaError(t("js-templates-media-failed", { reason: err.message }));
+        return;
+      }
+    }
+    flash(t("js-templates-saved", { name: done.name }), true);
     resetEditor();
     table.reload();
   } catch (err) { showError(err); } finally { button.disabled = false; }
@@ -136,7 +250,8 @@ const table = pagedTable({
   row: (tpl) => el("tr", { "data-id": tpl.id },
     el("td", {}, tpl.name),
     el("td", {}, el("span", { class: "badge" }, t(`js-templates-category-${tpl.category}`))),
-    el("td", { class: "text-cell" }, tpl.body.length > 120 ? `${tpl.body.slice(0, 120)}…` : tpl.body),
+    el("td", { class: "text-cell" }, tpl.body.length > 120 ? `${tpl.body.slice(0, 120)}…` : tpl.body,
+      tpl.media ? [" ", el("span", { class: "badge", title: tpl.media.file_name }, t(`js-templates-has-${tpl.media.kind}`))] : []),
     el("td", {}, t("js-templates-used", { count: number(tpl.usage_count) })),
     el("td", {}, when(tpl.updated_at)),
     el("td", { class: "actions" },

@@ -95,6 +95,11 @@ impl World {
         world.delivery = expect_json(test, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
         world.contact = world.fresh_contact().await;
         world.template = world.fresh_template().await;
+        // The template has an image, so that reading its media is served.
+        let path = format!("/api/templates/{}/media", world.template);
+        let put = media_form(world.owner_session().client.put(app.url(&path)))
+            .header("x-csrf-token", &world.owner_session().csrf);
+        expect_json(put.send().await.unwrap(), StatusCode::OK).await;
         world.tag = world.fresh_tag().await;
         let blast = world.blast_body();
         let created = expect_json(world.owner_session().post("/api/blasts", blast).await, StatusCode::CREATED).await;
@@ -242,6 +247,12 @@ impl World {
     }
 }
 
+/// A small PNG, as the multipart form a template's media takes.
+fn media_form(req: RequestBuilder) -> RequestBuilder {
+    let file = reqwest::multipart::Part::bytes(&b"\x89PNG\r\n\x1a\nmatrix"[..]).file_name("a.png");
+    req.multipart(reqwest::multipart::Form::new().part("file", file))
+}
+
 /// A small contact file, as the multipart form an import takes.
 fn import_form(req: RequestBuilder) -> RequestBuilder {
     let file = reqwest::multipart::Part::bytes(&b"name,phone\nSari,081377778888\n"[..]).file_name("contacts.csv");
@@ -279,6 +290,8 @@ async fn call(
     }
     if method == "POST" && path == "/api/contacts/imports" {
         req = import_form(req);
+    } else if method == "PUT" && path.starts_with("/api/templates/") && path.ends_with("/media") {
+        req = media_form(req);
     } else if let Some(b) = body {
         req = req.json(b);
     }

@@ -461,6 +461,9 @@ async fn an_owner_reads_outlet_status_in_indonesian_then_switches_to_english() {
     db.cleanup().await;
 }
 
+/// A real 1×1 PNG, so that the browser draws it.
+const TINY_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90\x77\x53\xde\x00\x00\x00\x0c\x49\x44\x41\x54\x78\x9c\x63\x50\x58\x90\x00\x00\x02\x04\x01\x21\x62\x0c\x53\x94\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
 #[tokio::test]
 async fn a_template_is_written_with_a_live_preview_corrected_saved_and_listed() {
     let db = TestDb::sqlite();
@@ -516,6 +519,49 @@ async fn a_template_is_written_with_a_live_preview_corrected_saved_and_listed() 
     assert!(b.eval("return document.getElementById('empty').hidden").await == json!(true));
     let saved = owner.get("/api/templates").await.json::<serde_json::Value>().await.unwrap();
     assert_eq!(saved["items"][0]["body"], "Halo {{name}} dari {{kota}}");
+
+    // A picture attached in the editor: saved with the text, shown as a thumbnail, the preview's
+    // text under it as its caption; removed again after the question.
+    let picture = std::env::temp_dir().join(format!("kewhats_template_{}.png", std::process::id()));
+    std::fs::write(&picture, TINY_PNG).unwrap();
+    b.click("#templates-table tbody button:not(.danger)").await;
+    b.wait_for("the editor", "document.getElementById('template-body').value === 'Halo {{name}} dari {{kota}}'").await;
+    b.type_into("#template-file", &picture.display().to_string()).await;
+    b.wait_for("the chosen picture", "document.getElementById('media-thumb').src.startsWith('data:image/png')").await;
+    b.click("#template-form button[type=submit]").await;
+    b.wait_for(
+        "the row with its image",
+        "document.querySelector('#templates-table tbody td.text-cell .badge') !== null",
+    )
+    .await;
+    let _ = std::fs::remove_file(&picture);
+    let saved = owner.get("/api/templates").await.json::<serde_json::Value>().await.unwrap();
+    let media = &saved["items"][0]["media"];
+    assert_eq!((media["kind"].as_str(), media["mime"].as_str()), (Some("image"), Some("image/png")), "{saved}");
+    b.click("#templates-table tbody button:not(.danger)").await;
+    b.wait_for(
+        "the thumbnail from the server",
+        "((i) => !i.hidden && i.src.includes('/media') && i.complete && i.naturalWidth === 1)(document.getElementById('media-thumb'))",
+    )
+    .await;
+    let about = b.eval("return document.getElementById('media-about').textContent").await;
+    assert!(about.as_str().unwrap().contains("kewhats_template_"), "{about}");
+    b.wait_for(
+        "the caption under the picture",
+        "!document.getElementById('preview-media').hidden && document.getElementById('preview-image').naturalWidth === 1 && document.getElementById('preview-text').classList.contains('caption')",
+    )
+    .await;
+    b.click("#media-remove").await;
+    b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+    b.click("dialog[open] button.danger").await;
+    b.wait_for(
+        "no picture",
+        "document.getElementById('template-media').hidden && document.getElementById('preview-media').hidden",
+    )
+    .await;
+    let saved = owner.get("/api/templates").await.json::<serde_json::Value>().await.unwrap();
+    assert_eq!(saved["items"][0]["media"], json!(null));
+    b.click("#cancel-edit").await;
 
     // Deleted after the question.
     b.click("#templates-table tbody button.danger").await;

@@ -3,10 +3,25 @@
 //! message is sent from one.
 
 use crate::helpers::*;
+use domain::policy::system_scope;
 use domain::{long_date, Clock, Language, Role};
+use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::json;
 use store::both_backends;
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR tiny picture";
+const PDF: &[u8] = b"%PDF-1.7 menu";
+
+fn file(bytes: &[u8], name: &str, mime: &str) -> Part {
+    Part::bytes(bytes.to_vec()).file_name(name.to_string()).mime_str(mime).unwrap()
+}
+
+/// `PUT /api/templates/{id}/media` with `form`.
+async fn put_media(s: &Session, id: i64, form: Form) -> reqwest::Response {
+    let url = format!("{}/api/templates/{id}/media", s.base);
+    s.client.put(url).header("x-csrf-token", &s.csrf).multipart(form).send().await.unwrap()
+}
 
 both_backends! {
     async fn templates_are_checked_kept_per_owner_and_previewed_for_a_contact(db) {
@@ -155,6 +170,114 @@ both_backends! {
         let used = expect_json(ana.get(&format!("/api/templates/{tpl}")).await, StatusCode::OK).await;
         assert_eq!(used["usage_count"], 5);
         assert_eq!(expect_json(bob.get(&format!("/api/templates/{}", bobs["id"])).await, StatusCode::OK).await["usage_count"], 0);
+        app.stop().await;
+    }
+}
+
+both_backends! {
+    async fn a_template_carries_an_image_or_document_sent_as_its_caption_says(db) {
+        let app = TestApp::start_with(db, |c| c.media_max_kib = 1).await;
+        let (_, ana) = app.as_new("ana@shop.id", Role::User).await;
+        let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
+        let jkt = create_outlet(&ana, "Toko Jakarta", "Jakarta", "081200000001").await;
+        pair_sim(&app, &ana, jkt).await;
+        let sari = json!({"name": "Bu Sari", "wa_number": "081311112222"});
+        expect_json(ana.post("/api/contacts", sari).await, StatusCode::CREATED).await;
+        let new = json!({"name": "Promo", "body": "Halo {{name}}, promo minggu ini!"});
+        let tpl = expect_json(ana.post("/api/templates", new).await, StatusCode::CREATED).await;
+        assert_eq!(tpl["media"], json!(null));
+        let tpl = tpl["id"].as_i64().unwrap();
+        let media_path = format!("/api/templates/{tpl}/media");
+
+        // An image, shown on the template (never its bytes) and served to its owner alone.
+        let with = put_media(&ana, tpl, Form::new().part("file", file(PNG, "promo.png", "image/png"))).await;
+        let with = expect_json(with, StatusCode::OK).await;
+        let shown = json!({"kind": "image", "mime": "image/png", "file_name": "promo.png", "size": PNG.len()});
+        assert_eq!(with["media"], shown);
+        assert_eq!(expect_json(ana.get(&format!("/api/templates/{tpl}")).await, StatusCode::OK).await["media"], shown);
+        assert_eq!(expect_json(ana.get("/api/templates").await, StatusCode::OK).await["items"][0]["media"], shown);
+        let got = ana.get(&media_path).await;
+        assert_eq!(got.status(), StatusCode::OK);
+        assert_eq!(got.headers()["content-type"], "image/png");
+        assert_eq!(got.bytes().await.unwrap().as_ref(), PNG);
+        expect_error(bob.get(&media_path).await, StatusCode::NOT_FOUND).await;
+        let theirs = put_media(&bob, tpl, Form::new().part("file", file(PDF, "x.pdf", "application/pdf"))).await;
+        expect_error(theirs, StatusCode::NOT_FOUND).await;
+        expect_error(bob.delete(&media_path).await, StatusCode::NOT_FOUND).await;
+
+        // Refused with the reason, as a single send's media is; the image stays.
+        let big = Form::new().part("file", file(&[7u8; 1025], "list.pdf", "application/pdf"));
+        let big = expect_error(put_media(&ana, tpl, big).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+        assert!(big["message"].as_str().unwrap().contains("1 KiB"), "{big}");
+        let huge = Form::new().part("file", file(&vec![7u8; 200 * 1024], "list.pdf", "application/pdf"));
+        let huge = expect_error(put_media(&ana, tpl, huge).await, StatusCode::PAYLOAD_TOO_LARGE).await;
+        assert_eq!(huge["code"], "media_too_large");
+        let svg = Form::new().part("file", file(b"<svg onload=alert(1)>", "x.svg", "image/svg+xml"));
+        let svg = expect_error(put_media(&ana, tpl, svg).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(svg["field"], "type", "{svg}");
+        assert!(svg["message"].as_str().unwrap().contains("JPEG, PNG or WebP"), "{svg}");
+        let video = Form::new().part("file", file(PDF, "a.mp4", "video/mp4")).text("kind", "video");
+        assert_eq!(expect_error(put_media(&ana, tpl, video).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "kind");
+        let empty = Form::new().part("file", file(b"", "a.pdf", "application/pdf"));
+        assert_eq!(expect_error(put_media(&ana, tpl, empty).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "file");
+        let none = Form::new().text("kind", "image");
+        assert_eq!(expect_error(put_media(&ana, tpl, none).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "file");
+        assert_eq!(expect_json(ana.get(&format!("/api/templates/{tpl}")).await, StatusCode::OK).await["media"], shown);
+
+        // Caption mode: one image message, its caption the rendered text, sent by the device.
+        let send = json!({"outlet_id": jkt, "to": "081311112222", "template_id": tpl});
+        let sent = expect_json(ana.post("/api/messages", send.clone()).await, StatusCode::ACCEPTED).await;
+        assert_eq!((sent["kind"].as_str(), sent["body"].as_str()), (Some("image"), Some("Halo Bu Sari, promo minggu ini!")));
+        assert_eq!((sent["media_mime"].as_str(), sent["media_name"].as_str()), (Some("image/png"), Some("promo.png")));
+        assert!(sent.get("media_message_id").is_none(), "{sent}");
+        let id = sent["id"].as_i64().unwrap();
+        assert_eq!(app.store.message_media(id).await.unwrap().as_deref(), Some(PNG), "the message has its own copy");
+        wait_message(&ana, id, "read").await;
+        assert_eq!(app.store.message_media(id).await.unwrap(), None, "the copy is dropped once sent");
+        assert!(app.store.template_media(system_scope(), tpl).await.unwrap().is_some(), "the template keeps its file");
+
+        // Separate mode, with a document: the document without caption, then the text.
+        let separate = json!({"caption_mode": "separate"});
+        expect_json(ana.patch(&format!("/api/templates/{tpl}"), separate).await, StatusCode::OK).await;
+        let doc = put_media(&ana, tpl, Form::new().part("file", file(PDF, "Menu Juli.pdf", "application/pdf"))).await;
+        assert_eq!(expect_json(doc, StatusCode::OK).await["media"]["kind"], "document");
+        let keyed = || {
+            ana.client.post(app.url("/api/messages")).header("x-csrf-token", &ana.csrf)
+                .header("idempotency-key", "promo-1").json(&send).send()
+        };
+        let text = expect_json(keyed().await.unwrap(), StatusCode::ACCEPTED).await;
+        assert_eq!((text["kind"].as_str(), text["body"].as_str()), (Some("text"), Some("Halo Bu Sari, promo minggu ini!")));
+        let lead = text["media_message_id"].as_i64().expect("the media message's id");
+        let text_id = text["id"].as_i64().unwrap();
+        assert!(lead < text_id, "the media is written first");
+        let doc = expect_json(ana.get(&format!("/api/messages/{lead}")).await, StatusCode::OK).await;
+        assert_eq!((doc["kind"].as_str(), doc["body"].as_str(), doc["media_name"].as_str()), (Some("document"), Some(""), Some("Menu Juli.pdf")));
+        wait_message(&ana, lead, "read").await;
+        wait_message(&ana, text_id, "read").await;
+        let (first, then) = (app.store.message(system_scope(), lead).await.unwrap(), app.store.message(system_scope(), text_id).await.unwrap());
+        assert!(first.and_then(|m| m.sent_at) <= then.and_then(|m| m.sent_at), "the media is sent first");
+        // A retry under the same key writes neither message again.
+        let before = expect_json(ana.get("/api/messages?direction=out").await, StatusCode::OK).await["total"].clone();
+        let retry = expect_json(keyed().await.unwrap(), StatusCode::OK).await;
+        assert_eq!(retry["id"], text_id);
+        assert_eq!(expect_json(ana.get("/api/messages?direction=out").await, StatusCode::OK).await["total"], before);
+        // One use per request: the caption send and the separate one.
+        assert_eq!(expect_json(ana.get(&format!("/api/templates/{tpl}")).await, StatusCode::OK).await["usage_count"], 2);
+
+        // Removed: the template sends its text alone again; removing twice is fine.
+        let removed = expect_json(ana.delete(&media_path).await, StatusCode::OK).await;
+        assert_eq!(removed["media"], json!(null));
+        expect_json(ana.delete(&media_path).await, StatusCode::OK).await;
+        expect_error(ana.get(&media_path).await, StatusCode::NOT_FOUND).await;
+        let plain = expect_json(ana.post("/api/messages", send.clone()).await, StatusCode::ACCEPTED).await;
+        assert_eq!(plain["kind"], "text");
+        assert!(plain.get("media_message_id").is_none());
+
+        // Deleting the template deletes its media.
+        expect_json(put_media(&ana, tpl, Form::new().part("file", file(PNG, "promo.png", "image/png"))).await, StatusCode::OK).await;
+        expect_json(ana.delete(&format!("/api/templates/{tpl}")).await, StatusCode::NO_CONTENT).await;
+        assert!(app.store.template_media(system_scope(), tpl).await.unwrap().is_none());
+        expect_error(ana.get(&media_path).await, StatusCode::NOT_FOUND).await;
         app.stop().await;
     }
 }

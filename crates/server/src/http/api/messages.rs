@@ -3,7 +3,8 @@
 //!
 //! A send is JSON, or `multipart/form-data` with the same fields and a `file` part for an image
 //! or document (see `send_form`). `POST` answers 202 with the `pending` message, or 200 with
-//! the first message for a repeated `Idempotency-Key`.
+//! the first message for a repeated `Idempotency-Key`. A template whose media goes separately
+//! writes two messages: the answer is the text message, with `media_message_id`.
 
 use super::send_form::{self, SendForm, SendJson};
 use crate::http::error::{AppError, AppResult};
@@ -37,15 +38,15 @@ pub fn router(config: &app::Config) -> OpenApiRouter<AppState> {
         (SendForm = "multipart/form-data"),
     )),
     responses(
-        (status = 202, description = "Queued", body = Message),
-        (status = 200, description = "Already queued under this Idempotency-Key", body = Message),
+        (status = 202, description = "Queued", body = SentMessage),
+        (status = 200, description = "Already queued under this Idempotency-Key", body = SentMessage),
     ))]
 async fn send(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     request: Request,
-) -> AppResult<(StatusCode, Json<Message>)> {
+) -> AppResult<(StatusCode, Json<SentMessage>)> {
     // Who may send is known before a large upload is read.
     messages::may_send(caller.actor)?;
     let key = match headers.get("idempotency-key") {
@@ -57,7 +58,20 @@ async fn send(
     let sender = Sender { actor: caller.actor, api_key: caller.api_key() };
     let sent = messages::send(&state, sender, key, body).await?;
     let status = if sent.created { StatusCode::ACCEPTED } else { StatusCode::OK };
-    Ok((status, Json(sent.message)))
+    let media_message_id = sent.media_message.map(|m| m.id);
+    Ok((status, Json(SentMessage { message: sent.message, media_message_id })))
+}
+
+/// The message written (as `GET /api/messages/{id}` shows it).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct SentMessage {
+    #[serde(flatten)]
+    message: Message,
+    /// Sending a template whose `caption_mode` is `separate` and that has media writes two
+    /// messages: this one (the text) and, just before it, the image or document without
+    /// caption, whose id this is. Absent otherwise, and on a repeated `Idempotency-Key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_message_id: Option<i64>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

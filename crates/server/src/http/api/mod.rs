@@ -44,7 +44,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(outlets::router())
         .merge(contacts::router())
         .merge(tags::router())
-        .merge(templates::router())
+        .merge(templates::router(config))
         .merge(blasts::router())
         .merge(contact_import::router())
         .merge(devices::router())

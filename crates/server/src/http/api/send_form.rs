@@ -30,7 +30,8 @@ pub(super) struct SendJson {
     media_url: Option<String>,
     caption: Option<String>,
     file_name: Option<String>,
-    /// A saved template to send instead of `text` (type `text` only): rendered for the contact.
+    /// A saved template to send instead of `text`, rendered for the contact (leave `type` at
+    /// `text` and send no media: the template's own image or document, if any, goes with it).
     template_id: Option<i64>,
     /// With `template_id`: the contact whose name, fields and home outlet fill the variables;
     /// by default the caller's contact with the number `to`, if any.

@@ -1,11 +1,17 @@
-//! `/api/templates`: see `app::services::templates`.
+//! `/api/templates`: see `app::services::templates`. A template's image or document is put,
+//! read and removed at `/api/templates/{id}/media`.
 
-use crate::http::error::AppResult;
+use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use app::i18n::Text;
+use app::services::media;
+use app::services::messages::Upload;
 use app::services::templates::{self, Preview, TemplateChanges as Changes, TemplateInput};
 use app::AppState;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::multipart::MultipartError;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::{CaptionMode, TemplateCategory};
 use serde::Deserialize;
@@ -14,8 +20,15 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(show, update, remove)).routes(routes!(preview))
+pub fn router(config: &app::Config) -> OpenApiRouter<AppState> {
+    // Room for the largest media a send takes plus the form around it.
+    let limit = DefaultBodyLimit::max(config.media_max_bytes().saturating_add(64 * 1024));
+    OpenApiRouter::new()
+        .routes(routes!(put_media, get_media, remove_media))
+        .layer(limit)
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
+        .routes(routes!(preview))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -160,4 +173,117 @@ async fn preview(
     ApiJson(body): ApiJson<TemplatePreviewRequest>,
 ) -> AppResult<Json<Preview>> {
     Ok(Json(templates::preview(&state, caller.actor, &body.body, body.contact_id).await?))
+}
+
+// Only describes the form for the OpenAPI document; `put_media` reads it part by part.
+/// An image or document for a template.
+#[derive(ToSchema)]
+#[schema(as = TemplateMediaForm)]
+#[allow(dead_code)]
+struct MediaForm {
+    /// The file: an image (JPEG, PNG or WebP, recognised by its bytes) or any document, at most
+    /// `media_max_kib` (413 beyond).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `image` or `document`; by default an image when the file says it is one, else a document.
+    kind: Option<String>,
+}
+
+/// Attach media to a template
+///
+/// Puts an image or document on the template, replacing the one it had; checked like a single
+/// send's media (422 with the reason: an image that is not a JPEG, PNG or WebP, an empty file;
+/// 413 beyond `media_max_kib`). Messages sent from the template carry a copy: with
+/// `caption_mode` `caption` one media message captioned with the text; with `separate` the
+/// media message, then the text. Answers with the template, whose `media` describes the file.
+#[utoipa::path(put, path = "/api/templates/{id}/media", tag = "templates", operation_id = "putTemplateMedia",
+    params(("id" = i64, Path, description = "The template's id")),
+    request_body(content = MediaForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = MessageTemplate), (status = 413, description = "Larger than media_max_kib")))]
+async fn put_media(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    request: Request,
+) -> AppResult<Json<MessageTemplate>> {
+    // Who may attach is known before a large upload is read.
+    templates::may_attach(caller.actor)?;
+    let limit = state.config.media_max_bytes();
+    let unreadable = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::from(media::too_large(limit))
+        } else {
+            AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text()))
+        }
+    };
+    let mut form = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text())))?;
+    let mut upload = None;
+    let mut kind = None;
+    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or("") {
+            "file" => {
+                let mime = field.content_type().unwrap_or("").to_string();
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let mut data = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    if data.len() + chunk.len() > limit {
+                        return Err(media::too_large(limit).into());
+                    }
+                    data.extend_from_slice(&chunk);
+                }
+                upload = Some(Upload { data, mime, file_name });
+            }
+            "kind" => kind = Some(field.text().await.map_err(unreadable)?),
+            other => return Err(AppError::bad_request(Text::new("error-form-unknown-field").arg("field", other))),
+        }
+    }
+    let upload = upload.ok_or_else(|| AppError::invalid("file", "error-template-media-no-file"))?;
+    Ok(Json(templates::attach_media(&state, caller.actor, id, upload, kind.as_deref()).await?))
+}
+
+/// Get a template's media
+///
+/// The file itself, with its content type: images inline (for a thumbnail), documents as a
+/// download. 404 when the template has none.
+#[utoipa::path(get, path = "/api/templates/{id}/media", tag = "templates", operation_id = "getTemplateMedia",
+    params(("id" = i64, Path, description = "The template's id")),
+    responses((status = 200, description = "The image or document", content_type = "application/octet-stream", body = Vec<u8>)))]
+async fn get_media(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
+    let (about, data) = templates::media_file(&state, caller.actor, id).await?;
+    // Uploaded by a user, served from our origin: never run (sniffing is off for every
+    // response); only a checked image is shown inline.
+    let inline = about.kind == "image";
+    let name: String = about
+        .file_name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let disposition = format!("{}; filename=\"{name}\"", if inline { "inline" } else { "attachment" });
+    let mime = if inline { about.mime } else { "application/octet-stream".to_string() };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'".to_string()),
+            (header::CACHE_CONTROL, "private, no-cache".to_string()),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+/// Remove a template's media
+///
+/// The template goes on without an image or document (nothing to remove is fine). Messages
+/// already written keep their copy.
+#[utoipa::path(delete, path = "/api/templates/{id}/media", tag = "templates", operation_id = "deleteTemplateMedia",
+    params(("id" = i64, Path, description = "The template's id")), responses((status = 200, body = MessageTemplate)))]
+async fn remove_media(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<MessageTemplate>> {
+    Ok(Json(templates::remove_media(&state, caller.actor, id).await?))
 }

@@ -329,6 +329,8 @@ struct TemplatesPage {
     shell: Shell,
     /// Each variable the viewer's templates may use, and how it is written in a body.
     variables: Vec<(String, String)>,
+    /// The largest image or document a template may carry.
+    media_max_kib: usize,
 }
 
 pub async fn templates(State(state): State<AppState>, viewer: Viewer) -> Response {
@@ -339,7 +341,8 @@ pub async fn templates(State(state): State<AppState>, viewer: Viewer) -> Respons
         Ok(names) => names.into_iter().map(|v| (v.clone(), format!("{{{{{v}}}}}"))).collect(),
         Err(e) => return AppError::from(e).into_response(),
     };
-    render(TemplatesPage { shell: Shell::new(&state, &viewer, "/templates"), variables })
+    let media_max_kib = state.config.media_max_kib;
+    render(TemplatesPage { shell: Shell::new(&state, &viewer, "/templates"), variables, media_max_kib })
 }
 
 #[derive(Template)]
