@@ -49,6 +49,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "errors.ftl",
     "contact_import.ftl",
     "blasts.ftl",
+    "blast_page.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

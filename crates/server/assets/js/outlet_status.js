@@ -56,7 +56,7 @@ function row(o) {
     el("td", { "data-label": column[3] }, badge(o.live, o.live ? t("js-os-live") : t("js-os-down"))),
     el("td", { "data-label": column[4] }, badge(o.healthy, o.healthy ? t("js-os-ok") : t("js-os-problem"))),
     el("td", {}, o.healthy
-      ? el("span", { class: "ready" }, t("js-os-ready"))
+      ? el("a", { class: "ready", href: `/blast?outlet=${o.id}` }, t("js-os-ready"))
       : el("button", { type: "button", class: "primary rescan", onclick: () => startPairing(o) }, t("js-os-rescan"))));
 }
 

@@ -31,7 +31,19 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
     log_in(&b, &app, "owner@shop.id", PASSWORD).await;
     b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
     let nav = b.eval("return [...document.querySelectorAll('.sidebar nav a')].map(a => a.textContent)").await;
-    assert_eq!(nav, json!(["Dashboard", "Outlet status", "Outlets", "Messages", "Webhooks", "API keys", "Profile"]));
+    let nav_expected = [
+        "Dashboard",
+        "Outlet status",
+        "Outlets",
+        "Messages",
+        "Contacts",
+        "Templates",
+        "Broadcasts",
+        "Webhooks",
+        "API keys",
+        "Profile",
+    ];
+    assert_eq!(nav, json!(nav_expected));
 
     b.goto(&app.url("/outlets")).await;
     b.wait_for("the outlet rows", "document.querySelectorAll('#outlets-table tbody tr').length === 1").await;
@@ -645,6 +657,163 @@ async fn a_contact_file_is_checked_imported_found_tagged_exported_and_deleted_on
     db.cleanup().await;
 }
 
+mod blast_page {
+    use super::*;
+
+    /// Sets a form control's value from script and tells the page, as a person choosing would.
+    fn set(css: &str, value: &str) -> String {
+        format!(
+            "const e = document.querySelector('{css}'); e.value = '{value}'; \
+             e.dispatchEvent(new Event('input', {{ bubbles: true }})); \
+             e.dispatchEvent(new Event('change', {{ bubbles: true }})); return 1"
+        )
+    }
+
+    #[tokio::test]
+    async fn from_ready_for_broadcast_a_templated_blast_to_a_tag_runs_to_completed_and_reports_each_recipient() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let jkt = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        let bdg = create_outlet(&owner, "Kopi Bandung", "Bandung", "081200000002").await;
+        create_outlet(&owner, "Kopi Bogor", "Bogor", "081200000003").await; // no device: a problem
+        pair_sim(&app, &owner, jkt).await;
+        pair_sim(&app, &owner, bdg).await;
+        let tag =
+            expect_json(owner.post("/api/tags", json!({"name": "pelanggan"})).await, reqwest::StatusCode::CREATED)
+                .await["id"]
+                .as_i64()
+                .unwrap();
+        let mut tagged = Vec::new();
+        for (name, number) in [("Bu Sari", "081311110001"), ("Pak Budi", "081311110002"), ("Rina", "081311110003")] {
+            let c = json!({"name": name, "wa_number": number});
+            tagged.push(
+                expect_json(owner.post("/api/contacts", c).await, reqwest::StatusCode::CREATED).await["id"].clone(),
+            );
+        }
+        // Rina is blocked: she is counted out and reported as skipped.
+        owner.patch(&format!("/api/contacts/{}", tagged[2]), json!({"blocked": true})).await;
+        owner.post("/api/contacts", json!({"name": "Tono", "wa_number": "081311110004"})).await; // no tag
+        owner.post("/api/contacts/bulk", json!({"action": "tag", "ids": tagged, "tag_id": tag})).await;
+        let body = json!({"name": "Sapa", "category": "marketing", "body": "Halo {{name}}, promo di {{outlet}}"});
+        let template = expect_json(owner.post("/api/templates", body).await, reqwest::StatusCode::CREATED).await;
+
+        // From the status page's "Ready for broadcast" of one outlet to the blast page, that
+        // outlet alone chosen; the problem outlet says why and links to Rescan QR.
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/outlet-status")).await;
+        b.wait_for("the rows", "document.querySelectorAll('#status-table tbody tr').length === 3").await;
+        b.click(&format!("tr[data-outlet=\"{bdg}\"] a.ready")).await;
+        b.wait_for("the blast page", "location.pathname === '/blast'").await;
+        assert_eq!(b.eval("return location.search").await, json!(format!("?outlet={bdg}")));
+        b.wait_for("the outlets", "document.querySelectorAll('#outlet-list li').length === 3").await;
+        let chosen = b
+            .eval("return [...document.querySelectorAll('#outlet-list input:checked')].map(i => Number(i.value))")
+            .await;
+        assert_eq!(chosen, json!([bdg]), "the outlet clicked is the one chosen");
+        let first_two = b.eval("return [...document.querySelectorAll('#outlet-list li')].slice(0, 2).every(li => li.classList.contains('healthy'))").await;
+        assert_eq!(first_two, json!(true), "healthy outlets first");
+        let problem = b.eval("return document.querySelector('#outlet-list li.problem').innerText").await;
+        let problem = problem.as_str().unwrap();
+        assert!(problem.contains("Kopi Bogor") && problem.contains("Rescan QR"), "{problem}");
+        assert_eq!(
+            b.eval("return document.querySelector('#outlet-list li.problem input').disabled && document.querySelector('#outlet-list li.problem a').getAttribute('href')").await,
+            json!("/outlet-status")
+        );
+
+        // Compose with the template, previewed; to the tag, counted after exclusions.
+        b.type_into("#blast-name", "Promo Desember").await;
+        b.wait_for("the template choice", "document.querySelectorAll('#template-select option').length === 2").await;
+        b.eval(&set("#template-select", &template["id"].to_string())).await;
+        b.wait_for("the preview", "document.getElementById('preview-text').textContent.startsWith('Halo ')").await;
+        b.click(&format!("#tags-field input[value=\"{tag}\"]")).await;
+        b.wait_for("the live count", "document.getElementById('recipient-count').dataset.count === '2'").await;
+        let count = b.eval("return document.getElementById('recipient-count').textContent").await;
+        assert!(
+            count.as_str().unwrap().contains("2 recipients over 1 outlets")
+                && count.as_str().unwrap().contains("1 blocked"),
+            "{count}"
+        );
+
+        // The smallest gaps and any time of day, under Advanced, which shows the defaults.
+        b.click("#advanced summary").await;
+        assert_eq!(
+            b.eval("return ['gap-min', 'gap-max', 'daily-cap', 'window-start', 'window-end'].map(id => document.getElementById(id).value)").await,
+            json!(["3", "8", "1000", "08:00", "21:00"])
+        );
+        b.eval(&set("#gap-max", "700")).await;
+        b.click("#review").await;
+        b.wait_for("the refusal at the field", "!document.getElementById('err-pacing-gap_max_secs').hidden").await;
+        assert_eq!(b.eval("return document.getElementById('review-box').hidden").await, json!(true));
+        for (id, value) in [("#gap-min", "1"), ("#gap-max", "1"), ("#window-start", "00:00"), ("#window-end", "00:00")]
+        {
+            b.eval(&set(id, value)).await;
+        }
+
+        // Review, then a question that says how many over how many outlets.
+        b.click("#review").await;
+        b.wait_for("the review", "!document.getElementById('review-box').hidden").await;
+        let review = b.eval("return document.getElementById('review-box').innerText").await;
+        let review = review.as_str().unwrap();
+        assert!(review.contains("Kopi Bandung: 2 recipients") && review.contains("Promo Desember"), "{review}");
+        assert!(review.contains("promo di Kopi Bandung"), "the first recipient's text: {review}");
+        b.eval("window.confirm = () => { throw new Error('confirm() is not used') }; return 1").await;
+        b.click("#confirm").await;
+        b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+        let question = b.eval("return document.querySelector('dialog[open]').innerText").await;
+        assert!(question.as_str().unwrap().contains("to 2 recipients over 1 outlets"), "{question}");
+        b.click("dialog[open] button.primary").await;
+        b.wait_for("the blast in the history", "document.querySelectorAll('#blasts-table tbody tr').length === 1")
+            .await;
+        b.wait_for("the blast opened", "!document.getElementById('detail').hidden").await;
+
+        // The progress bar reaches completed: the clock moves a second at a time (the gap).
+        let done = "document.querySelector('#blasts-table tbody tr')?.dataset.status === 'completed' \
+                    && (p => p && p.value === p.max)(document.querySelector('#blasts-table tbody tr progress'))";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while b.eval(&format!("return !!({done})")).await != json!(true) {
+            assert!(std::time::Instant::now() < deadline, "never completed: {}", b.text().await);
+            app.clock.advance_secs(1);
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
+        let row = b.eval("return document.querySelector('#blasts-table tbody tr').innerText").await;
+        let row = row.as_str().unwrap();
+        assert!(row.contains("Completed") && row.contains("3 of 3 done") && row.contains("Skipped 1"), "{row}");
+        b.wait_for("the open blast completed", "document.getElementById('detail').dataset.status === 'completed'")
+            .await;
+        assert_eq!(
+            b.eval("return document.getElementById('detail-progress').getAttribute('aria-live')").await,
+            json!("polite")
+        );
+
+        // The report: each recipient's status, filtered, and the CSV of the same.
+        b.click("#blasts-table tbody tr button.open").await;
+        b.wait_for("the two sent", "[...document.querySelectorAll('#recipients-table tbody tr')].filter(tr => ['read', 'delivered', 'sent'].includes(tr.dataset.status)).length === 2").await;
+        let report = b.eval("return document.querySelector('#recipients-table').innerText").await;
+        let report = report.as_str().unwrap();
+        assert!(report.contains("+6281311110001") && report.contains("Kopi Bandung"), "{report}");
+        assert!(report.contains("Skipped") && report.contains("blocked"), "{report}");
+        b.eval(&set("#recipient-filter", "skipped")).await;
+        b.wait_for("only the skipped", "document.querySelectorAll('#recipients-table tbody tr').length === 1 && document.querySelector('#recipients-table tbody tr').dataset.status === 'skipped'").await;
+        b.eval("fetch(document.getElementById('csv').href).then(r => r.text()).then(t => window.__csv = t); return 1")
+            .await;
+        b.wait_for("the CSV", "typeof window.__csv === 'string'").await;
+        let csv = b.eval("return window.__csv").await;
+        let lines: Vec<&str> = csv.as_str().unwrap().lines().collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[1].starts_with("+6281311110003,skipped,blocked"), "{lines:?}");
+
+        let blasts = expect_json(owner.get("/api/blasts").await, reqwest::StatusCode::OK).await;
+        let c = &blasts["items"][0]["counters"];
+        assert_eq!((c["total"].as_i64(), c["skipped"].as_i64(), c["pending"].as_i64()), (Some(3), Some(1), Some(0)));
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+}
+
 /// Each page, and what shows that its script has filled it in.
 const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "document.querySelector('.cards .stat')"),
@@ -655,6 +824,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/api-keys", "document.querySelectorAll('#keys-table tbody tr').length > 0"),
     ("/contacts", "document.querySelectorAll('#contacts-table tbody tr').length > 0 && document.querySelectorAll('#tag-list li').length > 0"),
     ("/templates", "document.querySelectorAll('#templates-table tbody tr').length > 0 && document.getElementById('preview-text').textContent"),
+    // (With Advanced unfolded and the first blast's report open, so that both are checked too.)
+    ("/blast", "document.querySelectorAll('#outlet-list li').length > 0 && document.getElementById('recipient-count').textContent && document.getElementById('preview-text').textContent && (document.getElementById('advanced').open = true) && (window.__opened ||= !!document.querySelector('#blasts-table tbody tr button.open')?.click() || !!document.querySelector('#blasts-table tbody tr button.open')) && !document.getElementById('detail').hidden && document.querySelectorAll('#recipients-table tbody tr').length > 0"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
@@ -677,6 +848,8 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
     admin.post("/api/contacts/bulk", json!({"action": "tag", "ids": [sari["id"]], "tag_id": tag["id"]})).await;
     admin.post("/api/templates", json!({"name": "Sapa", "body": "{Halo|Hai} {{name}}"})).await;
     admin.post("/api/webhooks", json!({"url": "https://example.com/hook", "events": ["message.received"]})).await;
+    let blast = json!({"name": "Promo", "body": "Halo {{name}}", "outlet_ids": [outlet], "recipients": {"tag_ids": [tag["id"]]}, "start": "now"});
+    expect_json(admin.post("/api/blasts", blast).await, reqwest::StatusCode::CREATED).await;
 
     let mut problems = Vec::new();
     for (width, height, size) in [(1280, 900, "desktop"), (390, 844, "phone")] {

@@ -29,6 +29,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/contacts.js",
     "js/api_keys.js",
     "js/templates.js",
+    "js/blasts.js",
     "js/users.js",
     "js/profile.js",
     "css/api_docs.css",

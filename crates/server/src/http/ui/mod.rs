@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/messages", get(pages::messages))
         .route("/contacts", get(pages::contacts))
         .route("/templates", get(pages::templates))
+        .route("/blast", get(pages::blasts))
         .route("/webhooks", get(pages::webhooks))
         .route("/assets/{*path}", get(assets::serve))
         // Browsers ask for it by themselves, whatever the page links.

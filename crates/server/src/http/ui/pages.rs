@@ -80,6 +80,7 @@ impl Shell {
             nav.push(("/messages", "nav-messages"));
             nav.push(("/contacts", "nav-contacts"));
             nav.push(("/templates", "nav-templates"));
+            nav.push(("/blast", "nav-blasts"));
         }
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "nav-users"));
@@ -343,6 +344,19 @@ pub async fn templates(State(state): State<AppState>, viewer: Viewer) -> Respons
     };
     let media_max_kib = state.config.media_max_kib;
     render(TemplatesPage { shell: Shell::new(&state, &viewer, "/templates"), variables, media_max_kib })
+}
+
+#[derive(Template)]
+#[template(path = "blasts.html")]
+struct BlastsPage {
+    shell: Shell,
+}
+
+pub async fn blasts(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    render(BlastsPage { shell: Shell::new(&state, &viewer, "/blast") })
 }
 
 #[derive(Template)]
