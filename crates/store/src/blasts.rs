@@ -191,10 +191,22 @@ type ActiveShareRow = (i64, i64, String, i64, i64, Option<String>);
 /// At most this many recipients are skipped in one hand-off transaction.
 const MAX_SKIPS: u64 = 200;
 
-const COLUMNS: &str = "id, owner_id, name, status, template_id, body, gap_min_secs, gap_max_secs, daily_cap,
-    window_start_min, window_end_min, time_zone, skip_recent_duplicates, outlet_choice, recipient_choice, start_at,
-    schedule_id, total, pending, queued, sent, delivered, read, failed, skipped, created_at, updated_at, started_at,
-    finished_at";
+/// A blast with its counters: its own row's (recipients skipped at planning, the total) plus
+/// its shares'. Append `WHERE …` on `b`.
+fn select() -> String {
+    let mut sql = String::from(
+        "SELECT b.id, b.owner_id, b.name, b.status, b.template_id, b.body, b.gap_min_secs, b.gap_max_secs, b.daily_cap,
+             b.window_start_min, b.window_end_min, b.time_zone, b.skip_recent_duplicates, b.outlet_choice,
+             b.recipient_choice, b.start_at, b.schedule_id, b.total, b.created_at, b.updated_at, b.started_at, b.finished_at",
+    );
+    for c in ["pending", "queued", "sent", "delivered", "read", "failed", "skipped"] {
+        sql.push_str(&format!(
+            ", b.{c} + (SELECT CAST(COALESCE(SUM(s.{c}), 0) AS BIGINT) FROM blast_outlets s WHERE s.blast_id = b.id) AS {c}"
+        ));
+    }
+    sql.push_str(" FROM blasts b ");
+    sql
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -310,12 +322,12 @@ pub(crate) fn counter(status: RecipientStatus) -> &'static str {
 macro_rules! mirror_to_blast {
     ($tx:expr, $message:expr, $now:expr) => {
         if let Some(to) = domain::RecipientStatus::of_message($message.status) {
-            let found: Option<(i64, i64, String)> =
-                sqlx::query_as("SELECT id, blast_id, status FROM blast_recipients WHERE message_id = $1")
+            let found: Option<(i64, i64, Option<i64>, String)> =
+                sqlx::query_as("SELECT id, blast_id, outlet_id, status FROM blast_recipients WHERE message_id = $1")
                     .bind($message.id)
                     .fetch_optional(&mut *$tx)
                     .await?;
-            if let Some((recipient, blast, from)) = found {
+            if let Some((recipient, blast, outlet, from)) = found {
                 let from: domain::RecipientStatus =
                     from.parse().map_err(|e: domain::UnknownValue| $crate::StoreError::Corrupt(e.to_string()))?;
                 if from != to {
@@ -328,11 +340,12 @@ macro_rules! mirror_to_blast {
                         .execute(&mut *$tx)
                         .await?;
                     let (f, t) = ($crate::blasts::counter(from), $crate::blasts::counter(to));
+                    // The share's counters: this device's changes do not wait on another's.
                     sqlx::query(&format!(
-                        "UPDATE blasts SET {f} = {f} - 1, {t} = {t} + 1, updated_at = $2 WHERE id = $1"
+                        "UPDATE blast_outlets SET {f} = {f} - 1, {t} = {t} + 1 WHERE blast_id = $1 AND outlet_id = $2"
                     ))
                     .bind(blast)
-                    .bind($now.millis())
+                    .bind(outlet)
                     .execute(&mut *$tx)
                     .await?;
                 }
@@ -375,12 +388,11 @@ impl Store {
         for r in recipients {
             match r.status {
                 RecipientStatus::Skipped => counters.skipped += 1,
-                _ => {
-                    counters.pending += 1;
-                    if let Some(o) = r.outlet_id {
-                        *per_outlet.entry(o.0).or_default() += 1;
-                    }
-                }
+                // Counted on the share of the recipient's outlet.
+                _ => match r.outlet_id {
+                    Some(o) => *per_outlet.entry(o.0).or_default() += 1,
+                    None => counters.pending += 1,
+                },
             }
         }
         let started = (new.status == BlastStatus::Running).then_some(now.millis());
@@ -389,8 +401,9 @@ impl Store {
                  window_start_min, window_end_min, time_zone, skip_recent_duplicates, outlet_choice, recipient_choice,
                  start_at, schedule_id, total, pending, skipped, created_at, updated_at, started_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)
-             RETURNING {COLUMNS}"
+             RETURNING id"
         );
+        let reread = format!("{} WHERE b.id = $1", select());
         let p = new.pacing;
         let (outlet_choice, recipient_choice) = (json_text(new.outlet_choice), json_text(new.recipient_choice));
         let (blast, written) = on_db!(self, write, pool => {
@@ -400,7 +413,7 @@ impl Store {
                     return Ok(None);
                 }
             }
-            let row: Row = sqlx::query_as(&insert)
+            let id: i64 = sqlx::query_scalar(&insert)
                 .bind(new.owner.0).bind(new.name).bind(new.status.as_str()).bind(new.template_id).bind(new.body)
                 .bind(p.gap_min_secs).bind(p.gap_max_secs).bind(p.daily_cap).bind(p.window_start_min)
                 .bind(p.window_end_min).bind(&p.time_zone).bind(p.skip_recent_duplicates).bind(&outlet_choice)
@@ -408,18 +421,19 @@ impl Store {
                 .bind(counters.total).bind(counters.pending).bind(counters.skipped).bind(now.millis()).bind(started)
                 .fetch_one(&mut *tx)
                 .await?;
-            let blast = Blast::try_from(row)?;
             for (outlet, pending) in &per_outlet {
                 sqlx::query("INSERT INTO blast_outlets (blast_id, outlet_id, pending, next_send_at) VALUES ($1, $2, $3, $4)")
-                    .bind(blast.id).bind(outlet).bind(pending).bind(now.millis())
+                    .bind(id).bind(outlet).bind(pending).bind(now.millis())
                     .execute(&mut *tx).await?;
             }
             // Values written into the statement text (numbers, ids and fixed words; any other
             // text quoted): sqlx binds 500,000 values three times slower than SQLite parses them.
             for chunk in recipients.chunks(PLAN_BATCH) {
-                let sql = recipient_values(blast.id, new.owner, now, chunk);
+                let sql = recipient_values(id, new.owner, now, chunk);
                 sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
             }
+            let row: Row = sqlx::query_as(&reread).bind(id).fetch_one(&mut *tx).await?;
+            let blast = Blast::try_from(row)?;
             let written = status_event!(tx, blast, now)?;
             tx.commit().await?;
             (blast, written)
@@ -429,7 +443,7 @@ impl Store {
     }
 
     pub async fn blast(&self, scope: Scope, id: i64) -> Result<Option<Blast>> {
-        let sql = format!("SELECT {COLUMNS} FROM blasts WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)");
+        let sql = format!("{} WHERE b.id = $1 AND ($2 IS NULL OR b.owner_id = $2)", select());
         let row: Option<Row> = on_db!(self, read, pool => sqlx::query_as(&sql)
             .bind(id).bind(scope.owner().map(|u| u.0)).fetch_optional(pool).await)?;
         one(row)
@@ -438,7 +452,10 @@ impl Store {
     /// Newest first.
     pub async fn list_blasts(&self, scope: Scope, status: Option<BlastStatus>, page: Page) -> Result<Paged<Blast>> {
         let filter = "($1 IS NULL OR owner_id = $1) AND ($2 IS NULL OR status = $2)";
-        let list = format!("SELECT {COLUMNS} FROM blasts WHERE {filter} ORDER BY id DESC LIMIT $3 OFFSET $4");
+        let list = format!(
+            "{} WHERE ($1 IS NULL OR b.owner_id = $1) AND ($2 IS NULL OR b.status = $2) ORDER BY b.id DESC LIMIT $3 OFFSET $4",
+            select()
+        );
         let count = format!("SELECT COUNT(*) FROM blasts WHERE {filter}");
         let owner = scope.owner().map(|u| u.0);
         let status = status.map(BlastStatus::as_str);
@@ -486,26 +503,30 @@ impl Store {
                  started_at = CASE WHEN $3 = 'running' AND started_at IS NULL THEN $4 ELSE started_at END,
                  finished_at = CASE WHEN $3 IN ('completed', 'cancelled', 'failed') THEN $4 ELSE finished_at END
              WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) AND status IN ({})
-             RETURNING {COLUMNS}",
+             RETURNING id",
             from.join(", ")
         );
+        let reread = format!("{} WHERE b.id = $1", select());
         let (blast, written) = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let row: Option<Row> = sqlx::query_as(&sql)
+            let changed: Option<i64> = sqlx::query_scalar(&sql)
                 .bind(id).bind(scope.owner().map(|u| u.0)).bind(to.as_str()).bind(now.millis())
                 .fetch_optional(&mut *tx).await?;
-            let Some(mut blast) = one(row)? else { return Ok(None) };
+            if changed.is_none() {
+                return Ok(None);
+            }
             if to == BlastStatus::Cancelled {
-                let skipped = sqlx::query(
+                sqlx::query(
                     "UPDATE blast_recipients SET status = 'skipped', reason = 'cancelled', updated_at = $2
                      WHERE blast_id = $1 AND status = 'pending'")
-                    .bind(id).bind(now.millis()).execute(&mut *tx).await?.rows_affected() as i64;
-                sqlx::query("UPDATE blasts SET pending = pending - $2, skipped = skipped + $2 WHERE id = $1")
-                    .bind(id).bind(skipped).execute(&mut *tx).await?;
-                sqlx::query("UPDATE blast_outlets SET pending = 0 WHERE blast_id = $1").bind(id).execute(&mut *tx).await?;
-                blast.counters.pending -= skipped;
-                blast.counters.skipped += skipped;
+                    .bind(id).bind(now.millis()).execute(&mut *tx).await?;
+                sqlx::query("UPDATE blast_outlets SET skipped = skipped + pending, pending = 0 WHERE blast_id = $1")
+                    .bind(id).execute(&mut *tx).await?;
+                sqlx::query("UPDATE blasts SET skipped = skipped + pending, pending = 0 WHERE id = $1")
+                    .bind(id).execute(&mut *tx).await?;
             }
+            let row: Row = sqlx::query_as(&reread).bind(id).fetch_one(&mut *tx).await?;
+            let blast = Blast::try_from(row)?;
             let written = status_event!(tx, blast, now)?;
             tx.commit().await?;
             (Some(blast), written)
@@ -518,31 +539,30 @@ impl Store {
     pub async fn start_due_blasts(&self, now: Timestamp) -> Result<Vec<Blast>> {
         let sql = format!(
             "UPDATE blasts SET status = 'running', started_at = $1, updated_at = $1
-             WHERE status = 'scheduled' AND start_at <= $1 RETURNING {COLUMNS}"
+             WHERE status = 'scheduled' AND start_at <= $1 RETURNING id"
         );
         self.lifecycle_sweep(&sql, now).await
     }
 
-    /// Running blasts with nothing left pending or queued become `completed`; running ones
-    /// with pending recipients but no outlet left to send them (outlets deleted) `failed`.
+    /// Running blasts with nothing left pending or queued (on their row or any share) become
+    /// `completed`. (A share whose outlet was deleted went with it.)
     pub async fn finish_done_blasts(&self, now: Timestamp) -> Result<Vec<Blast>> {
-        let sql = format!(
-            "UPDATE blasts SET updated_at = $1, finished_at = $1,
-                 status = CASE WHEN pending = 0 AND queued = 0 THEN 'completed' ELSE 'failed' END
-             WHERE status = 'running' AND queued = 0
-               AND (pending = 0 OR NOT EXISTS (SELECT 1 FROM blast_outlets bo WHERE bo.blast_id = blasts.id))
-             RETURNING {COLUMNS}"
-        );
-        self.lifecycle_sweep(&sql, now).await
+        let sql = "UPDATE blasts SET updated_at = $1, finished_at = $1, status = 'completed'
+             WHERE status = 'running' AND pending = 0 AND queued = 0
+               AND NOT EXISTS (SELECT 1 FROM blast_outlets bo WHERE bo.blast_id = blasts.id AND (bo.pending > 0 OR bo.queued > 0))
+             RETURNING id";
+        self.lifecycle_sweep(sql, now).await
     }
 
     async fn lifecycle_sweep(&self, sql: &str, now: Timestamp) -> Result<Vec<Blast>> {
+        let reread = format!("{} WHERE b.id = $1", select());
         let (blasts, written) = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let rows: Vec<Row> = sqlx::query_as(sql).bind(now.millis()).fetch_all(&mut *tx).await?;
-            let mut blasts = Vec::with_capacity(rows.len());
+            let ids: Vec<i64> = sqlx::query_scalar(sql).bind(now.millis()).fetch_all(&mut *tx).await?;
+            let mut blasts = Vec::with_capacity(ids.len());
             let mut written = 0;
-            for row in rows {
+            for id in ids {
+                let row: Row = sqlx::query_as(&reread).bind(id).fetch_one(&mut *tx).await?;
                 let blast = Blast::try_from(row)?;
                 written += status_event!(tx, blast, now)?;
                 blasts.push(blast);
@@ -556,7 +576,7 @@ impl Store {
 
     /// The running blasts (few at a time: the dispatcher reads their settings each round).
     pub async fn running_blasts(&self) -> Result<Vec<Blast>> {
-        let sql = format!("SELECT {COLUMNS} FROM blasts WHERE status = 'running' ORDER BY id");
+        let sql = format!("{} WHERE b.status = 'running' ORDER BY b.id", select());
         let rows: Vec<Row> = on_db!(self, read, pool => sqlx::query_as(&sql).fetch_all(pool).await)?;
         rows.into_iter().map(Blast::try_from).collect()
     }
@@ -682,9 +702,8 @@ impl Store {
                 if taken == 0 {
                     continue; // another writer took it meanwhile
                 }
-                sqlx::query(&format!("UPDATE blasts SET pending = pending - 1, {to} = {to} + 1, updated_at = $2 WHERE id = $1"))
-                    .bind(blast.id).bind(now.millis()).execute(&mut *tx).await?;
-                sqlx::query("UPDATE blast_outlets SET pending = pending - 1 WHERE blast_id = $1 AND outlet_id = $2")
+                // The share's row only: shares of one blast hand off side by side.
+                sqlx::query(&format!("UPDATE blast_outlets SET pending = pending - 1, {to} = {to} + 1 WHERE blast_id = $1 AND outlet_id = $2"))
                     .bind(blast.id).bind(h.outlet.0).execute(&mut *tx).await?;
                 if skip.is_some() {
                     skipped += 1;

@@ -80,11 +80,19 @@ CREATE INDEX blast_recipients_next ON blast_recipients (blast_id, outlet_id, id)
 CREATE INDEX blast_recipients_status ON blast_recipients (blast_id, status, id);
 CREATE INDEX blast_recipients_message ON blast_recipients (message_id) WHERE message_id IS NOT NULL;
 
--- One outlet's share of a blast: its pacing and why it is paused.
+-- One outlet's share of a blast: its pacing, why it is paused, and the counters of its
+-- recipients (kept here, not on the blast's row, so that concurrent hand-offs and receipts of
+-- different devices do not queue on one row; a blast's counters are its row's plus its shares').
 CREATE TABLE blast_outlets (
     blast_id      BIGINT NOT NULL REFERENCES blasts (id) ON DELETE CASCADE,
     outlet_id     BIGINT NOT NULL REFERENCES outlets (id) ON DELETE CASCADE,
     pending       BIGINT NOT NULL DEFAULT 0,
+    queued        BIGINT NOT NULL DEFAULT 0,
+    sent          BIGINT NOT NULL DEFAULT 0,
+    delivered     BIGINT NOT NULL DEFAULT 0,
+    read          BIGINT NOT NULL DEFAULT 0,
+    failed        BIGINT NOT NULL DEFAULT 0,
+    skipped       BIGINT NOT NULL DEFAULT 0,
     next_send_at  BIGINT NOT NULL,
     paused_reason TEXT,
     PRIMARY KEY (blast_id, outlet_id)
