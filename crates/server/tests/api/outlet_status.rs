@@ -112,16 +112,25 @@ both_backends! {
     async fn the_query_count_does_not_grow_with_the_outlets(db) {
         let app = TestApp::start(db).await;
         let (owner, admin) = app.as_new("boss@shop.id", Role::Admin).await;
+        // The counter is the whole store's: a background worker's look (e.g. the blast
+        // dispatcher's) may land inside one request, so the fewest of a few requests is counted.
+        let trips = |total: i64| {
+            let (app, admin) = (&app, &admin);
+            async move {
+                let mut fewest = u64::MAX;
+                for _ in 0..3 {
+                    let before = app.store.round_trips();
+                    let page = expect_json(admin.get("/api/outlets/status?per_page=5").await, StatusCode::OK).await;
+                    fewest = fewest.min(app.store.round_trips() - before);
+                    assert_eq!(page["summary"]["total"], total);
+                }
+                fewest
+            }
+        };
         seed_outlets(&app, owner, 10, 0).await;
-        let before = app.store.round_trips();
-        let small = expect_json(admin.get("/api/outlets/status?per_page=5").await, StatusCode::OK).await;
-        let with_10 = app.store.round_trips() - before;
-        assert_eq!(small["summary"]["total"], 10);
+        let with_10 = trips(10).await;
         seed_outlets(&app, owner, 990, 10).await;
-        let before = app.store.round_trips();
-        let big = expect_json(admin.get("/api/outlets/status?per_page=5").await, StatusCode::OK).await;
-        let with_1000 = app.store.round_trips() - before;
-        assert_eq!(big["summary"]["total"], 1000);
+        let with_1000 = trips(1000).await;
         assert_eq!(with_10, with_1000, "database round trips: {with_10} for 10 outlets, {with_1000} for 1,000");
         assert!(with_1000 <= 3, "{with_1000} round trips");
         app.stop().await;
