@@ -768,6 +768,29 @@ impl Store {
         Ok(Paged::new(items, total, page))
     }
 
+    /// The blast's counters counted from its recipient rows (for checks: the kept ones must agree).
+    pub async fn recount_blast(&self, blast: i64) -> Result<BlastCounters> {
+        let rows: Vec<(String, i64)> = on_db!(self, read, pool => sqlx::query_as(
+            "SELECT status, COUNT(*) FROM blast_recipients WHERE blast_id = $1 GROUP BY status")
+            .bind(blast).fetch_all(pool).await)?;
+        let mut c = BlastCounters::default();
+        for (status, n) in rows {
+            let status: RecipientStatus =
+                status.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
+            c.total += n;
+            *match status {
+                RecipientStatus::Pending => &mut c.pending,
+                RecipientStatus::Queued => &mut c.queued,
+                RecipientStatus::Sent => &mut c.sent,
+                RecipientStatus::Delivered => &mut c.delivered,
+                RecipientStatus::Read => &mut c.read,
+                RecipientStatus::Failed => &mut c.failed,
+                RecipientStatus::Skipped => &mut c.skipped,
+            } += n;
+        }
+        Ok(c)
+    }
+
     /// Recipients after `after_id` in id order (keyset paging, for the CSV export).
     pub async fn blast_recipients_after(
         &self,

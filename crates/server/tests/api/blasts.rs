@@ -50,6 +50,20 @@ async fn create(s: &Session, body: Value) -> Value {
     expect_json(s.post("/api/blasts", body).await, StatusCode::CREATED).await
 }
 
+/// The kept counters agree with the recipient rows, once receipts have settled.
+async fn assert_counters_agree(app: &TestApp, id: i64) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let kept = app.store.blast(domain::policy::system_scope(), id).await.unwrap().unwrap().counters;
+        let counted = app.store.recount_blast(id).await.unwrap();
+        if kept == counted {
+            return;
+        }
+        assert!(Instant::now() < deadline, "kept {kept:?}, counted {counted:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Outgoing messages per number, from the API.
 async fn sends_per_number(s: &Session) -> HashMap<String, usize> {
     let out = expect_json(s.get("/api/messages?direction=out&per_page=200").await, StatusCode::OK).await;
@@ -150,6 +164,7 @@ both_backends! {
         assert_eq!(csv.lines().count(), 8, "{csv}");
         assert!(csv.contains("\n'=1+1,skipped,invalid_number"), "a formula is not left for Excel to run: {csv}");
         assert!(csv.starts_with("phone,status,reason,") && csv.contains("+6281311110004,skipped,blocked"), "{csv}");
+        assert_counters_agree(&app, id).await;
         // Each number got one message, rendered for them.
         let per = sends_per_number(&s).await;
         assert_eq!(per.len(), 3, "{per:?}");
@@ -198,6 +213,7 @@ both_backends! {
         expect_error(s.post(&format!("/api/blasts/{id}/resume"), json!({})).await, StatusCode::CONFLICT).await;
         let reasons = expect_json(s.get(&format!("/api/blasts/{id}/recipients?status=skipped")).await, StatusCode::OK).await;
         assert!(reasons["items"].as_array().unwrap().iter().all(|r| r["reason"] == "cancelled"), "{reasons}");
+        assert_counters_agree(&app, id).await;
 
         // A duplicate is a new draft; a draft starts on request.
         let copy = expect_json(s.post(&format!("/api/blasts/{id}/duplicate"), json!({})).await, StatusCode::CREATED).await;
@@ -242,6 +258,7 @@ both_backends! {
         let done = wait_blast(&s, id, "completed", |v| v["status"] == "completed").await;
         assert!(done["shares"].as_array().unwrap().iter().all(|sh| sh["paused_reason"].is_null()), "{done:#}");
         assert!(sends_per_number(&s).await.values().all(|n| *n == 1));
+        assert_counters_agree(&app, id).await;
         app.stop().await;
     }
 
@@ -329,6 +346,7 @@ both_backends! {
         let per = sends_per_number(&s).await;
         assert_eq!(per.len(), 6, "{per:?}");
         assert!(per.values().all(|n| *n == 1), "no number twice: {per:?}");
+        assert_counters_agree(&app, id).await;
         app.stop().await;
     }
 
