@@ -396,13 +396,11 @@ impl Store {
             }
         }
         let started = (new.status == BlastStatus::Running).then_some(now.millis());
-        let insert = format!(
-            "INSERT INTO blasts (owner_id, name, status, template_id, body, gap_min_secs, gap_max_secs, daily_cap,
+        let insert = "INSERT INTO blasts (owner_id, name, status, template_id, body, gap_min_secs, gap_max_secs, daily_cap,
                  window_start_min, window_end_min, time_zone, skip_recent_duplicates, outlet_choice, recipient_choice,
                  start_at, schedule_id, total, pending, skipped, created_at, updated_at, started_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21)
-             RETURNING id"
-        );
+             RETURNING id";
         let reread = format!("{} WHERE b.id = $1", select());
         let p = new.pacing;
         let (outlet_choice, recipient_choice) = (json_text(new.outlet_choice), json_text(new.recipient_choice));
@@ -413,7 +411,7 @@ impl Store {
                     return Ok(None);
                 }
             }
-            let id: i64 = sqlx::query_scalar(&insert)
+            let id: i64 = sqlx::query_scalar(insert)
                 .bind(new.owner.0).bind(new.name).bind(new.status.as_str()).bind(new.template_id).bind(new.body)
                 .bind(p.gap_min_secs).bind(p.gap_max_secs).bind(p.daily_cap).bind(p.window_start_min)
                 .bind(p.window_end_min).bind(&p.time_zone).bind(p.skip_recent_duplicates).bind(&outlet_choice)
@@ -537,11 +535,9 @@ impl Store {
 
     /// Starts the scheduled blasts whose time has come.
     pub async fn start_due_blasts(&self, now: Timestamp) -> Result<Vec<Blast>> {
-        let sql = format!(
-            "UPDATE blasts SET status = 'running', started_at = $1, updated_at = $1
-             WHERE status = 'scheduled' AND start_at <= $1 RETURNING id"
-        );
-        self.lifecycle_sweep(&sql, now).await
+        let sql = "UPDATE blasts SET status = 'running', started_at = $1, updated_at = $1
+             WHERE status = 'scheduled' AND start_at <= $1 RETURNING id";
+        self.lifecycle_sweep(sql, now).await
     }
 
     /// Running blasts with nothing left pending or queued (on their row or any share) become
