@@ -895,6 +895,12 @@ pub async fn export(
     })
 }
 
+/// The caller's recurring blasts (staff: all), newest first.
+pub async fn schedules(state: &AppState, actor: Actor, page: Page) -> ServiceResult<Paged<BlastSchedule>> {
+    let scope = whatsapp_scope(actor)?;
+    Ok(state.store.list_blast_schedules(scope, page).await?)
+}
+
 /// Ends a recurring schedule (its runs made so far stay).
 pub async fn stop_schedule(state: &AppState, actor: Actor, id: i64) -> ServiceResult<BlastSchedule> {
     let scope = whatsapp_scope(actor)?;

@@ -133,6 +133,7 @@ pub const ENDPOINTS: &[Row] = &[
     ("POST",   "/api/blasts/{id}/resend-failed",                     [U, O, N, F, O, O]),
     ("GET",    "/api/blasts/{id}/recipients",                        [U, O, N, F, O, O]),
     ("GET",    "/api/blasts/{id}/recipients.csv",                    [U, O, N, F, O, O]),
+    ("GET",    "/api/blasts/schedules",                              [U, O, O, F, O, O]),
     ("POST",   "/api/blasts/schedules/{id}/stop",                    [U, O, N, F, O, O]),
     ("GET",    "/api/admin/users",                                   [U, F, F, F, O, O]),
     ("POST",   "/api/admin/users",                                   [U, F, F, F, O, O]),

@@ -310,6 +310,9 @@ both_backends! {
         let sid = schedule["id"].as_i64().unwrap();
         let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
         expect_error(bob.post(&format!("/api/blasts/schedules/{sid}/stop"), json!({})).await, StatusCode::NOT_FOUND).await;
+        let listed = expect_json(s.get("/api/blasts/schedules").await, StatusCode::OK).await;
+        assert_eq!((listed["total"].as_i64(), listed["items"][0]["runs"].as_i64(), listed["items"][0]["active"].as_bool()), (Some(1), Some(2), Some(false)), "{listed}");
+        assert_eq!(expect_json(bob.get("/api/blasts/schedules").await, StatusCode::OK).await["total"], 0);
         let stopped = expect_json(s.post(&format!("/api/blasts/schedules/{sid}/stop"), json!({})).await, StatusCode::OK).await;
         assert_eq!(stopped["active"], false);
         app.stop().await;

@@ -136,6 +136,22 @@ impl Store {
         row.map(BlastSchedule::try_from).transpose()
     }
 
+    /// The owner's schedules (scope: all for staff), newest first.
+    pub async fn list_blast_schedules(&self, scope: Scope, page: crate::Page) -> Result<crate::Paged<BlastSchedule>> {
+        let list = format!(
+            "SELECT {COLUMNS} FROM blast_schedules WHERE ($1 IS NULL OR owner_id = $1) ORDER BY id DESC LIMIT $2 OFFSET $3"
+        );
+        let owner = scope.owner().map(|u| u.0);
+        let (rows, total): (Vec<Row>, i64) = on_db!(self, read, pool => {
+            let rows = sqlx::query_as(&list).bind(owner).bind(page.limit()).bind(page.offset()).fetch_all(pool).await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM blast_schedules WHERE ($1 IS NULL OR owner_id = $1)")
+                .bind(owner).fetch_one(pool).await?;
+            (rows, total)
+        });
+        let items = rows.into_iter().map(BlastSchedule::try_from).collect::<Result<_>>()?;
+        Ok(crate::Paged::new(items, total, page))
+    }
+
     /// Active schedules whose next run is due.
     pub async fn due_blast_schedules(&self, now: Timestamp) -> Result<Vec<BlastSchedule>> {
         let sql = format!(

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resend_failed))
         .routes(routes!(recipients))
         .routes(routes!(recipients_csv))
+        .routes(routes!(schedules))
         .routes(routes!(stop_schedule))
 }
 
@@ -230,6 +231,19 @@ async fn recipients_csv(
         body,
     )
         .into_response())
+}
+
+/// List recurring blasts
+///
+/// The caller's schedules (staff: every tenant's), newest first, with their next run.
+#[utoipa::path(get, path = "/api/blasts/schedules", tag = "blasts", operation_id = "listBlastSchedules",
+    params(crate::http::api::PageParams), responses((status = 200, body = Paged<BlastSchedule>)))]
+async fn schedules(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<crate::http::api::PageParams>,
+) -> AppResult<Json<Paged<BlastSchedule>>> {
+    Ok(Json(blasts::schedules(&state, caller.actor, p.page()).await?))
 }
 
 /// Stop a recurring blast
