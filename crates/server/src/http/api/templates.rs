@@ -249,7 +249,8 @@ async fn put_media(
 /// download. 404 when the template has none.
 #[utoipa::path(get, path = "/api/templates/{id}/media", tag = "templates", operation_id = "getTemplateMedia",
     params(("id" = i64, Path, description = "The template's id")),
-    responses((status = 200, description = "The image or document", content_type = "application/octet-stream", body = Vec<u8>)))]
+    responses((status = 200, description = "The image (JPEG, PNG or WebP) or the document, with the type it was uploaded as",
+        content((Vec<u8> = "image/*"), (Vec<u8> = "*/*")))))]
 async fn get_media(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
     let (about, data) = templates::media_file(&state, caller.actor, id).await?;
     // Uploaded by a user, served from our origin: never run (sniffing is off for every
