@@ -24,6 +24,9 @@ use tokio::task::JoinHandle;
 /// The longest the dispatcher sleeps without looking (the clock may be moved by a test, and
 /// other nodes may have written blasts).
 const POLL: Duration = Duration::from_millis(250);
+/// How long the dispatcher sleeps when there is no blast to work or start (blasts written by
+/// another process are noticed within this).
+const IDLE: Duration = Duration::from_secs(5);
 /// Hand-offs per share in one round when its gap allows several (e.g. a zero gap).
 const BURST: usize = 100;
 /// Shares worked at once.
@@ -82,7 +85,8 @@ impl Progress {
 async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Duration> {
     let store = &state.store;
     let now = state.clock.now();
-    if store.next_blast_start().await?.is_some_and(|at| at <= now) {
+    let next_start = store.next_blast_start().await?;
+    if next_start.is_some_and(|at| at <= now) {
         for blast in store.start_due_blasts(now).await? {
             progress.publish(state, &blast, now, true);
         }
@@ -134,6 +138,10 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
         progress.publish(state, blast, now, false);
     }
     progress.last.retain(|id, _| blasts.contains_key(id));
+    // Nothing running, scheduled or recurring: look rarely (a new or resumed blast wakes us).
+    if blasts.is_empty() && next_start.is_none() && store.next_blast_schedule_run().await?.is_none() {
+        return Ok(IDLE);
+    }
     let wait = earliest.map_or(POLL, |at| {
         Duration::from_millis(u64::try_from(at.millis().saturating_sub(now.millis())).unwrap_or(0)).min(POLL)
     });
