@@ -4,13 +4,11 @@ use crate::http::error::AppResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use app::services::blasts::{self, Action, BlastRequest, BlastView, Created, Preview};
 use app::AppState;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use domain::{BlastStatus, RecipientStatus};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use store::{Blast, BlastRecipient, BlastSchedule, Paged};
 use utoipa_axum::router::OpenApiRouter;
@@ -218,19 +216,7 @@ async fn recipients_csv(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<CsvParams>,
 ) -> AppResult<Response> {
-    let export = blasts::export(&state, caller.actor, id, p.status).await?;
-    let body = Body::from_stream(export.body.map(|chunk| {
-        chunk.map_err(|e| {
-            tracing::error!(error = %e, "blast recipients export failed");
-            std::io::Error::other("export failed")
-        })
-    }));
-    let disposition = format!("attachment; filename=\"{}\"", export.file_name);
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    Ok(super::csv_download::csv_download(blasts::export(&state, caller.actor, id, p.status).await?))
 }
 
 /// List recurring blasts

@@ -11,14 +11,12 @@ use app::services::contact_import::{
     self as import, ColumnMapping, Counts, ExportQuery, JobView, Mode, Phase, PreviewRow, Status, MAX_FILE_BYTES,
 };
 use app::AppState;
-use axum::body::Body;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::{Extension, Json};
 use domain::OutletId;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -231,18 +229,5 @@ async fn export(
         home_outlet: p.outlet_id.map(OutletId),
         opted_out: p.opted_out,
     };
-    let export = import::export(&state, caller.actor, query).await?;
-    let body = Body::from_stream(export.body.map(|chunk| {
-        chunk.map_err(|e| {
-            // The status line is sent: all that is left is to break the response off.
-            tracing::error!(error = %e, "contact export failed");
-            std::io::Error::other("export failed")
-        })
-    }));
-    let disposition = format!("attachment; filename=\"{}\"", export.file_name);
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        body,
-    )
-        .into_response())
+    Ok(super::csv_download::csv_download(import::export(&state, caller.actor, query).await?))
 }

@@ -6,6 +6,7 @@ pub mod auth;
 mod blasts;
 mod contact_import;
 mod contacts;
+mod csv_download;
 mod devices;
 mod docs;
 mod events;
