@@ -199,14 +199,15 @@ type ExportRow = (i64, String, String, Option<String>, String, Option<i64>, Stri
 
 /// Reads the owner's contacts with these numbers (and their tags) on `$conn`, in batches.
 macro_rules! read_existing {
-    ($conn:expr, $owner:expr, $numbers:expr) => {{
+    ($conn:expr, $owner:expr, $numbers:expr, $lock:expr) => {{
         let mut found: HashMap<String, ExistingContact> = HashMap::new();
         let mut by_id: HashMap<i64, String> = HashMap::new();
         for chunk in $numbers.chunks(IMPORT_BATCH) {
             let sql = format!(
                 "SELECT id, wa_number, name, email, notes, home_outlet_id, fields FROM contacts
-                 WHERE owner_id = $1 AND wa_number IN ({})",
-                list(chunk.len(), 2)
+                 WHERE owner_id = $1 AND wa_number IN ({}){}",
+                list(chunk.len(), 2),
+                $lock
             );
             let mut q = sqlx::query_as::<_, ExistingRow>(&sql).bind($owner.0);
             for n in chunk {
@@ -252,7 +253,7 @@ impl Store {
     pub async fn import_existing(&self, owner: UserId, numbers: &[String]) -> Result<HashMap<String, ExistingContact>> {
         let found = on_db!(self, read, pool => {
             let mut conn = pool.acquire().await?;
-            read_existing!(conn, owner, numbers)
+            read_existing!(conn, owner, numbers, "")
         });
         Ok(found)
     }
@@ -290,7 +291,8 @@ impl Store {
         }
         let applied = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let existing = read_existing!(tx, owner, numbers);
+            // Locked: a change between this read and the writes would be overwritten or miscounted.
+            let existing = read_existing!(tx, owner, numbers, self.row_lock());
 
             // Tags: create the missing ones, then know every id by lower-cased name.
             let known: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM tags WHERE owner_id = $1")

@@ -180,7 +180,8 @@ impl Store {
         patch: ContactPatch<'_>,
         now: Timestamp,
     ) -> Result<Contact> {
-        let select = format!("SELECT {COLUMNS} FROM contacts WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)");
+        let lock = self.row_lock();
+        let select = format!("SELECT {COLUMNS} FROM contacts WHERE id = $1 AND ($2 IS NULL OR owner_id = $2){lock}");
         let update = format!(
             "UPDATE contacts SET name = $2, wa_number = $3, email = $4, notes = $5, home_outlet_id = $6,
                  fields = $7, blocked = $8, updated_at = $9 WHERE id = $1 RETURNING {COLUMNS}"
@@ -383,33 +384,41 @@ impl Store {
         reason: &str,
         now: Timestamp,
     ) -> Result<Contact> {
-        let upsert = format!(
+        // A new contact is counted only when this statement made it: two stop requests from a
+        // new number at once cannot both count it (a look first, then an upsert, could).
+        let insert = format!(
             "INSERT INTO contacts (owner_id, wa_number, opted_out_at, opted_out_reason, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $3, $3)
-             ON CONFLICT (owner_id, wa_number) DO UPDATE
-                 SET opted_out_at = COALESCE(contacts.opted_out_at, excluded.opted_out_at),
-                     opted_out_reason = CASE WHEN contacts.opted_out_at IS NULL THEN excluded.opted_out_reason
-                                             ELSE contacts.opted_out_reason END,
-                     updated_at = excluded.updated_at
-             RETURNING {COLUMNS}"
+             ON CONFLICT (owner_id, wa_number) DO NOTHING RETURNING {COLUMNS}"
+        );
+        let mark = format!(
+            "UPDATE contacts SET opted_out_at = COALESCE(opted_out_at, $3),
+                 opted_out_reason = CASE WHEN opted_out_at IS NULL THEN $4 ELSE opted_out_reason END,
+                 updated_at = $3
+             WHERE owner_id = $1 AND wa_number = $2 RETURNING {COLUMNS}"
         );
         let row: Row = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let existed: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE owner_id = $1 AND wa_number = $2")
-                .bind(owner.0)
-                .bind(number.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            let row: Row = sqlx::query_as(&upsert)
+            let created: Option<Row> = sqlx::query_as(&insert)
                 .bind(owner.0)
                 .bind(number.as_str())
                 .bind(now.millis())
                 .bind(reason)
-                .fetch_one(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-            if existed.is_none() {
-                sqlx::query(COUNT).bind(owner.0).bind(1_i64).bind(0_i64).execute(&mut *tx).await?;
-            }
+            let row = match created {
+                Some(row) => {
+                    sqlx::query(COUNT).bind(owner.0).bind(1_i64).bind(0_i64).execute(&mut *tx).await?;
+                    row
+                }
+                None => sqlx::query_as(&mark)
+                    .bind(owner.0)
+                    .bind(number.as_str())
+                    .bind(now.millis())
+                    .bind(reason)
+                    .fetch_one(&mut *tx)
+                    .await?,
+            };
             tx.commit().await?;
             row
         });

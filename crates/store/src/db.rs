@@ -133,6 +133,15 @@ impl Store {
         self.round_trips.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// ` FOR UPDATE` on PostgreSQL, to lock the rows a read-then-write transaction reads (two
+    /// concurrent changes would both read the old row); SQLite's one writer already serialises.
+    pub(crate) fn row_lock(&self) -> &'static str {
+        match self.backend() {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite { .. } => Backend::Sqlite,

@@ -2,6 +2,7 @@
 error-import-empty = the file is empty: upload a CSV or Excel (.xlsx) file with a header row and one contact per row
 error-import-no-header = the file has no header row: put the column names (e.g. name, phone, email) in the first row
 error-import-too-many-rows = the file has more than { $max } rows: split it into smaller files
+error-import-too-many-columns = the sheet has cells beyond column { $max }: keep the contacts in the first columns
 error-import-too-large = the file is larger than { $max } MB: split it into smaller files
 error-import-encoding = the file is not UTF-8 text (line { $line }): in Excel choose "Save as" → "CSV UTF-8", or upload the .xlsx file itself
 error-import-csv = the CSV file cannot be read at line { $line }: { $detail }

@@ -138,6 +138,7 @@ device-status-banned = banned
 error-contact-not-found = contact not found
 error-contact-outlet = must be one of your own outlets
 error-tag-not-found = tag not found
+error-tag-separator = a tag name cannot contain , or ; (they separate tags in a file)
 error-contacts-none-chosen = choose at least one contact
 error-contacts-too-many = at most { $max } contacts at once
 error-bulk-tag-needed = choose the tag to add or remove

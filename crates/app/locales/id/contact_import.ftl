@@ -2,6 +2,7 @@
 error-import-empty = file kosong: unggah file CSV atau Excel (.xlsx) dengan baris judul kolom dan satu kontak per baris
 error-import-no-header = file tidak punya baris judul kolom: isi baris pertama dengan nama kolom (mis. nama, no_wa, email)
 error-import-too-many-rows = file berisi lebih dari { $max } baris: pecah menjadi beberapa file yang lebih kecil
+error-import-too-many-columns = lembar berisi sel di luar kolom ke-{ $max }: letakkan data kontak di kolom-kolom pertama
 error-import-too-large = file lebih besar dari { $max } MB: pecah menjadi beberapa file yang lebih kecil
 error-import-encoding = file bukan teks UTF-8 (baris { $line }): di Excel pilih "Save as" → "CSV UTF-8", atau unggah file .xlsx-nya langsung
 error-import-csv = file CSV tidak bisa dibaca di baris { $line }: { $detail }

@@ -138,6 +138,7 @@ device-status-banned = diblokir
 error-contact-not-found = kontak tidak ditemukan
 error-contact-outlet = harus salah satu outlet Anda sendiri
 error-tag-not-found = label tidak ditemukan
+error-tag-separator = nama label tidak boleh berisi , atau ; (keduanya pemisah label di file)
 error-contacts-none-chosen = pilih minimal satu kontak
 error-contacts-too-many = paling banyak { $max } kontak sekaligus
 error-bulk-tag-needed = pilih label yang akan ditambahkan atau dilepas

@@ -184,21 +184,15 @@ pub async fn start(state: &AppState, actor: Actor, file: Vec<u8>, mode: Mode) ->
         return Err(too_large());
     }
     let owner = actor.user_id;
+    // Read before the job is registered: a request dropped while reading (a closed tab) must
+    // not leave a job that stays "running" and refuses the owner's next import.
+    let (sheet, columns) = tokio::task::spawn_blocking(move || read::read(&file, MAX_ROWS).and_then(Columns::of))
+        .await
+        .map_err(ServiceError::internal)??;
     let job = state
         .imports
         .start(owner, mode, state.clock.now())
         .ok_or_else(|| ServiceError::conflict("error-import-running"))?;
-    let read = tokio::task::spawn_blocking(move || read::read(&file, MAX_ROWS).and_then(Columns::of))
-        .await
-        .map_err(ServiceError::internal)
-        .and_then(|r| r);
-    let (sheet, columns) = match read {
-        Ok(read) => read,
-        Err(e) => {
-            state.imports.remove(&job);
-            return Err(e);
-        }
-    };
     job.set_total(sheet.rows.len());
     job.set_phase(Phase::Checking);
     let view = job.view();

@@ -4,6 +4,7 @@
 use crate::error::{not_found_as, phone, ServiceError, ServiceResult};
 use crate::i18n::errors::label;
 use crate::i18n::Text;
+use crate::services::contact_import::Target;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
 use domain::{Actor, Email, Label, OutletId, Scope, UserId};
@@ -180,7 +181,10 @@ pub(crate) fn check_fields(fields: &BTreeMap<String, String>) -> ServiceResult<(
         let valid = !key.is_empty()
             && key.chars().count() <= FIELD_KEY_MAX
             && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid || domain::BUILTIN_VARIABLES.contains(&key.as_str()) {
+        // A key an import reads as one of its own columns (`email`, `nomor`, …) would not come
+        // back from an export as a field.
+        let a_column = !matches!(crate::services::contact_import::target_of(key), Target::Field(k) if k == *key);
+        if !valid || a_column || domain::BUILTIN_VARIABLES.contains(&key.as_str()) {
             return Err(ServiceError::invalid("fields", Text::new("error-field-name").arg("key", key)));
         }
         if value.chars().count() > FIELD_VALUE_MAX {

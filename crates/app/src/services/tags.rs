@@ -40,7 +40,12 @@ pub async fn delete(state: &AppState, actor: Actor, id: i64) -> ServiceResult<()
     state.store.delete_tag(scope, id).await.map_err(not_found_as("error-tag-not-found"))
 }
 
-/// Tag names are short labels; they are matched as typed (an import's `VIP` and `vip` are two).
+/// Tag names are short labels, one per owner regardless of case (`VIP` is `vip`), without `,`
+/// or `;`: those separate tags in an imported or exported file.
 pub(crate) fn tag_name(input: &str) -> ServiceResult<Label> {
-    Label::parse(input, TAG_NAME_MAX).map_err(|e| ServiceError::invalid("name", label("field-name", e)))
+    let name = Label::parse(input, TAG_NAME_MAX).map_err(|e| ServiceError::invalid("name", label("field-name", e)))?;
+    if name.as_str().contains([',', ';']) {
+        return Err(ServiceError::invalid("name", "error-tag-separator"));
+    }
+    Ok(name)
 }

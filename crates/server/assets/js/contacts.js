@@ -142,7 +142,12 @@ function openContact(c) {
     form.elements.name.value = c.name;
     form.elements.wa_number.value = c.wa_number;
     form.elements.email.value = c.email || "";
-    form.elements.home_outlet_id.value = c.home_outlet_id || "";
+    // An outlet beyond the ones loaded keeps an option of its own, or saving would clear it.
+    const select = form.elements.home_outlet_id;
+    if (c.home_outlet_id && ![...select.options].some((o) => o.value === String(c.home_outlet_id))) {
+      select.append(el("option", { value: c.home_outlet_id }, outlets.get(c.home_outlet_id) || `#${c.home_outlet_id}`));
+    }
+    select.value = c.home_outlet_id || "";
     form.elements.notes.value = c.notes;
     form.elements.fields.value = Object.entries(c.fields).map(([k, v]) => `${k} = ${v}`).join("\n");
     form.elements.blocked.checked = c.blocked;

@@ -307,6 +307,19 @@ both_backends! {
         assert!(e["message"].as_str().unwrap().contains("UTF-8"), "{e}");
         let e = refused(b"PK\x03\x04 not really a workbook").await;
         assert!(e["message"].as_str().unwrap().contains("Excel"), "{e}");
+        // A small workbook whose used range claims the whole sheet (one stray cell in its last
+        // column and row) is refused by the cell's position, not read as a 17-billion-cell range;
+        // so is a CSV line of too many columns.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "no_wa").unwrap();
+        sheet.write_string(1_048_575, 16_383, "x").unwrap();
+        let workbook = book.save_to_buffer().unwrap();
+        let e = refused(Box::leak(workbook.into_boxed_slice())).await;
+        assert!(e["message"].as_str().unwrap().contains("beyond column 50"), "{e}");
+        let wide = format!("no_wa{}\n0812\n", ",x".repeat(60));
+        let e = refused(Box::leak(wide.into_bytes().into_boxed_slice())).await;
+        assert!(e["message"].as_str().unwrap().contains("beyond column 50"), "{e}");
         let e = refused(b"nama,no_wa,phone\nSari,0812,0813\n").await;
         assert!(e["message"].as_str().unwrap().contains("mean the same field"), "{e}");
         let e = expect_error(upload(&ana, "x.csv", b"no_wa\n0812\n".to_vec(), "later").await, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -109,6 +109,9 @@ both_backends! {
         let baru = expect_json(ana.post("/api/tags", json!({"name": "baru"})).await, StatusCode::CREATED).await;
         assert_eq!(baru["color"], domain::TagColor::for_name("baru").as_str(), "no colour chosen: one from the name");
         expect_error(ana.post("/api/tags", json!({"name": "vip"})).await, StatusCode::CONFLICT).await;
+        expect_error(ana.post("/api/tags", json!({"name": "VIP"})).await, StatusCode::CONFLICT).await;
+        let comma = expect_error(ana.post("/api/tags", json!({"name": "a,b"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(comma["message"].as_str().unwrap().contains("separate tags"), "{comma}");
         expect_error(ana.post("/api/tags", json!({"name": "x", "color": "magenta"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         let empty = expect_error(ana.post("/api/tags", json!({"name": "  "})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(empty["field"], "name");
@@ -181,7 +184,7 @@ both_backends! {
 
         let other = expect_json(ana.post("/api/contacts", json!({"wa_number": "081300000001"})).await, StatusCode::CREATED).await;
         expect_error(ana.patch(&path, json!({"wa_number": "0813-0000-0001"})).await, StatusCode::CONFLICT).await;
-        for (bad, field) in [(json!({"home_outlet_id": bobs_outlet}), "home_outlet_id"), (json!({"email": "klaus@"}), "email"), (json!({"fields": {"Kota": "x"}}), "fields")] {
+        for (bad, field) in [(json!({"home_outlet_id": bobs_outlet}), "home_outlet_id"), (json!({"email": "klaus@"}), "email"), (json!({"fields": {"Kota": "x"}}), "fields"), (json!({"fields": {"nomor": "1"}}), "fields")] {
             let err = expect_error(ana.patch(&path, bad.clone()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
             assert_eq!(err["field"], field, "{bad}: {err}");
         }

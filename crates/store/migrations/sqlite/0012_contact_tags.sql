@@ -7,6 +7,8 @@ CREATE TABLE tags (
     created_at BIGINT NOT NULL,
     UNIQUE (owner_id, name)
 );
+-- `VIP` and `vip` are one tag (an import matches tags regardless of case).
+CREATE UNIQUE INDEX tags_owner_lower_name ON tags (owner_id, lower(name));
 CREATE TABLE contact_tags (
     contact_id BIGINT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     tag_id     BIGINT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,

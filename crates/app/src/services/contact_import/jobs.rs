@@ -36,7 +36,6 @@ pub enum Status {
 
 pub struct Job {
     pub id: String,
-    pub owner: UserId,
     pub mode: Mode,
     started_at: Timestamp,
     phase: AtomicU8,
@@ -138,7 +137,6 @@ impl ImportJobs {
         rand::Rng::fill(&mut rand::thread_rng(), &mut id);
         let job = Arc::new(Job {
             id: hex::encode(id),
-            owner,
             mode,
             started_at: now,
             phase: AtomicU8::new(Phase::Reading as u8),
@@ -148,15 +146,6 @@ impl ImportJobs {
         });
         jobs.push_back(job.clone());
         Some(job)
-    }
-
-    /// Forgets a job whose file could not be read (the caller got the error instead).
-    pub(super) fn remove(&self, job: &Job) {
-        if let Ok(mut all) = self.by_owner.lock() {
-            if let Some(jobs) = all.get_mut(&job.owner) {
-                jobs.retain(|j| j.id != job.id);
-            }
-        }
     }
 
     /// The owner's job with this id; another owner's is not found.

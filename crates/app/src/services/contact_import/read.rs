@@ -6,6 +6,7 @@ use super::{target_of, Target};
 use crate::error::{ServiceError, ServiceResult};
 use crate::i18n::Text;
 use calamine::{Data, Reader, Xlsx};
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
 /// One data row: its line in the file (the header is line 1) and its cells, trimmed.
@@ -18,6 +19,10 @@ pub(crate) struct Sheet {
     pub headers: Vec<String>,
     pub rows: Vec<SheetRow>,
 }
+
+/// The most columns a file may have (a contact has at most 30 custom fields beside the named
+/// columns): with the row limit it bounds the memory a file takes once read.
+const MAX_COLUMNS: u32 = 50;
 
 fn file_error(message: Text) -> ServiceError {
     ServiceError::invalid("file", message)
@@ -65,6 +70,9 @@ fn read_csv(data: &[u8], max_rows: usize) -> ServiceResult<Sheet> {
                 };
                 return Err(file_error(Text::new("error-import-csv").arg("line", line).arg("detail", detail)));
             }
+        }
+        if record.len() > MAX_COLUMNS as usize {
+            return Err(file_error(Text::new("error-import-too-many-columns").arg("max", MAX_COLUMNS)));
         }
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if headers.is_none() {
@@ -121,36 +129,51 @@ fn delimiter(data: &[u8]) -> u8 {
     }
 }
 
+/// The first sheet, cell by cell. Not as calamine's whole `Range`: a sheet's used range can
+/// claim billions of empty cells (one stray cell at XFD1048576 in an otherwise small file),
+/// which a range allocates up front; here every cell's position is checked as it is read.
 fn read_xlsx(data: &[u8], max_rows: usize) -> ServiceResult<Sheet> {
     let unreadable = |detail: String| file_error(Text::new("error-import-xlsx").arg("detail", detail));
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(data)).map_err(|e| unreadable(e.to_string()))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(r) => r.map_err(|e| unreadable(e.to_string()))?,
-        None => return Err(file_error(Text::new("error-import-no-header"))),
+    let Some(name) = book.sheet_names().into_iter().next() else {
+        return Err(file_error(Text::new("error-import-no-header")));
     };
-    let Some((first_row, first_col)) = range.start() else {
-        return Err(file_error(Text::new("error-import-empty")));
-    };
-    let mut rows_iter = range.rows();
-    let pad = first_col as usize;
-    let headers: Vec<String> = match rows_iter.next() {
-        Some(r) => std::iter::repeat_n(String::new(), pad).chain(r.iter().map(|c| text(c, false))).collect(),
-        None => return Err(file_error(Text::new("error-import-no-header"))),
-    };
-    let number_columns: Vec<bool> = headers.iter().map(|h| matches!(target_of(h), Target::Number)).collect();
-    let mut rows = Vec::new();
-    for (i, r) in rows_iter.enumerate() {
-        if rows.len() == max_rows {
+    let mut reader = book.worksheet_cells_reader(&name).map_err(|e| unreadable(e.to_string()))?;
+    let mut grid: BTreeMap<u32, Vec<(u32, Data)>> = BTreeMap::new();
+    let mut first_row: Option<u32> = None;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+        let value = Data::from(cell.get_value().clone());
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        let (row, col) = cell.get_position();
+        if col >= MAX_COLUMNS {
+            return Err(file_error(Text::new("error-import-too-many-columns").arg("max", MAX_COLUMNS)));
+        }
+        let first = *first_row.get_or_insert(row);
+        if row < first || (row - first) as usize > max_rows {
             return Err(too_many(max_rows));
         }
-        let cells = std::iter::repeat_n(String::new(), pad)
-            .chain(
-                r.iter().enumerate().map(|(c, cell)| text(cell, number_columns.get(c + pad).copied().unwrap_or(false))),
-            )
-            .collect();
-        // The header is line 1 of the sheet's used range.
-        rows.push(SheetRow { line: first_row as usize + i + 2, cells });
+        grid.entry(row).or_default().push((col, value));
     }
+    let (Some(first), Some(&last)) = (first_row, grid.keys().next_back()) else {
+        return Err(file_error(Text::new("error-import-empty")));
+    };
+    let line_of = |row: u32, number_columns: &[bool]| {
+        let found = grid.get(&row).map(Vec::as_slice).unwrap_or_default();
+        let width = found.iter().map(|(col, _)| *col as usize + 1).max().unwrap_or(0);
+        let mut cells = vec![String::new(); width];
+        for (col, value) in found {
+            cells[*col as usize] = text(value, number_columns.get(*col as usize).copied().unwrap_or(false));
+        }
+        cells
+    };
+    let headers = line_of(first, &[]);
+    let number_columns: Vec<bool> = headers.iter().map(|h| matches!(target_of(h), Target::Number)).collect();
+    // Rows without a cell in between are empty rows of the file, reported as such.
+    let rows = (first + 1..=last)
+        .map(|row| SheetRow { line: row as usize + 1, cells: line_of(row, &number_columns) })
+        .collect();
     Ok(Sheet { headers, rows })
 }
 
@@ -179,6 +202,11 @@ fn text(cell: &Data, number_column: bool) -> String {
 
 /// An Excel serial date (days since 1899-12-30) as `YYYY-MM-DD` (with `HH:MM` when it has a time).
 fn excel_date(serial: f64) -> String {
+    // Beyond Excel's dates (1900 to 9999) a serial is only a number (and `Duration::days`
+    // would overflow).
+    if !serial.is_finite() || !(-700_000.0..=2_958_466.0).contains(&serial) {
+        return serial.to_string();
+    }
     let days = serial.floor();
     let epoch = time::macros::date!(1899 - 12 - 30);
     let Some(date) = epoch.checked_add(time::Duration::days(days as i64)) else { return serial.to_string() };
