@@ -91,6 +91,25 @@ impl PhoneNumber {
         Ok(PhoneNumber(format!("+{international}")))
     }
 
+    /// A search typed as a (part of a) number, as the digits stored numbers contain:
+    /// `0812-3456` → `628123456`, `+62 812` → `62812`; `None` for a search that is not a number
+    /// (a name, an e-mail) or too short to mean one.
+    pub fn search_digits(input: &str) -> Option<String> {
+        let input = input.trim();
+        let body = input.strip_prefix('+').unwrap_or(input);
+        if !body.chars().all(|c| c.is_ascii_digit() || " -.()".contains(c)) {
+            return None;
+        }
+        let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() < 4 {
+            return None;
+        }
+        match digits.strip_prefix('0') {
+            Some(rest) if !input.starts_with('+') && !rest.starts_with('0') => Some(format!("62{rest}")),
+            _ => Some(digits),
+        }
+    }
+
     /// `+6281234567890`
     pub fn as_str(&self) -> &str {
         &self.0
@@ -118,6 +137,16 @@ mod tests {
             assert_eq!(PhoneNumber::parse(input).unwrap().as_str(), "+6281234567890", "{input}");
         }
         assert_eq!(PhoneNumber::parse("0812345678").unwrap().digits(), "62812345678");
+    }
+
+    #[test]
+    fn a_number_typed_in_a_search_becomes_the_stored_digits() {
+        assert_eq!(PhoneNumber::search_digits("0812-3456").as_deref(), Some("628123456"));
+        assert_eq!(PhoneNumber::search_digits("+62 812").as_deref(), Some("62812"));
+        assert_eq!(PhoneNumber::search_digits("3456 7890").as_deref(), Some("34567890"));
+        assert_eq!(PhoneNumber::search_digits("Sari"), None);
+        assert_eq!(PhoneNumber::search_digits("08"), None);
+        assert_eq!(PhoneNumber::search_digits("sari@0812.id"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::i18n::Text;
 use crate::services::contact_import::Target;
 use crate::state::AppState;
 use domain::policy::whatsapp_scope;
-use domain::{Actor, Email, Label, OutletId, Scope, UserId};
+use domain::{Actor, Email, Label, OutletId, PhoneNumber, Scope, UserId};
 use std::collections::BTreeMap;
 use store::{Contact, ContactFilter, ContactPatch, NewContact, Page, Paged};
 
@@ -37,6 +37,8 @@ pub async fn list(
     page: Page,
 ) -> ServiceResult<Paged<Contact>> {
     let scope = whatsapp_scope(actor)?;
+    let digits = filter.search.and_then(PhoneNumber::search_digits);
+    let filter = ContactFilter { search: digits.as_deref().or(filter.search), ..filter };
     Ok(state.store.list_contacts(scope, filter, page).await?)
 }
 

@@ -75,6 +75,11 @@ both_backends! {
         assert_eq!(expect_json(bob.get("/api/contacts").await, StatusCode::OK).await["total"], 0);
         let found = expect_json(ana.get(&format!("/api/contacts?q=SARI&outlet_id={jkt}")).await, StatusCode::OK).await;
         assert_eq!(found["total"], 1);
+        // A number is found as people type it.
+        for typed in ["0813-1111", "+62 813 1111 2222", "1111-2222"] {
+            let found = expect_json(ana.get(&format!("/api/contacts?q={}", typed.replace('+', "%2B").replace(' ', "%20"))).await, StatusCode::OK).await;
+            assert_eq!(found["total"], 1, "{typed}");
+        }
 
         // An opt-out from a reply, and the owner opting the contact back in.
         let number = PhoneNumber::parse("081311112222").unwrap();

@@ -47,6 +47,9 @@ struct Cursor {
 
 /// The caller's own contacts that match `query`.
 pub async fn export(state: &AppState, actor: Actor, query: ExportQuery) -> ServiceResult<Export> {
+    // A number is searched as typed (`0812…`), as the list does.
+    let search = query.search.map(|s| domain::PhoneNumber::search_digits(&s).unwrap_or(s));
+    let query = ExportQuery { search, ..query };
     may_import(actor)?;
     let owner = actor.user_id;
     let outlets = state.store.import_outlet_names(owner).await?.into_iter().collect();
