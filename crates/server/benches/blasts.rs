@@ -26,47 +26,6 @@ const PLAN: usize = 100_000;
 const DISPATCH: usize = 10_000;
 const OUTLETS: usize = 10;
 
-struct Db {
-    url: String,
-    drop: Option<(String, String)>,
-}
-
-fn pg_url() -> String {
-    std::env::var("BENCH_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-async fn fresh(backend: &str, scenario: &str) -> Db {
-    let name = format!("bench_blasts_{scenario}_{}", std::process::id());
-    if backend == "SQLite" {
-        let dir = std::env::temp_dir().join(&name);
-        std::fs::create_dir_all(&dir).expect("dir");
-        return Db { url: format!("sqlite://{}", dir.join("b.db").display()), drop: None };
-    }
-    let admin = pg_url();
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("pg");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    Db { url: format!("{base}/{name}"), drop: Some((admin.clone(), name)) }
-}
-
-impl Db {
-    async fn remove(self) {
-        match self.drop {
-            Some((admin, name)) => {
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("pg");
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-            }
-            None => {
-                if let Some(path) = self.url.strip_prefix("sqlite://") {
-                    if let Some(dir) = std::path::Path::new(path).parent() {
-                        let _ = std::fs::remove_dir_all(dir);
-                    }
-                }
-            }
-        }
-    }
-}
-
 async fn open(url: &str) -> AppState {
     let mut config = Config::for_tests(url);
     config.database_max_connections = 10;
@@ -159,7 +118,7 @@ async fn owner_and_outlets(store: &Store, email: &str, n: usize) -> (UserId, Vec
 }
 
 async fn planning(backend: &str) {
-    let db = fresh(backend, "plan").await;
+    let db = common::fresh(backend, "bench_blasts_plan").await;
     let state = open(&db.url).await;
     let (owner, outlets) = owner_and_outlets(&state.store, "plan@shop.id", 3).await;
     let tag: i64 = on_conn!(&db.url, conn => {
@@ -185,7 +144,7 @@ async fn planning(backend: &str) {
     state.store.close().await;
     db.remove().await;
 
-    let db = fresh(backend, "plan_raw").await;
+    let db = common::fresh(backend, "bench_blasts_plan_raw").await;
     let state = open(&db.url).await;
     let (owner, outlets) = owner_and_outlets(&state.store, "raw@shop.id", 3).await;
     state.store.close().await;
@@ -226,7 +185,7 @@ async fn sent(store: &Store) -> i64 {
 async fn dispatch(backend: &str) {
     let numbers: Vec<String> = (0..DISPATCH).map(|i| format!("0813{i:08}")).collect();
     // Through a blast, paced by the dispatcher with zero gaps.
-    let db = fresh(backend, "dispatch").await;
+    let db = common::fresh(backend, "bench_blasts_dispatch").await;
     let state = open(&db.url).await;
     let (owner, outlets) = connected(&state, "blast@shop.id").await;
     let worker = app::workers::blasts::spawn(&state);
@@ -262,7 +221,7 @@ async fn dispatch(backend: &str) {
     db.remove().await;
 
     // Baseline: the same messages straight into the outbox, sent by the same devices.
-    let db = fresh(backend, "outbox").await;
+    let db = common::fresh(backend, "bench_blasts_outbox").await;
     let state = open(&db.url).await;
     let (owner, outlets) = connected(&state, "outbox@shop.id").await;
     let now = domain::Clock::now(&SystemClock);
@@ -308,7 +267,7 @@ async fn dispatch(backend: &str) {
 #[tokio::main]
 async fn main() {
     let mut backends = vec!["SQLite"];
-    if sqlx::PgConnection::connect(&pg_url()).await.is_ok() {
+    if sqlx::PgConnection::connect(&common::pg_url()).await.is_ok() {
         backends.push("PostgreSQL");
     } else {
         println!("(PostgreSQL not reachable at BENCH_PG_URL: SQLite only)");

@@ -14,6 +14,8 @@
 //!   baseline: a raw `SELECT` of the same columns streamed row by row into a CSV writer. Time,
 //!   and the growth of peak resident memory (VmHWM) over the resident memory before the run.
 
+mod common;
+
 use app::services::contact_import::{self, ExportQuery, Mode, Status};
 use app::{AppState, Deps};
 use domain::{Actor, Email, Label, PhoneNumber, Plan, Role, SystemClock, UserId};
@@ -57,48 +59,6 @@ fn csv_file(n: usize) -> Vec<u8> {
 
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
-}
-
-/// A fresh database for one scenario: its URL, and how to drop it.
-struct Db {
-    url: String,
-    drop: Option<(String, String)>,
-}
-
-async fn fresh(backend: &str, scenario: &str) -> Db {
-    let name = format!("bench_contacts_{scenario}_{}", std::process::id());
-    if backend == "SQLite" {
-        let dir = std::env::temp_dir().join(&name);
-        std::fs::create_dir_all(&dir).expect("dir");
-        return Db { url: format!("sqlite://{}", dir.join("b.db").display()), drop: None };
-    }
-    let admin = pg_url();
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("pg");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-    Db { url: format!("{base}/{name}"), drop: Some((admin.clone(), name)) }
-}
-
-impl Db {
-    async fn remove(self) {
-        match self.drop {
-            Some((admin, name)) => {
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("pg");
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
-            }
-            None => {
-                if let Some(path) = self.url.strip_prefix("sqlite://") {
-                    if let Some(dir) = std::path::Path::new(path).parent() {
-                        let _ = std::fs::remove_dir_all(dir);
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn pg_url() -> String {
-    std::env::var("BENCH_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 async fn open(url: &str) -> AppState {
@@ -166,7 +126,7 @@ macro_rules! raw_insert {
 async fn import_bench(backend: &str) {
     let file = csv_file(IMPORT_ROWS);
     // Service: check on an empty database, then check + apply, then a re-import check.
-    let db = fresh(backend, "import").await;
+    let db = common::fresh(backend, "bench_contacts_import").await;
     let state = open(&db.url).await;
     let id = owner(&state.store, "import@shop.id").await;
     let actor = Actor { user_id: id, role: Role::User };
@@ -182,7 +142,7 @@ async fn import_bench(backend: &str) {
     db.remove().await;
 
     // Baseline: the rows already normalised, straight into the table.
-    let db = fresh(backend, "raw").await;
+    let db = common::fresh(backend, "bench_contacts_raw").await;
     let state = open(&db.url).await;
     let id = owner(&state.store, "raw@shop.id").await;
     state.store.close().await;
@@ -330,7 +290,7 @@ fn child(url: &str, owner: UserId, how: &str) -> (f64, usize, u64) {
 }
 
 async fn export_bench(backend: &str) {
-    let db = fresh(backend, "export").await;
+    let db = common::fresh(backend, "bench_contacts_export").await;
     let t = Instant::now();
     let owner = seed_export(&db.url).await;
     let seeded = t.elapsed();
@@ -359,7 +319,7 @@ async fn main() {
         return;
     }
     let mut backends = vec!["SQLite"];
-    match sqlx::PgConnection::connect(&pg_url()).await {
+    match sqlx::PgConnection::connect(&common::pg_url()).await {
         Ok(_) => backends.push("PostgreSQL"),
         Err(e) => eprintln!("PostgreSQL skipped ({e}); set BENCH_PG_URL"),
     }

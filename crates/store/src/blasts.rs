@@ -808,53 +808,55 @@ impl Store {
     pub async fn blast_audience(&self, owner: UserId, audience: Audience<'_>) -> Result<Vec<AudienceMember>> {
         const COLS: &str = "c.id, c.wa_number, c.home_outlet_id, c.opted_out_at, c.blocked";
         let mut members = Vec::new();
+        // The owner's contacts among `$values`, asked in batches (`$sql` builds the statement for
+        // a batch of `n` values bound from `$2`).
+        macro_rules! members_in {
+            ($values:expr, $sql:expr) => {
+                for chunk in $values.chunks(PLAN_BATCH) {
+                    let sql = $sql(chunk.len());
+                    let rows: Vec<AudienceMember> = on_db!(self, read, pool => {
+                        let mut q = sqlx::query_as(&sql).bind(owner.0);
+                        for v in chunk {
+                            q = q.bind(v);
+                        }
+                        q.fetch_all(pool).await
+                    })?;
+                    members.extend(rows);
+                }
+            };
+        }
         match audience {
             Audience::All => {
                 let sql = format!("SELECT {COLS} FROM contacts c WHERE c.owner_id = $1 ORDER BY c.id");
                 members = on_db!(self, read, pool => sqlx::query_as(&sql).bind(owner.0).fetch_all(pool).await)?;
             }
             Audience::Tags(tags) => {
-                for chunk in tags.chunks(PLAN_BATCH) {
-                    let sql = format!(
+                let sql = |n| {
+                    format!(
                         "SELECT {COLS} FROM contacts c WHERE c.owner_id = $1 AND EXISTS
-                         (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id AND ct.tag_id IN ({})) ORDER BY c.id",
-                        placeholders(2, chunk.len())
-                    );
-                    let rows: Vec<AudienceMember> = on_db!(self, read, pool => {
-                        let mut q = sqlx::query_as(&sql).bind(owner.0);
-                        for t in chunk { q = q.bind(t); }
-                        q.fetch_all(pool).await
-                    })?;
-                    members.extend(rows);
-                }
+                     (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id AND ct.tag_id IN ({})) ORDER BY c.id",
+                        placeholders(2, n)
+                    )
+                };
+                members_in!(tags, sql);
             }
             Audience::Contacts(ids) => {
-                for chunk in ids.chunks(PLAN_BATCH) {
-                    let sql = format!(
+                let sql = |n| {
+                    format!(
                         "SELECT {COLS} FROM contacts c WHERE c.owner_id = $1 AND c.id IN ({}) ORDER BY c.id",
-                        placeholders(2, chunk.len())
-                    );
-                    let rows: Vec<AudienceMember> = on_db!(self, read, pool => {
-                        let mut q = sqlx::query_as(&sql).bind(owner.0);
-                        for t in chunk { q = q.bind(t); }
-                        q.fetch_all(pool).await
-                    })?;
-                    members.extend(rows);
-                }
+                        placeholders(2, n)
+                    )
+                };
+                members_in!(ids, sql);
             }
             Audience::Numbers(numbers) => {
-                for chunk in numbers.chunks(PLAN_BATCH) {
-                    let sql = format!(
+                let sql = |n| {
+                    format!(
                         "SELECT {COLS} FROM contacts c WHERE c.owner_id = $1 AND c.wa_number IN ({})",
-                        placeholders(2, chunk.len())
-                    );
-                    let rows: Vec<AudienceMember> = on_db!(self, read, pool => {
-                        let mut q = sqlx::query_as(&sql).bind(owner.0);
-                        for t in chunk { q = q.bind(t); }
-                        q.fetch_all(pool).await
-                    })?;
-                    members.extend(rows);
-                }
+                        placeholders(2, n)
+                    )
+                };
+                members_in!(numbers, sql);
             }
         }
         Ok(members)
