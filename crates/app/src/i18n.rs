@@ -50,6 +50,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "contact_import.ftl",
     "blasts.ftl",
     "blast_page.ftl",
+    "auto_replies.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

@@ -1,5 +1,6 @@
 //! kewhats domain: the types every layer shares and the access policy. No IO lives here.
 
+mod auto_reply;
 mod blast;
 mod clock;
 mod device;
@@ -14,6 +15,7 @@ mod template;
 mod webhook_event;
 mod webhook_url;
 
+pub use auto_reply::{fold, BusinessHours, MatchType, Matcher, TriggerError, REGEX_SIZE_LIMIT, TRIGGER_MAX_CHARS};
 pub use blast::{
     blast_sources, check_blast_transition, local_day, next_local_midnight, utc_offset_secs, BlastStatus,
     ImpossibleBlastTransition, RecipientStatus, Recurrence, SendWindow, DAY_MINUTES,

@@ -57,6 +57,10 @@ pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<Inco
         from: phone_of(client, &info.source.sender, info.source.sender_alt.as_ref()).await,
         text,
         at: Timestamp(info.timestamp.timestamp_millis()),
+        // The others were dropped above; hand-over on a reply from the phone (chatbot flows)
+        // will let `is_from_me` messages through.
+        chat: engine::ChatKind::Direct,
+        from_me: false,
     })
 }
 

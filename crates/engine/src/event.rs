@@ -43,6 +43,24 @@ pub struct IncomingMessage {
     pub from: String,
     pub text: String,
     pub at: Timestamp,
+    /// The kind of chat it was written in.
+    pub chat: ChatKind,
+    /// Written by the linked phone itself (or another of its devices), not by the other party.
+    pub from_me: bool,
+}
+
+/// The kind of chat a message was written in. Only direct chats have one person to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChatKind {
+    /// A one-to-one chat with a person.
+    #[default]
+    Direct,
+    Group,
+    /// A broadcast list.
+    Broadcast,
+    /// A status update.
+    Status,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -8,7 +8,7 @@
 mod event;
 pub mod sim;
 
-pub use event::{EngineEvent, IncomingMessage, MessageBody, OutgoingMessage, Receipt, ReceiptKind};
+pub use event::{ChatKind, EngineEvent, IncomingMessage, MessageBody, OutgoingMessage, Receipt, ReceiptKind};
 
 use async_trait::async_trait;
 use domain::{DeviceId, EngineKind};

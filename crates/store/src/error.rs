@@ -51,6 +51,8 @@ pub enum Taken {
     TagName,
     #[error("a template with this name already exists")]
     TemplateName,
+    #[error("an auto-reply rule with this name already exists")]
+    AutoReplyName,
     #[error("the message was not written")]
     IdempotencyKey,
 }

@@ -6,6 +6,7 @@
 //! Rust types.
 
 mod api_keys;
+mod auto_replies;
 mod blasts;
 mod contact_import;
 mod contacts;
@@ -30,6 +31,7 @@ mod wa_keys;
 mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
+pub use auto_replies::{AutoReply, AutoReplyFields, AutoReplyWritten, NewAutoReply, AUTO_REPLY_ORIGIN};
 pub use blasts::{
     Audience, AudienceMember, Blast, BlastCounters, BlastRecipient, BlastSchedule, BlastShare, Handed, Handoff,
     NewBlast, NewSchedule, Pacing, PlannedRecipient, RecipientValues, ScheduleAdvance, PLAN_BATCH,

@@ -32,6 +32,10 @@ pub struct Message {
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
     pub expires_at: Option<Timestamp>,
+    /// What wrote an outgoing message by itself: `auto_reply` (a rule); none when a person, the
+    /// API or a blast did.
+    #[schema(example = json!(null))]
+    pub origin: Option<String>,
 }
 
 pub struct NewOutgoing<'a> {
@@ -74,7 +78,7 @@ pub struct MessageFilter {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     id: i64,
     owner_id: i64,
     outlet_id: i64,
@@ -97,6 +101,7 @@ struct Row {
     delivered_at: Option<i64>,
     read_at: Option<i64>,
     expires_at: Option<i64>,
+    origin: Option<String>,
 }
 
 impl TryFrom<Row> for Message {
@@ -126,16 +131,17 @@ impl TryFrom<Row> for Message {
             delivered_at: r.delivered_at.map(Timestamp),
             read_at: r.read_at.map(Timestamp),
             expires_at: r.expires_at.map(Timestamp),
+            origin: r.origin,
         })
     }
 }
 
 const EXPIRED: &str = "expired before the device was connected";
 
-const COLUMNS: &str = "id, owner_id, outlet_id, direction, peer, kind, body, media_mime, media_name, media_size, status, error, wa_message_id,
-    api_key_id, idempotency_key, attempts, created_at, updated_at, sent_at, delivered_at, read_at, expires_at";
+pub(crate) const COLUMNS: &str = "id, owner_id, outlet_id, direction, peer, kind, body, media_mime, media_name, media_size, status, error, wa_message_id,
+    api_key_id, idempotency_key, attempts, created_at, updated_at, sent_at, delivered_at, read_at, expires_at, origin";
 
-fn one(row: Option<Row>) -> Result<Option<Message>> {
+pub(crate) fn one(row: Option<Row>) -> Result<Option<Message>> {
     row.map(Message::try_from).transpose()
 }
 

@@ -109,6 +109,7 @@ impl From<store::Taken> for Text {
             store::Taken::ContactNumber => "error-taken-contact",
             store::Taken::TagName => "error-taken-tag",
             store::Taken::TemplateName => "error-taken-template-name",
+            store::Taken::AutoReplyName => "error-taken-auto-reply-name",
             store::Taken::IdempotencyKey => "error-taken-idempotency-key",
         })
     }

@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod auto_replies;
+pub mod automations;
 pub mod blasts;
 pub mod contact_import;
 pub mod contacts;

@@ -8,6 +8,7 @@ use crate::services::devices::device_of;
 use crate::state::AppState;
 use domain::{Actor, EngineKind, OutletId};
 use engine::sim::{Fault, SimEngine};
+use engine::ChatKind;
 use store::Device;
 
 /// The simulated network and the outlet's sim device.
@@ -30,16 +31,20 @@ pub async fn scan(state: &AppState, actor: Actor, outlet: OutletId, phone_input:
     Ok(sim.scan(device.id, phone.digits()).await?)
 }
 
+/// What a simulated contact writes: `again` re-delivers an earlier message id; `chat` and
+/// `from_me` fake what the gateway must not answer (a group, the outlet's own phone).
+pub struct Written<'a> {
+    pub from: &'a str,
+    pub text: &'a str,
+    pub again: Option<&'a str>,
+    pub chat: ChatKind,
+    pub from_me: bool,
+}
+
 /// A customer writes to the outlet; `again` re-delivers an earlier message id (WhatsApp does so
 /// after reconnects). Returns the WhatsApp message id.
-pub async fn inbound(
-    state: &AppState,
-    actor: Actor,
-    outlet: OutletId,
-    from: &str,
-    text: &str,
-    again: Option<&str>,
-) -> ServiceResult<String> {
+pub async fn inbound(state: &AppState, actor: Actor, outlet: OutletId, written: Written<'_>) -> ServiceResult<String> {
+    let Written { from, text, again, chat, from_me } = written;
     let (sim, device) = sim_device(state, actor, outlet).await?;
     let from = phone("from", from)?;
     if text.trim().is_empty() {
@@ -49,7 +54,7 @@ pub async fn inbound(
     if again.is_some_and(|m| m.len() > 128) {
         return Err(ServiceError::invalid("message_id", Text::new("error-too-long").arg("max", 128)));
     }
-    Ok(sim.inbound(device.id, from.digits(), text, again).await?)
+    Ok(sim.inbound_in(device.id, from.digits(), text, again, chat, from_me).await?)
 }
 
 pub async fn fault(state: &AppState, actor: Actor, outlet: OutletId, fault: Fault) -> ServiceResult<()> {

@@ -302,7 +302,7 @@ pub(crate) async fn today(state: &AppState, owner: UserId) -> ServiceResult<Stri
 
 /// A contact's values: name, phone, date, outlet (their home outlet, else `fallback_outlet`)
 /// and their custom fields.
-async fn contact_values(
+pub(crate) async fn contact_values(
     state: &AppState,
     scope: Scope,
     contact: &Contact,
@@ -322,7 +322,7 @@ async fn contact_values(
 
 /// Values to show where no contact was chosen: a sample customer, and each custom field as
 /// `[field]`, so the owner sees where it goes.
-async fn sample_values(state: &AppState, owner: UserId) -> ServiceResult<BTreeMap<String, String>> {
+pub(crate) async fn sample_values(state: &AppState, owner: UserId) -> ServiceResult<BTreeMap<String, String>> {
     let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("template owner missing"))?;
     let tr = Tr(user.language.language().unwrap_or(state.config.default_language));
     let mut values: BTreeMap<String, String> =

@@ -427,6 +427,11 @@ impl Task {
     }
 
     async fn record_inbound(&self, m: engine::IncomingMessage) {
+        if let Some(why) = crate::services::automations::not_a_conversation(&m) {
+            // Groups, broadcasts, status updates and the phone's own messages: not stored, and
+            // so never answered (a chatbot's hand-over on a reply from the phone goes here).
+            return tracing::debug!(device = %self.device.id, why, "an inbound message left alone");
+        }
         let from = format!("+{}", m.from.trim_start_matches('+'));
         // PostgreSQL text cannot hold NUL; drop it rather than the whole message.
         let text = m.text.replace('\0', "");
@@ -439,10 +444,17 @@ impl Task {
             at: m.at,
         };
         match self.inner.store.record_inbound(new, self.inner.clock.now()).await {
-            Ok(Some(_)) => {
+            Ok(Some(message)) => {
                 self.inner.metrics.message("received", 1);
                 if domain::opt_out::is_stop_request(&text, &self.inner.settings.stop_words) {
                     self.opt_out(&from, &text).await;
+                }
+                // After the opt-out, so that a stop word is never answered. A replay (below)
+                // never gets here: each WhatsApp message id is handed over once.
+                if let Err(e) = self.inner.inbound.try_send(message) {
+                    if matches!(e, tokio::sync::mpsc::error::TrySendError::Full(_)) {
+                        tracing::warn!(device = %self.device.id, "automations are behind; a message is not answered");
+                    }
                 }
             }
             // WhatsApp delivered it again (after a reconnect): stored and counted already.

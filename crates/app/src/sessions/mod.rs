@@ -156,7 +156,14 @@ pub(crate) struct Inner {
     /// Another process on the database runs the devices: this one starts none.
     standby: AtomicBool,
     metrics: Arc<Metrics>,
+    /// Inbound messages just stored, for the automations worker (`workers::automations`).
+    inbound: mpsc::Sender<store::Message>,
+    inbound_rx: Mutex<Option<mpsc::Receiver<store::Message>>>,
 }
+
+/// Stored inbound messages waiting for the automations worker; beyond this they are not
+/// answered (logged) rather than slowing the device's task down.
+const INBOUND_QUEUE: usize = 4096;
 
 #[derive(Clone)]
 pub struct Sessions(Arc<Inner>);
@@ -181,7 +188,10 @@ impl Sessions {
         metrics: Arc<Metrics>,
     ) -> Sessions {
         let (bus, _) = broadcast::channel(1024);
+        let (inbound, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
         Sessions(Arc::new(Inner {
+            inbound,
+            inbound_rx: Mutex::new(Some(inbound_rx)),
             store,
             engines,
             clock,
@@ -204,6 +214,12 @@ impl Sessions {
             counts.queued_commands += h.commands.max_capacity() - h.commands.capacity();
         }
         counts
+    }
+
+    /// The stream of inbound messages as they are stored (once per WhatsApp message id), for
+    /// the one automations worker; `None` after it was taken.
+    pub fn take_inbound(&self) -> Option<mpsc::Receiver<store::Message>> {
+        self.0.inbound_rx.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
     pub fn engines(&self) -> &Engines {

@@ -2,6 +2,7 @@
 //! sessions (only in the process that holds the device lock), their reconciler, the webhook
 //! sender, message expiry and log retention.
 
+pub mod automations;
 pub mod blasts;
 pub mod expiry;
 pub mod reconciler;
@@ -39,6 +40,10 @@ impl Workers {
             tasks.push(("reconciler", tokio::spawn(reconciler::run(state.sessions.clone(), every, stop()))));
             // Blasts hand work to devices, so they run where the devices do.
             tasks.push(("blasts", blasts::spawn(state)));
+            // Answers inbound messages, which only the sessions here store.
+            if let Some(task) = automations::spawn(state) {
+                tasks.push(("automations", task));
+            }
         } else {
             state.sessions.enter_standby();
             tracing::warn!(

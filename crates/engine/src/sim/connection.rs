@@ -119,6 +119,8 @@ impl Connection for SimConnection {
                     from: account,
                     text: message.body.preview().to_string(),
                     at: SystemClock.now(),
+                    chat: crate::ChatKind::Direct,
+                    from_me: false,
                 };
                 emit(&peer, EngineEvent::Message(msg)).await;
                 self.spawn_receipts(id.clone(), message.to, false);

@@ -83,9 +83,23 @@ impl SimEngine {
         text: &str,
         id: Option<&str>,
     ) -> Result<String, EngineError> {
+        self.inbound_in(device, from, text, id, crate::ChatKind::Direct, false).await
+    }
+
+    /// [`SimEngine::inbound`] in a chat of `chat`'s kind, or written by the linked phone itself
+    /// (`from_me`): what the gateway must never answer.
+    pub async fn inbound_in(
+        &self,
+        device: DeviceId,
+        from: &str,
+        text: &str,
+        id: Option<&str>,
+        chat: crate::ChatKind,
+        from_me: bool,
+    ) -> Result<String, EngineError> {
         let (events, _) = self.lock().live_events(device)?;
         let id = id.map_or_else(network::message_id, str::to_string);
-        let msg = network::incoming(&id, from, text);
+        let msg = crate::IncomingMessage { chat, from_me, ..network::incoming(&id, from, text) };
         connection::emit(&events, EngineEvent::Message(msg)).await;
         Ok(id)
     }

@@ -77,7 +77,14 @@ pub(crate) fn message_id() -> String {
 }
 
 pub(crate) fn incoming(id: &str, from: &str, text: &str) -> IncomingMessage {
-    IncomingMessage { id: id.to_string(), from: from.to_string(), text: text.to_string(), at: SystemClock.now() }
+    IncomingMessage {
+        id: id.to_string(),
+        from: from.to_string(),
+        text: text.to_string(),
+        at: SystemClock.now(),
+        chat: crate::ChatKind::Direct,
+        from_me: false,
+    }
 }
 
 impl Network {

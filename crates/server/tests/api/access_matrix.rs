@@ -29,6 +29,7 @@ struct World {
     contact: i64,
     template: i64,
     tag: i64,
+    auto_reply: i64,
     /// The owner's blast and recurring blast schedule.
     blast: i64,
     blast_schedule: i64,
@@ -80,6 +81,7 @@ impl World {
             contact: 0,
             template: 0,
             tag: 0,
+            auto_reply: 0,
             blast: 0,
             blast_schedule: 0,
             import: String::new(),
@@ -101,6 +103,7 @@ impl World {
             .header("x-csrf-token", &world.owner_session().csrf);
         expect_json(put.send().await.unwrap(), StatusCode::OK).await;
         world.tag = world.fresh_tag().await;
+        world.auto_reply = world.fresh_auto_reply().await;
         let blast = world.blast_body();
         let created = expect_json(world.owner_session().post("/api/blasts", blast).await, StatusCode::CREATED).await;
         world.blast = created["blast"]["id"].as_i64().unwrap();
@@ -161,6 +164,14 @@ impl World {
             .unwrap()
     }
 
+    async fn fresh_auto_reply(&mut self) -> i64 {
+        self.numbers += 1;
+        let body = json!({"name": format!("Harga {}", self.numbers), "triggers": ["harga"], "reply": "Halo {{name}}"});
+        expect_json(self.owner_session().post("/api/auto-replies", body).await, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
     async fn fresh_webhook(&self) -> i64 {
         let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["message.received"]});
         let created = expect_json(self.owner_session().post("/api/webhooks", body).await, StatusCode::CREATED).await;
@@ -192,6 +203,8 @@ impl World {
             if destructive { self.fresh_tag().await } else { self.tag }.to_string()
         } else if template.starts_with("/api/templates/{id}") {
             if destructive { self.fresh_template().await } else { self.template }.to_string()
+        } else if template.starts_with("/api/auto-replies/{id}") {
+            if destructive { self.fresh_auto_reply().await } else { self.auto_reply }.to_string()
         } else if template.starts_with("/api/blasts/schedules/") {
             self.blast_schedule.to_string()
         } else if template.starts_with("/api/blasts/{id}") {
@@ -226,6 +239,9 @@ impl World {
             ("POST", "/api/contacts") => json!({"name": "Budi", "wa_number": format!("0818{n:08}")}),
             ("POST", "/api/templates") => json!({"name": format!("Promo {n}"), "body": "{Halo|Hai} {{name}}"}),
             ("PATCH", "/api/templates/{id}") => json!({"category": "reminder"}),
+            ("POST", "/api/auto-replies") => json!({"name": format!("Rule {n}"), "triggers": ["promo"], "reply": "Ada promo"}),
+            ("PATCH", "/api/auto-replies/{id}") => json!({"priority": 5}),
+            ("POST", "/api/auto-replies/test") => json!({"text": "harga?", "outlet_id": self.outlet}),
             ("POST", "/api/templates/preview") => json!({"body": "Halo {{name}}", "contact_id": self.contact}),
             ("PATCH", "/api/outlets/{id}") => json!({"city": "Bogor"}),
             ("POST", "/api/contacts/bulk") => json!({"action": "tag", "ids": [self.contact], "tag_id": self.tag}),

@@ -5,6 +5,7 @@
 mod access_matrix;
 mod admin_users;
 mod api_keys;
+mod auto_replies;
 mod auth;
 mod blasts;
 mod browser;

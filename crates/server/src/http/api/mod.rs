@@ -3,6 +3,7 @@
 //! (plain `.route` is refused by clippy here: see `clippy.toml`), so the two cannot drift.
 
 pub mod auth;
+mod auto_replies;
 mod blasts;
 mod contact_import;
 mod contacts;
@@ -46,6 +47,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(contacts::router())
         .merge(tags::router())
         .merge(templates::router(config))
+        .merge(auto_replies::router())
         .merge(blasts::router())
         .merge(contact_import::router())
         .merge(devices::router())

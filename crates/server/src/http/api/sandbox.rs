@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::OutletId;
 use engine::sim::Fault;
+use engine::ChatKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -48,6 +49,13 @@ struct InboundBody {
     text: String,
     /// Re-delivers an earlier message id (WhatsApp does so after reconnects).
     message_id: Option<String>,
+    /// The kind of chat it is written in; `direct` when omitted. Only direct chats are stored
+    /// and answered.
+    #[serde(default)]
+    chat: ChatKind,
+    /// Written by the outlet's own phone instead of the contact: never stored nor answered.
+    #[serde(default)]
+    from_me: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -69,7 +77,8 @@ async fn inbound(
     ApiJson(body): ApiJson<InboundBody>,
 ) -> AppResult<(StatusCode, Json<InboundSent>)> {
     let again = body.message_id.as_deref();
-    let message_id = sandbox::inbound(&state, caller.actor, OutletId(id), &body.from, &body.text, again).await?;
+    let written = sandbox::Written { from: &body.from, text: &body.text, again, chat: body.chat, from_me: body.from_me };
+    let message_id = sandbox::inbound(&state, caller.actor, OutletId(id), written).await?;
     Ok((StatusCode::ACCEPTED, Json(InboundSent { message_id })))
 }
 

@@ -1,0 +1,441 @@
+//! Auto-reply rules, per owner, with the outlets they answer on (`auto_reply_outlets`, used when
+//! `all_outlets` is off), and the log of automatic replies (`auto_reply_log`): one row per
+//! answered inbound message (unique, so a message is never answered twice), written in the
+//! same transaction as the reply's outbox rows and the rule's counters.
+
+use crate::contacts::placeholders;
+use crate::error::Taken;
+use crate::messages::{one, Row as MessageRow, COLUMNS as MESSAGE_COLUMNS};
+use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
+use domain::{BusinessHours, MatchType, OutletId, Scope, Timestamp, UserId};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The `origin` of a message a rule wrote.
+pub const AUTO_REPLY_ORIGIN: &str = "auto_reply";
+
+/// A saved rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct AutoReply {
+    pub id: i64,
+    pub owner_id: UserId,
+    pub name: String,
+    /// Words or phrases; any one of them matching is enough. Empty for a welcome rule.
+    #[schema(example = json!(["harga", "price list"]))]
+    pub triggers: Vec<String>,
+    pub match_type: MatchType,
+    /// Off (the default): "Promo", "PROMO" and "prómo" are the same.
+    pub case_sensitive: bool,
+    /// Lower answers first; on a tie the older rule.
+    pub priority: i64,
+    /// The reply, with `{{variables}}` and `{a|b}` spintax; none when a template answers.
+    pub reply: Option<String>,
+    /// The template that answers (its text and media), instead of `reply`.
+    pub template_id: Option<i64>,
+    /// Answers on every outlet of the owner; otherwise only on `outlet_ids`.
+    pub all_outlets: bool,
+    pub outlet_ids: Vec<OutletId>,
+    /// Answers only inside these hours (the owner's time zone); none: always.
+    pub business_hours: Option<BusinessHours>,
+    /// Sent instead outside the business hours; none: nothing is sent then.
+    pub outside_hours_reply: Option<String>,
+    /// After answering a number, this rule stays silent to it for this long.
+    pub cooldown_secs: i64,
+    /// Answers the first message ever received from a number (and has no triggers).
+    pub is_welcome: bool,
+    pub active: bool,
+    /// How many automatic replies this rule wrote.
+    pub trigger_count: i64,
+    pub last_triggered_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Every setting of a rule, checked by the caller (a create, or an update's merged result).
+pub struct AutoReplyFields<'a> {
+    pub name: &'a str,
+    pub triggers: &'a [String],
+    pub match_type: MatchType,
+    pub case_sensitive: bool,
+    pub priority: i64,
+    pub reply: Option<&'a str>,
+    pub template_id: Option<i64>,
+    /// Empty: every outlet. Only ids of the rule's owner are kept.
+    pub outlet_ids: &'a [OutletId],
+    pub business_hours: Option<&'a BusinessHours>,
+    pub outside_hours_reply: Option<&'a str>,
+    pub cooldown_secs: i64,
+    pub is_welcome: bool,
+    pub active: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    owner_id: i64,
+    name: String,
+    triggers: String,
+    match_type: String,
+    case_sensitive: bool,
+    priority: i64,
+    reply: Option<String>,
+    template_id: Option<i64>,
+    all_outlets: bool,
+    hours_days: Option<String>,
+    hours_start_min: Option<i64>,
+    hours_end_min: Option<i64>,
+    outside_reply: Option<String>,
+    cooldown_secs: i64,
+    is_welcome: bool,
+    active: bool,
+    trigger_count: i64,
+    last_triggered_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<Row> for AutoReply {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<AutoReply> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("auto reply {what}: {e}"));
+        let triggers = serde_json::from_str(&r.triggers).map_err(|e| corrupt("triggers", &e))?;
+        let business_hours = match (r.hours_days, r.hours_start_min, r.hours_end_min) {
+            (Some(days), Some(start), Some(end)) => Some(BusinessHours {
+                days: serde_json::from_str(&days).map_err(|e| corrupt("days", &e))?,
+                start_min: i32::try_from(start).map_err(|e| corrupt("hours", &e))?,
+                end_min: i32::try_from(end).map_err(|e| corrupt("hours", &e))?,
+            }),
+            _ => None,
+        };
+        Ok(AutoReply {
+            id: r.id,
+            owner_id: UserId(r.owner_id),
+            name: r.name,
+            triggers,
+            match_type: r.match_type.parse().map_err(|e| corrupt("match type", &e))?,
+            case_sensitive: r.case_sensitive,
+            priority: r.priority,
+            reply: r.reply,
+            template_id: r.template_id,
+            all_outlets: r.all_outlets,
+            outlet_ids: Vec::new(),
+            business_hours,
+            outside_hours_reply: r.outside_reply,
+            cooldown_secs: r.cooldown_secs,
+            is_welcome: r.is_welcome,
+            active: r.active,
+            trigger_count: r.trigger_count,
+            last_triggered_at: r.last_triggered_at.map(Timestamp),
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+        })
+    }
+}
+
+const COLUMNS: &str = "id, owner_id, name, triggers, match_type, case_sensitive, priority, reply, template_id,
+    all_outlets, hours_days, hours_start_min, hours_end_min, outside_reply, cooldown_secs, is_welcome, active,
+    trigger_count, last_triggered_at, created_at, updated_at";
+
+/// Binds `$3…$17` of an insert or update from the fields.
+macro_rules! bind_fields {
+    ($q:expr, $f:expr) => {{
+        let f = $f;
+        let hours = f.business_hours;
+        $q.bind(f.name)
+            .bind(serde_json::to_string(f.triggers).unwrap_or_else(|_| "[]".into()))
+            .bind(f.match_type.as_str())
+            .bind(f.case_sensitive)
+            .bind(f.priority)
+            .bind(f.reply)
+            .bind(f.template_id)
+            .bind(f.outlet_ids.is_empty())
+            .bind(hours.map(|h| serde_json::to_string(&h.days).unwrap_or_else(|_| "[]".into())))
+            .bind(hours.map(|h| i64::from(h.start_min)))
+            .bind(hours.map(|h| i64::from(h.end_min)))
+            .bind(f.outside_hours_reply)
+            .bind(f.cooldown_secs)
+            .bind(f.is_welcome)
+            .bind(f.active)
+    }};
+}
+
+/// Replaces the rule's outlets with those of `ids` its owner has (inside a transaction).
+macro_rules! set_outlets {
+    ($tx:expr, $rule:expr, $owner:expr, $ids:expr) => {{
+        sqlx::query("DELETE FROM auto_reply_outlets WHERE auto_reply_id = $1").bind($rule).execute(&mut *$tx).await?;
+        if !$ids.is_empty() {
+            let sql = format!(
+                "INSERT INTO auto_reply_outlets (auto_reply_id, outlet_id)
+                 SELECT $1, id FROM outlets WHERE owner_id = $2 AND id IN ({})",
+                placeholders(3, $ids.len())
+            );
+            let mut q = sqlx::query(&sql).bind($rule).bind($owner);
+            for id in $ids {
+                q = q.bind(id.0);
+            }
+            q.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// An automatic reply to write: its outbox rows and what it answers.
+pub struct NewAutoReply<'a> {
+    pub rule: Option<i64>,
+    /// The inbound message answered; a second reply to it is refused.
+    pub inbound_message_id: i64,
+    /// A template's media sent just before the text (caption mode `separate`).
+    pub lead: Option<NewOutgoing<'a>>,
+    pub reply: NewOutgoing<'a>,
+    /// At most this many automatic replies to the number since `window_start` (this one
+    /// included); beyond it nothing is written.
+    pub cap: i64,
+    pub window_start: Timestamp,
+}
+
+/// What became of an automatic reply.
+#[derive(Debug)]
+pub enum AutoReplyWritten {
+    /// In the outbox (the lead media message first, if any).
+    Queued(Vec<Message>),
+    /// The inbound message was answered already.
+    AlreadyAnswered,
+    /// The number got the most automatic replies a minute allows.
+    OverCap,
+}
+
+impl Store {
+    /// `Conflict(AutoReplyName)` when the owner already has a rule with this name.
+    pub async fn create_auto_reply(
+        &self,
+        owner: UserId,
+        fields: &AutoReplyFields<'_>,
+        now: Timestamp,
+    ) -> Result<AutoReply> {
+        let sql = format!(
+            "INSERT INTO auto_replies (owner_id, created_at, updated_at, name, triggers, match_type, case_sensitive,
+                 priority, reply, template_id, all_outlets, hours_days, hours_start_min, hours_end_min, outside_reply,
+                 cooldown_secs, is_welcome, active)
+             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             RETURNING {COLUMNS}"
+        );
+        let id = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let q = sqlx::query_as::<_, Row>(&sql).bind(owner.0).bind(now.millis());
+            let row: Row = bind_fields!(q, fields).fetch_one(&mut *tx).await
+                .map_err(|e| StoreError::from(e).conflict_as(Taken::AutoReplyName))?;
+            set_outlets!(tx, row.id, owner.0, fields.outlet_ids);
+            tx.commit().await?;
+            row.id
+        });
+        self.load_auto_reply(Some(owner.0), id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// `NotFound` outside `scope`; `Conflict(AutoReplyName)` for a name the owner already uses.
+    pub async fn update_auto_reply(
+        &self,
+        scope: Scope,
+        id: i64,
+        fields: &AutoReplyFields<'_>,
+        now: Timestamp,
+    ) -> Result<AutoReply> {
+        let sql = format!(
+            "UPDATE auto_replies SET updated_at = $2, name = $3, triggers = $4, match_type = $5, case_sensitive = $6,
+                 priority = $7, reply = $8, template_id = $9, all_outlets = $10, hours_days = $11,
+                 hours_start_min = $12, hours_end_min = $13, outside_reply = $14, cooldown_secs = $15,
+                 is_welcome = $16, active = $17
+             WHERE id = $1 AND ($18 IS NULL OR owner_id = $18) RETURNING {COLUMNS}"
+        );
+        on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let q = sqlx::query_as::<_, Row>(&sql).bind(id).bind(now.millis());
+            let row: Option<Row> = bind_fields!(q, fields).bind(scope.owner().map(|u| u.0)).fetch_optional(&mut *tx).await
+                .map_err(|e| StoreError::from(e).conflict_as(Taken::AutoReplyName))?;
+            let row = row.ok_or(StoreError::NotFound)?;
+            set_outlets!(tx, row.id, row.owner_id, fields.outlet_ids);
+            tx.commit().await?;
+        });
+        self.auto_reply(scope, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn auto_reply(&self, scope: Scope, id: i64) -> Result<Option<AutoReply>> {
+        self.load_auto_reply(scope.owner().map(|u| u.0), id).await
+    }
+
+    async fn load_auto_reply(&self, owner: Option<i64>, id: i64) -> Result<Option<AutoReply>> {
+        let sql = format!("SELECT {COLUMNS} FROM auto_replies WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)");
+        let row: Option<Row> =
+            on_db!(self, read, pool => sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(pool).await)?;
+        let Some(rule) = row.map(AutoReply::try_from).transpose()? else { return Ok(None) };
+        Ok(self.with_outlets(vec![rule]).await?.pop())
+    }
+
+    /// Rules in `scope`, in the order they are tried (priority, then age).
+    pub async fn list_auto_replies(&self, scope: Scope, page: Page) -> Result<Paged<AutoReply>> {
+        let list = format!(
+            "SELECT {COLUMNS} FROM auto_replies WHERE ($1 IS NULL OR owner_id = $1)
+             ORDER BY owner_id, priority, id LIMIT $2 OFFSET $3"
+        );
+        let owner = scope.owner().map(|u| u.0);
+        let (rows, total): (Vec<Row>, i64) = on_db!(self, read, pool => {
+            let rows = sqlx::query_as(&list).bind(owner).bind(page.limit()).bind(page.offset()).fetch_all(pool).await?;
+            let total = sqlx::query_scalar("SELECT COUNT(*) FROM auto_replies WHERE ($1 IS NULL OR owner_id = $1)")
+                .bind(owner).fetch_one(pool).await?;
+            (rows, total)
+        });
+        let rules = rows.into_iter().map(AutoReply::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Paged::new(self.with_outlets(rules).await?, total, page))
+    }
+
+    /// `NotFound` for a missing rule or one outside `scope`.
+    pub async fn delete_auto_reply(&self, scope: Scope, id: i64) -> Result<()> {
+        let done = on_db!(self, write, pool => sqlx::query(
+            "DELETE FROM auto_replies WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)")
+            .bind(id)
+            .bind(scope.owner().map(|u| u.0))
+            .execute(pool)
+            .await.map(|r| r.rows_affected()))?;
+        crate::error::touched(done)
+    }
+
+    /// The active rules of `owner` that answer on `outlet` (all of them without one), in the
+    /// order they are tried.
+    pub async fn active_auto_replies(&self, owner: UserId, outlet: Option<OutletId>) -> Result<Vec<AutoReply>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM auto_replies r WHERE owner_id = $1 AND active
+               AND ($2 IS NULL OR all_outlets OR EXISTS (SELECT 1 FROM auto_reply_outlets o
+                                           WHERE o.auto_reply_id = r.id AND o.outlet_id = $2))
+             ORDER BY priority, id"
+        );
+        let rows: Vec<Row> = on_db!(self, read, pool => sqlx::query_as(&sql).bind(owner.0).bind(outlet.map(|o| o.0)).fetch_all(pool).await)?;
+        let rules = rows.into_iter().map(AutoReply::try_from).collect::<Result<Vec<_>>>()?;
+        self.with_outlets(rules).await
+    }
+
+    async fn with_outlets(&self, mut rules: Vec<AutoReply>) -> Result<Vec<AutoReply>> {
+        let chosen: Vec<i64> = rules.iter().filter(|r| !r.all_outlets).map(|r| r.id).collect();
+        if chosen.is_empty() {
+            return Ok(rules);
+        }
+        let sql = format!(
+            "SELECT auto_reply_id, outlet_id FROM auto_reply_outlets WHERE auto_reply_id IN ({}) ORDER BY outlet_id",
+            placeholders(1, chosen.len())
+        );
+        let pairs: Vec<(i64, i64)> = on_db!(self, read, pool => {
+            let mut q = sqlx::query_as(&sql);
+            for id in &chosen {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await?
+        });
+        let index: HashMap<i64, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        for (rule, outlet) in pairs {
+            if let Some(&i) = index.get(&rule) {
+                rules[i].outlet_ids.push(OutletId(outlet));
+            }
+        }
+        Ok(rules)
+    }
+
+    /// Did `owner` receive a message from `peer` before the message `before`?
+    pub async fn has_earlier_inbound(&self, owner: UserId, peer: &str, before: i64) -> Result<bool> {
+        let found: Option<i64> = on_db!(self, read, pool => sqlx::query_scalar(
+            "SELECT id FROM messages WHERE owner_id = $1 AND peer = $2 AND direction = 'in' AND id < $3 LIMIT 1")
+            .bind(owner.0)
+            .bind(peer)
+            .bind(before)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(found.is_some())
+    }
+
+    /// When `rule` last answered `peer`, if ever.
+    pub async fn last_auto_reply_to(&self, rule: i64, peer: &str) -> Result<Option<Timestamp>> {
+        let at: Option<i64> = on_db!(self, read, pool => sqlx::query_scalar(
+            "SELECT MAX(created_at) FROM auto_reply_log WHERE auto_reply_id = $1 AND peer = $2")
+            .bind(rule)
+            .bind(peer)
+            .fetch_one(pool)
+            .await)?;
+        Ok(at.map(Timestamp))
+    }
+
+    /// Writes an automatic reply in one transaction: the log row (unique per inbound message),
+    /// the outbox rows marked `auto_reply`, and the rule's counters — unless the inbound
+    /// message was answered already or the number reached the cap.
+    pub async fn write_auto_reply(&self, new: NewAutoReply<'_>, now: Timestamp) -> Result<AutoReplyWritten> {
+        let insert = format!(
+            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at,
+                 expires_at, kind, media_mime, media_name, media_size, origin)
+             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, '{AUTO_REPLY_ORIGIN}')
+             RETURNING {MESSAGE_COLUMNS}"
+        );
+        let r = &new.reply;
+        on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM auto_reply_log WHERE owner_id = $1 AND peer = $2 AND created_at > $3")
+                .bind(r.owner.0)
+                .bind(r.to)
+                .bind(new.window_start.millis())
+                .fetch_one(&mut *tx)
+                .await?;
+            if recent >= new.cap {
+                return Ok(AutoReplyWritten::OverCap);
+            }
+            let log: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO auto_reply_log (owner_id, outlet_id, peer, inbound_message_id, auto_reply_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (inbound_message_id) DO NOTHING RETURNING id")
+                .bind(r.owner.0)
+                .bind(r.outlet.0)
+                .bind(r.to)
+                .bind(new.inbound_message_id)
+                .bind(new.rule)
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(log) = log else { return Ok(AutoReplyWritten::AlreadyAnswered) };
+            let mut written = Vec::with_capacity(2);
+            for m in new.lead.iter().chain(std::iter::once(&new.reply)) {
+                let media = m.media.as_ref();
+                let row: Option<MessageRow> = sqlx::query_as(&insert)
+                    .bind(m.owner.0)
+                    .bind(m.outlet.0)
+                    .bind(m.to)
+                    .bind(m.body)
+                    .bind(now.millis())
+                    .bind(m.expires_at.map(Timestamp::millis))
+                    .bind(media.map_or("text", |x| x.kind))
+                    .bind(media.map(|x| x.mime))
+                    .bind(media.map(|x| x.file_name))
+                    .bind(media.map(|x| i64::try_from(x.data.len()).unwrap_or(i64::MAX)))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let message = one(row)?.ok_or_else(|| StoreError::Corrupt("an auto reply was not written".into()))?;
+                if let Some(x) = media {
+                    sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
+                        .bind(message.id)
+                        .bind(x.data)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                written.push(message);
+            }
+            let reply_id = written.last().map(|m| m.id);
+            sqlx::query("UPDATE auto_reply_log SET message_id = $2 WHERE id = $1")
+                .bind(log)
+                .bind(reply_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(rule) = new.rule {
+                sqlx::query(
+                    "UPDATE auto_replies SET trigger_count = trigger_count + 1, last_triggered_at = $2 WHERE id = $1")
+                    .bind(rule)
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(AutoReplyWritten::Queued(written))
+        })
+    }
+}
