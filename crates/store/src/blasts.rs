@@ -4,9 +4,12 @@
 //! counters in the transaction that makes it (`mirror_to_blast!`, used by `messages.rs`).
 //! Counters are never counted on read.
 
+mod media;
 mod schedules;
 
 pub use schedules::{BlastSchedule, NewSchedule, ScheduleAdvance};
+
+pub use media::{BlastMedia, DraftChange, FileValues, NewBlastMedia, RecipientRows};
 
 use crate::deliveries::{enqueue, WebhookEvent};
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
@@ -71,6 +74,8 @@ pub struct Blast {
     pub schedule_id: Option<i64>,
     pub counters: BlastCounters,
     pub created_at: Timestamp,
+    /// The image or document sent with the text, if any (its bytes: `GET /api/blasts/{id}/media`).
+    pub media: Option<BlastMedia>,
     pub updated_at: Timestamp,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
@@ -92,6 +97,8 @@ pub struct NewBlast<'a> {
     pub outlets: &'a [OutletId],
 }
 
+    /// An image or document to send with the text (written with the blast).
+    pub media: Option<NewBlastMedia<'a>>,
 /// One recipient as planned: `pending` with an outlet, or `skipped` with a reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedRecipient {
@@ -99,7 +106,10 @@ pub struct PlannedRecipient {
     pub wa_number: String,
     pub outlet_id: Option<OutletId>,
     pub status: RecipientStatus,
-    pub reason: &'static str,
+    pub reason: std::borrow::Cow<'static, str>,
+    /// For a recipient from an uploaded file who is no contact: `{"name", "fields"}` as JSON,
+    /// which the text is rendered from.
+    pub vars: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -168,6 +178,9 @@ pub struct Handoff<'a> {
     pub expires_at: Option<Timestamp>,
 }
 
+    /// The longest caption a media message may have: a longer rendered text is skipped
+    /// (`caption_too_long`) when the blast's media goes as its caption.
+    pub max_caption_chars: usize,
 /// What one hand-off did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handed {
@@ -197,7 +210,12 @@ fn select() -> String {
     let mut sql = String::from(
         "SELECT b.id, b.owner_id, b.name, b.status, b.template_id, b.body, b.gap_min_secs, b.gap_max_secs, b.daily_cap,
              b.window_start_min, b.window_end_min, b.time_zone, b.skip_recent_duplicates, b.outlet_choice,
-             b.recipient_choice, b.start_at, b.schedule_id, b.total, b.created_at, b.updated_at, b.started_at, b.finished_at",
+             b.recipient_choice, b.start_at, b.schedule_id, b.total, b.created_at, b.updated_at, b.started_at, b.finished_at,
+             (SELECT m.kind FROM blast_media m WHERE m.blast_id = b.id) AS media_kind,
+             (SELECT m.mime FROM blast_media m WHERE m.blast_id = b.id) AS media_mime,
+             (SELECT m.file_name FROM blast_media m WHERE m.blast_id = b.id) AS media_name,
+             (SELECT m.size FROM blast_media m WHERE m.blast_id = b.id) AS media_size,
+             (SELECT m.caption_mode FROM blast_media m WHERE m.blast_id = b.id) AS media_caption_mode",
     );
     for c in ["pending", "queued", "sent", "delivered", "read", "failed", "skipped"] {
         sql.push_str(&format!(
@@ -241,12 +259,27 @@ struct Row {
     finished_at: Option<i64>,
 }
 
+    media_kind: Option<String>,
+    media_mime: Option<String>,
+    media_name: Option<String>,
+    media_size: Option<i64>,
+    media_caption_mode: Option<String>,
 impl TryFrom<Row> for Blast {
     type Error = StoreError;
     fn try_from(r: Row) -> Result<Blast> {
         let json = |s: &str| serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("blast choice: {e}")));
         Ok(Blast {
             id: r.id,
+        let media = match (r.media_kind, r.media_mime, r.media_name, r.media_size, r.media_caption_mode) {
+            (Some(kind), Some(mime), Some(file_name), Some(size), Some(mode)) => Some(BlastMedia {
+                kind,
+                mime,
+                file_name,
+                size,
+                caption_mode: mode.parse().map_err(|e| StoreError::Corrupt(format!("blast caption mode: {e}")))?,
+            }),
+            _ => None,
+        };
             owner_id: UserId(r.owner_id),
             name: r.name,
             status: r.status.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?,
@@ -267,6 +300,7 @@ impl TryFrom<Row> for Blast {
             schedule_id: r.schedule_id,
             counters: BlastCounters {
                 total: r.total,
+            media,
                 pending: r.pending,
                 queued: r.queued,
                 sent: r.sent,
@@ -322,16 +356,37 @@ pub(crate) fn counter(status: RecipientStatus) -> &'static str {
 macro_rules! mirror_to_blast {
     ($tx:expr, $message:expr, $now:expr) => {
         if let Some(to) = domain::RecipientStatus::of_message($message.status) {
-            let found: Option<(i64, i64, Option<i64>, String)> =
-                sqlx::query_as("SELECT id, blast_id, outlet_id, status FROM blast_recipients WHERE message_id = $1")
-                    .bind($message.id)
-                    .fetch_optional(&mut *$tx)
-                    .await?;
-            if let Some((recipient, blast, outlet, from)) = found {
+            // The text message's recipient; or, for a failed media message sent apart from its
+            // text (separate mode), the recipient it led: the recipient fails with the reason
+            // `media: …` and stays failed whatever the text's receipts say (they did not get
+            // what the blast sent).
+            let media_failed = to == domain::RecipientStatus::Failed && $message.kind != "text";
+            let mut found: Option<(i64, i64, Option<i64>, String, String)> = sqlx::query_as(
+                "SELECT id, blast_id, outlet_id, status, reason FROM blast_recipients WHERE message_id = $1",
+            )
+            .bind($message.id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let mut lead = false;
+            if found.is_none() && media_failed {
+                found = sqlx::query_as(
+                    "SELECT id, blast_id, outlet_id, status, reason FROM blast_recipients WHERE lead_message_id = $1",
+                )
+                .bind($message.id)
+                .fetch_optional(&mut *$tx)
+                .await?;
+                lead = found.is_some();
+            }
+            if let Some((recipient, blast, outlet, from, was)) = found {
                 let from: domain::RecipientStatus =
                     from.parse().map_err(|e: domain::UnknownValue| $crate::StoreError::Corrupt(e.to_string()))?;
-                if from != to {
-                    let reason = if to == domain::RecipientStatus::Failed { $message.error.as_str() } else { "" };
+                let media_lost = from == domain::RecipientStatus::Failed && was.starts_with("media: ");
+                if from != to && !media_lost {
+                    let reason = match (to == domain::RecipientStatus::Failed, lead) {
+                        (true, true) => format!("media: {}", $message.error),
+                        (true, false) => $message.error.clone(),
+                        (false, _) => String::new(),
+                    };
                     sqlx::query("UPDATE blast_recipients SET status = $2, reason = $3, updated_at = $4 WHERE id = $1")
                         .bind(recipient)
                         .bind(to.as_str())
@@ -432,6 +487,9 @@ impl Store {
             }
             let row: Row = sqlx::query_as(&reread).bind(id).fetch_one(&mut *tx).await?;
             let blast = Blast::try_from(row)?;
+            if let Some(m) = &new.media {
+                media::insert!(tx, id, m);
+            }
             let written = status_event!(tx, blast, now)?;
             tx.commit().await?;
             (blast, written)
@@ -651,11 +709,11 @@ impl Store {
             }
             let mut skipped = 0u64;
             let outcome = loop {
-                let next: Option<(i64, String)> = sqlx::query_as(
-                    "SELECT id, wa_number FROM blast_recipients
+                let next: Option<(i64, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id, wa_number, vars FROM blast_recipients
                      WHERE blast_id = $1 AND outlet_id = $2 AND status = 'pending' ORDER BY id LIMIT 1")
                     .bind(blast.id).bind(h.outlet.0).fetch_optional(&mut *tx).await?;
-                let Some((recipient, number)) = next else {
+                let Some((recipient, number, vars)) = next else {
                     // The share's count drifted from the rows (it never should): set it right.
                     sqlx::query("UPDATE blast_outlets SET pending = 0 WHERE blast_id = $1 AND outlet_id = $2")
                         .bind(blast.id).bind(h.outlet.0).execute(&mut *tx).await?;
@@ -672,9 +730,13 @@ impl Store {
                 };
                 let mut text = String::new();
                 if skip.is_none() {
-                    let (name, fields, home) = match &contact {
-                        Some((name, fields, _, _, home)) => (name.as_str(), serde_json::from_str(fields).unwrap_or_default(), home.as_deref()),
-                        None => ("", BTreeMap::new(), None),
+                    // A file's row that was no contact when planned keeps the file's values;
+                    // everyone else is rendered from their contact (checked above either way).
+                    let file = vars.as_deref().map(media::FileValues::parse);
+                    let (name, fields, home) = match (&file, &contact) {
+                        (Some(v), _) => (v.name.as_str(), v.fields.clone(), None),
+                        (None, Some((name, fields, _, _, home))) => (name.as_str(), serde_json::from_str(fields).unwrap_or_default(), home.as_deref()),
+                        (None, None) => ("", BTreeMap::new(), None),
                     };
                     text = render(&RecipientValues { name, phone: &number, fields: &fields, home_outlet: home });
                     if text.trim().is_empty() {
@@ -686,8 +748,11 @@ impl Store {
                             .bind(blast.owner_id.0).bind(&number).bind(dup_since).bind(&text)
                             .fetch_optional(&mut *tx).await?;
                         if dup.is_some() {
+                    let as_caption = blast.media.as_ref().is_some_and(|m| m.caption_mode == domain::CaptionMode::Caption);
                             skip = Some("recent_duplicate");
                         }
+                    } else if as_caption && text.chars().count() > h.max_caption_chars {
+                        skip = Some("caption_too_long");
                     }
                 }
                 let to = if skip.is_some() { "skipped" } else { "queued" };
@@ -708,25 +773,26 @@ impl Store {
                     }
                     continue;
                 }
-                let message: i64 = sqlx::query_scalar(
-                    "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at, expires_at, kind)
-                     VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, 'text') RETURNING id")
-                    .bind(blast.owner_id.0).bind(h.outlet.0).bind(&number).bind(&text).bind(now.millis())
-                    .bind(h.expires_at.map(Timestamp::millis))
-                    .fetch_one(&mut *tx).await?;
-                sqlx::query("UPDATE blast_recipients SET message_id = $2 WHERE id = $1")
-                    .bind(recipient).bind(message).execute(&mut *tx).await?;
+                // With media: as the caption, one media message; separate, the media message
+                // (no caption) first, then the text, so the device sends them in that order.
+                // Each media message gets its own copy of the bytes (dropped once sent).
+                let written = media::write_messages!(tx, blast, h, number, text, now);
+                let (lead, message) = written;
+                sqlx::query("UPDATE blast_recipients SET message_id = $2, lead_message_id = $3 WHERE id = $1")
+                    .bind(recipient).bind(message).bind(lead).execute(&mut *tx).await?;
                 sqlx::query("UPDATE blast_outlets SET next_send_at = $3 WHERE blast_id = $1 AND outlet_id = $2")
                     .bind(blast.id).bind(h.outlet.0).bind(h.next_send_at.millis()).execute(&mut *tx).await?;
                 sqlx::query(
-                    "INSERT INTO outlet_daily_sends (outlet_id, day, count) VALUES ($1, $2, 1)
-                     ON CONFLICT (outlet_id, day) DO UPDATE SET count = outlet_daily_sends.count + 1")
-                    .bind(h.outlet.0).bind(h.day).execute(&mut *tx).await?;
+                    "INSERT INTO outlet_daily_sends (outlet_id, day, count) VALUES ($1, $2, $3)
+                     ON CONFLICT (outlet_id, day) DO UPDATE SET count = outlet_daily_sends.count + $3")
+                    .bind(h.outlet.0).bind(h.day).bind(messages).execute(&mut *tx).await?;
                 if let Some(template) = blast.template_id {
                     sqlx::query("UPDATE templates SET usage_count = usage_count + 1 WHERE id = $1")
                         .bind(template).execute(&mut *tx).await?;
                 }
                 break Handed::Queued { message_id: message, skipped };
+                // Every message counts towards the device's day (two in separate mode).
+                let messages = if lead.is_some() { 2i64 } else { 1 };
             };
             tx.commit().await?;
             outcome
@@ -888,7 +954,7 @@ fn recipient_values(blast: i64, owner: UserId, now: Timestamp, rows: &[PlannedRe
     use std::fmt::Write;
     let mut sql = String::with_capacity(150 + rows.len() * 60);
     sql.push_str(
-        "INSERT INTO blast_recipients (blast_id, owner_id, updated_at, contact_id, wa_number, outlet_id, status, reason) VALUES ",
+        "INSERT INTO blast_recipients (blast_id, owner_id, updated_at, contact_id, wa_number, outlet_id, status, reason, vars) VALUES ",
     );
     let opt = |v: Option<i64>| v.map_or_else(|| "NULL".to_string(), |v| v.to_string());
     for (i, r) in rows.iter().enumerate() {
@@ -898,13 +964,16 @@ fn recipient_values(blast: i64, owner: UserId, now: Timestamp, rows: &[PlannedRe
         let number = r.wa_number.replace('\'', "''");
         let _ = write!(
             sql,
-            "({blast}, {}, {}, {}, '{number}', {}, '{}', '{}')",
+            "({blast}, {}, {}, {}, '{number}', {}, '{}', '{reason}', {vars})",
             owner.0,
             now.millis(),
             opt(r.contact_id),
             opt(r.outlet_id.map(|o| o.0)),
             r.status.as_str(),
-            r.reason
+        // Text from a file (a reason with its line, a recipient's values) is quoted likewise;
+        // JSON escapes control characters, so none reaches the statement.
+        let reason = r.reason.replace('\'', "''");
+        let vars = r.vars.as_ref().map_or_else(|| "NULL".to_string(), |v| format!("'{}'", v.replace('\'', "''")));
         );
     }
     sql

@@ -33,8 +33,9 @@ mod webhooks;
 pub use api_keys::{ApiKey, KeyHolder};
 pub use auto_replies::{AutoReply, AutoReplyFields, AutoReplyWritten, NewAutoReply, AUTO_REPLY_ORIGIN};
 pub use blasts::{
-    Audience, AudienceMember, Blast, BlastCounters, BlastRecipient, BlastSchedule, BlastShare, Handed, Handoff,
-    NewBlast, NewSchedule, Pacing, PlannedRecipient, RecipientValues, ScheduleAdvance, PLAN_BATCH,
+    Audience, AudienceMember, Blast, BlastCounters, BlastMedia, BlastRecipient, BlastSchedule, BlastShare,
+    DraftChange, FileValues, Handed, Handoff, NewBlast, NewBlastMedia, NewSchedule, Pacing, PlannedRecipient,
+    RecipientRows, RecipientValues, ScheduleAdvance, PLAN_BATCH,
 };
 pub use contact_import::{
     merge, ExistingContact, ExportContact, ExportFilter, ImportApplied, ImportContact, Merge, MergedContact,

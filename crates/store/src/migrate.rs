@@ -47,6 +47,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 13, "0013_templates"),
     migration!("sqlite", 14, "0014_blasts"),
     migration!("sqlite", 15, "0015_template_media"),
+    migration!("sqlite", 16, "0016_blast_media"),
     migration!("sqlite", 17, "0017_auto_replies"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
@@ -65,6 +66,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 13, "0013_templates"),
     migration!("postgres", 14, "0014_blasts"),
     migration!("postgres", 15, "0015_template_media"),
+    migration!("postgres", 16, "0016_blast_media"),
     migration!("postgres", 17, "0017_auto_replies"),
 ];
 

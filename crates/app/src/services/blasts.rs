@@ -6,8 +6,14 @@
 //! the rest round-robin), then writes everything in one transaction. The dispatcher
 //! (`workers::blasts`) hands recipients to the outbox one at a time per outlet.
 //!
-//! Media are not part of blasts yet: a message keeps its media bytes per message, and a blast's
-//! media would need storage of its own.
+//! A blast may carry one image or document (`media`) and take recipients from an uploaded
+//! CSV or `.xlsx` file (`recipient_file`).
+
+mod media;
+mod recipient_file;
+
+pub use media::{attach as attach_media, file as media_file, gap_ms, may_attach, remove as remove_media};
+pub use recipient_file::RecipientFile;
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::i18n::errors::label;
@@ -159,13 +165,23 @@ pub struct Preview {
     pub duplicates: usize,
     /// Recipients per outlet.
     pub per_outlet: Vec<OutletCount>,
-    /// The text as the first recipient would get it.
+    /// The text as the chosen contact (else the first recipient) would get it.
     pub sample: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = BlastOutletCount)]
 pub struct OutletCount {
+    /// Whose sample it is, when a contact.
+    pub sample_contact: Option<SampleContact>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = BlastSampleContact)]
+pub struct SampleContact {
+    pub id: i64,
+    pub name: String,
+    pub wa_number: String,
     pub outlet_id: OutletId,
     pub name: String,
     pub recipients: usize,
@@ -220,6 +236,29 @@ fn rfc3339(field: &'static str, text: &str) -> ServiceResult<Timestamp> {
 fn pacing(input: &PacingInput, time_zone: &str) -> ServiceResult<Pacing> {
     let gap_min = input.gap_min_secs.unwrap_or(DEFAULT_GAP_MIN_SECS);
     let gap_max = input.gap_max_secs.unwrap_or(DEFAULT_GAP_MAX_SECS.max(gap_min));
+    media: Option<media::PlannedMedia>,
+    /// What the blast records of its recipients file, if it had one.
+    file: Option<serde_json::Value>,
+}
+
+/// What a request brings beside its JSON: an uploaded recipients file, or what a duplicate or
+/// a resend takes over from the blast it copies (recipients with their values, media).
+#[derive(Default)]
+pub struct Extras {
+    upload: Option<RecipientFile>,
+    rows: Option<recipient_file::FileRecipients>,
+    media: Option<media::PlannedMedia>,
+}
+
+impl Extras {
+    /// A request with a recipients file (CSV or `.xlsx`).
+    pub fn with_file(file: RecipientFile) -> Extras {
+        Extras { upload: Some(file), ..Extras::default() }
+    }
+
+    fn has_file(&self) -> bool {
+        self.upload.is_some() || self.rows.is_some()
+    }
     let gap_error = |field| {
         ServiceError::invalid(field, Text::new("error-blast-gap").arg("min", MIN_GAP_SECS).arg("max", MAX_GAP_SECS))
     };
@@ -250,7 +289,7 @@ fn pacing(input: &PacingInput, time_zone: &str) -> ServiceResult<Pacing> {
 }
 
 /// Resolves, checks and assigns everything a request asks for, writing nothing.
-async fn plan(state: &AppState, actor: Actor, request: &BlastRequest) -> ServiceResult<Plan> {
+async fn plan(state: &AppState, actor: Actor, request: &BlastRequest, extras: Extras) -> ServiceResult<Plan> {
     let scope = whatsapp_scope(actor)?;
     let name = Label::parse(&request.name, NAME_MAX)
         .map_err(|e| ServiceError::invalid("name", label("field-blast-name", e)))?;
@@ -288,7 +327,9 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest) -> Service
                 .await?
                 .filter(|t| t.owner_id == owner)
                 .ok_or_else(|| ServiceError::not_found("error-template-not-found"))?;
-            (Some(id), t.body)
+            let body = t.body.clone();
+            saved = Some(t);
+            (Some(id), body)
         }
         (None, Some(body)) => (None, body.clone()),
         _ => return Err(invalid("body", "error-blast-content")),
@@ -306,9 +347,15 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest) -> Service
         ));
     }
     let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("blast owner missing"))?;
-    let pacing = pacing(&request.pacing, &user.time_zone)?;
+    let file = match (extras.upload, extras.rows) {
+        (Some(upload), _) => Some(recipient_file::read(state, owner, upload).await?),
+        (None, rows) => rows,
+    };
 
-    let (recipients, duplicates) = recipients(state, owner, &request.recipients, &outlets).await?;
+    let pacing = pacing(&request.pacing, &user.time_zone)?;
+    let mut saved = None;
+
+    let (recipients, duplicates) = recipients(state, owner, &request.recipients, file.as_ref(), &outlets).await?;
     if recipients.is_empty() {
         return Err(invalid("recipients", "error-blast-no-recipients"));
     }
@@ -323,6 +370,11 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest) -> Service
         template,
         pacing,
         outlets,
+    } else if let Some(columns) = file.as_ref().map(|f| f.columns()).filter(|c| !c.is_empty()) {
+        // A recipients file's own columns are variables too.
+        let known = state.store.contact_field_names(owner).await?;
+        Template::parse(&body, &|name| columns.contains(name) || known.iter().any(|k| k == name))
+            .map_err(|e| ServiceError::invalid("body", &e))?
         recipients,
         duplicates,
     })
@@ -332,6 +384,13 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
     let mut seen = HashSet::new();
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }
+    // Media: what a duplicate takes over, else the template's (with its caption mode).
+    let media = match (extras.media, &saved) {
+        (Some(m), _) => Some(m),
+        (None, Some(t)) => media::from_template(state, scope, t).await?,
+        (None, None) => None,
+    };
+    media::check_caption(&body, media.as_ref().map(|m| m.caption_mode))?;
 
 /// The owner's outlets whose device is connected now.
 async fn healthy_outlets(state: &AppState, owner: UserId) -> ServiceResult<Vec<(OutletId, String)>> {
@@ -352,6 +411,8 @@ async fn healthy_outlets(state: &AppState, owner: UserId) -> ServiceResult<Vec<(
     }
 }
 
+        media,
+        file: file.map(|f| f.choice()),
 /// Every recipient once, in the order asked (tags, all, contacts, then numbers), with the
 /// exclusions decided and an outlet for each pending one; and how many repeats were dropped.
 async fn recipients(
@@ -380,16 +441,18 @@ async fn recipients(
         }
         members.extend(found);
     }
-    let mut invalid_numbers = Vec::new();
+    let mut invalid_numbers: Vec<(String, std::borrow::Cow<'static, str>)> = Vec::new();
     if !choice.numbers.is_empty() {
         let mut parsed = Vec::with_capacity(choice.numbers.len());
         for raw in &choice.numbers {
             match PhoneNumber::parse(raw) {
+    file: Option<&recipient_file::FileRecipients>,
                 Ok(n) => parsed.push(n.as_str().to_string()),
                 Err(_) if raw.trim().is_empty() => {}
-                Err(_) => {
-                    invalid_numbers.push(raw.trim().chars().filter(|c| !c.is_control()).take(40).collect::<String>())
-                }
+                Err(_) => invalid_numbers.push((
+                    raw.trim().chars().filter(|c| !c.is_control()).take(40).collect::<String>(),
+                    "invalid_number".into(),
+                )),
             }
         }
         let known: HashMap<String, AudienceMember> = store
@@ -435,14 +498,56 @@ async fn recipients(
             }
         };
         planned.push(PlannedRecipient {
+    // A file's rows: saved contacts are themselves (looked up in batches, as pasted numbers
+    // are); other numbers keep the file's values; refused rows are skipped with their reason.
+    let mut file_values: HashMap<String, String> = HashMap::new();
+    if let Some(file) = file {
+        let numbers: Vec<String> = file
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                recipient_file::Entry::Number { number, .. } => Some(number.clone()),
+                recipient_file::Entry::Refused { .. } => None,
+            })
+            .collect();
+        let known: HashMap<String, AudienceMember> = store
+            .blast_audience(owner, Audience::Numbers(&numbers))
+            .await?
+            .into_iter()
+            .map(|m| (m.wa_number.clone(), m))
+            .collect();
+        for entry in &file.entries {
+            match entry {
+                recipient_file::Entry::Number { number, values } => match known.get(number) {
+                    Some(contact) => members.push(contact.clone()),
+                    None => {
+                        if let Some(v) = values {
+                            file_values.entry(number.clone()).or_insert_with(|| v.to_json());
+                        }
+                        members.push(AudienceMember {
+                            id: 0,
+                            wa_number: number.clone(),
+                            home_outlet_id: None,
+                            opted_out_at: None,
+                            blocked: false,
+                        });
+                    }
+                },
+                recipient_file::Entry::Refused { number, reason } => {
+                    invalid_numbers.push((number.clone(), reason.clone().into()))
+                }
+            }
+        }
+    }
             contact_id: (m.id != 0).then_some(m.id),
             wa_number: m.wa_number,
             outlet_id: outlet,
             status: if skip.is_some() { RecipientStatus::Skipped } else { RecipientStatus::Pending },
-            reason: skip.unwrap_or(""),
+            reason: skip.unwrap_or("").into(),
+            vars,
         });
     }
-    for raw in invalid_numbers {
+    for (raw, reason) in invalid_numbers {
         if !seen.insert(raw.clone()) {
             duplicates += 1;
             continue;
@@ -452,7 +557,8 @@ async fn recipients(
             wa_number: raw,
             outlet_id: None,
             status: RecipientStatus::Skipped,
-            reason: "invalid_number",
+            reason,
+            vars: None,
         });
     }
     Ok((planned, duplicates))
@@ -461,6 +567,7 @@ async fn recipients(
 /// Renders a blast's text for one recipient: their values, the date in the owner's time zone
 /// and language, their home outlet (else the sending outlet), seeded by their number as single
 /// sends are, so both give one number the same words.
+        let vars = if m.id == 0 { file_values.remove(&m.wa_number) } else { None };
 pub struct Renderer {
     template: Template,
     date: String,
@@ -488,7 +595,7 @@ pub async fn create(state: &AppState, actor: Actor, request: BlastRequest) -> Se
     if request.start == StartMode::Recurring {
         return create_schedule(state, actor, request).await;
     }
-    let plan = plan(state, actor, &request).await?;
+    let plan = plan(state, actor, &request, Extras::default()).await?;
     let (status, start_at) = match request.start {
         StartMode::Draft => (BlastStatus::Draft, None),
         StartMode::Now => (BlastStatus::Running, None),
@@ -512,14 +619,31 @@ async fn write(
     state: &AppState,
     plan: &Plan,
     request: &BlastRequest,
+    create_with(state, actor, request, Extras::default()).await
+}
+
+/// [`create`] with what the request brings beside its JSON (a recipients file).
+pub async fn create_with(
+    state: &AppState,
+    actor: Actor,
+    request: BlastRequest,
+    extras: Extras,
+) -> ServiceResult<Created> {
     status: BlastStatus,
+        if extras.has_file() {
+            // Each run plans its recipients again, and the file is not kept.
+            return Err(invalid("recipients_file", "error-blast-file-recurring"));
+        }
     start_at: Option<Timestamp>,
     schedule: Option<i64>,
     advance: Option<ScheduleAdvance>,
 ) -> ServiceResult<Option<Blast>> {
     let outlet_ids: Vec<OutletId> = plan.outlets.iter().map(|(id, _)| *id).collect();
     let outlet_choice = serde_json::json!({ "outlet_ids": request.outlet_ids });
-    let recipient_choice = serde_json::to_value(&request.recipients).map_err(ServiceError::internal)?;
+    let mut recipient_choice = serde_json::to_value(&request.recipients).map_err(ServiceError::internal)?;
+    if let (Some(file), Some(choice)) = (&plan.file, recipient_choice.as_object_mut()) {
+        choice.insert("file".into(), file.clone());
+    }
     let new = NewBlast {
         owner: plan.owner,
         name: &plan.name,
@@ -547,7 +671,7 @@ async fn create_schedule(state: &AppState, actor: Actor, request: BlastRequest) 
         return Err(invalid("schedule.max_runs", "error-blast-recurrence"));
     }
     // Checked now as each run will be (outlets, content, recipients), so a mistake shows at once.
-    let plan = plan(state, actor, &request).await?;
+    let plan = plan(state, actor, &request, extras).await?;
     let now = state.clock.now();
     let next = input
         .rule
@@ -559,6 +683,7 @@ async fn create_schedule(state: &AppState, actor: Actor, request: BlastRequest) 
     settings.schedule = None;
     // A schedule's runs go out through the outlets named, or the owner's healthy ones then.
     let settings = serde_json::to_value(&settings).map_err(ServiceError::internal)?;
+        media: plan.media.as_ref().map(media::PlannedMedia::as_new),
     let new = NewSchedule {
         owner: plan.owner,
         name: &plan.name,
@@ -593,7 +718,7 @@ pub async fn run_schedule(state: &AppState, schedule: &BlastSchedule) -> Service
     let advance = ScheduleAdvance { schedule_id: schedule.id, expected_next: due, next };
     let request: BlastRequest = serde_json::from_value(schedule.settings.clone()).map_err(ServiceError::internal)?;
     let owner = Actor { user_id: schedule.owner_id, role: Role::User };
-    let plan = match plan(state, owner, &request).await {
+    let plan = match plan(state, owner, &request, Extras::default()).await {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(schedule = schedule.id, error = %e, "a recurring blast's run was skipped");
@@ -682,11 +807,11 @@ pub async fn duplicate(state: &AppState, actor: Actor, id: i64) -> ServiceResult
     let blast = find(state, scope, id).await?;
     let request = BlastRequest {
         name: copy_name(&blast.name),
-        recipients: serde_json::from_value(blast.recipients.clone()).unwrap_or_default(),
+        recipients: serde_json::from_value(choice).unwrap_or_default(),
         ..same_settings(&blast)
     };
     let owner = Actor { user_id: blast.owner_id, role: actor.role };
-    create(state, owner, request).await
+    create_with(state, owner, request, Extras { media, ..Extras::default() }).await
 }
 
 /// A new blast, started now, to the numbers that failed in this one.
@@ -700,6 +825,9 @@ pub async fn resend_failed(state: &AppState, actor: Actor, id: i64) -> ServiceRe
         let Some(last) = page.last() else { break };
         after = last.id;
         numbers.extend(page.into_iter().map(|r| r.wa_number));
+    if action == Action::Start {
+        media::check_start(&current)?;
+    }
     }
     if numbers.is_empty() {
         return Err(ServiceError::Conflict { code: "no_failed", message: Text::new("error-blast-no-failed") });
@@ -711,7 +839,7 @@ pub async fn resend_failed(state: &AppState, actor: Actor, id: i64) -> ServiceRe
         ..same_settings(&blast)
     };
     let owner = Actor { user_id: blast.owner_id, role: actor.role };
-    create(state, owner, request).await
+    create_with(state, owner, request, extras).await
 }
 
 fn copy_name(name: &str) -> String {
@@ -722,11 +850,19 @@ fn copy_name(name: &str) -> String {
 /// A request with this blast's content, outlets and pacing (as a draft).
 fn same_settings(blast: &Blast) -> BlastRequest {
     let p = &blast.pacing;
+    // A file's recipients come from this blast's rows (the file is not kept); the rest of the
+    // choice is resolved again. The media is copied.
+    let mut choice = blast.recipients.clone();
+    let rows = match choice.as_object_mut().and_then(|c| c.remove("file")) {
+        Some(_) => Some(recipient_file::from_blast(state, scope, &blast, false).await?),
+        None => None,
+    };
     let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
     let outlet_ids =
         blast.outlets.get("outlet_ids").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
     BlastRequest {
         name: blast.name.clone(),
+    let extras = Extras { rows, media: media::of_blast(state, scope, &blast).await?, ..Extras::default() };
         template_id: None,
         body: Some(blast.body.clone()),
         outlet_ids,
@@ -735,6 +871,17 @@ fn same_settings(blast: &Blast) -> BlastRequest {
             gap_min_secs: Some(p.gap_min_secs),
             gap_max_secs: Some(p.gap_max_secs),
             daily_cap: Some(p.daily_cap),
+    let media = media::of_blast(state, scope, &blast).await?;
+    if recipient_file::had_file(&blast) {
+        // With the values the file gave them.
+        let rows = recipient_file::from_blast(state, scope, &blast, true).await?;
+        if rows.entries.is_empty() {
+            return Err(ServiceError::Conflict { code: "no_failed", message: Text::new("error-blast-no-failed") });
+        }
+        let request = BlastRequest { name: copy_name(&blast.name), start: StartMode::Now, ..same_settings(&blast) };
+        let owner = Actor { user_id: blast.owner_id, role: actor.role };
+        return create_with(state, owner, request, Extras { rows: Some(rows), media, ..Extras::default() }).await;
+    }
             window_start: Some(hhmm(p.window_start_min)),
             window_end: Some(hhmm(p.window_end_min)),
             skip_recent_duplicates: Some(p.skip_recent_duplicates),
@@ -745,9 +892,16 @@ fn same_settings(blast: &Blast) -> BlastRequest {
     }
 }
 
-/// Recipient count after exclusions, per outlet, and a rendered sample; writes nothing.
-pub async fn preview(state: &AppState, actor: Actor, request: BlastRequest) -> ServiceResult<Preview> {
-    let plan = plan(state, actor, &request).await?;
+/// Recipient count after exclusions, per outlet, and a rendered sample — for `sample_contact`
+/// (any contact of the blast's owner) when given, else for the first recipient; writes nothing.
+pub async fn preview(
+    state: &AppState,
+    actor: Actor,
+    request: BlastRequest,
+    sample_contact: Option<i64>,
+    extras: Extras,
+) -> ServiceResult<Preview> {
+    let plan = plan(state, actor, &request, extras).await?;
     let mut skipped: BTreeMap<String, usize> = BTreeMap::new();
     let mut per: HashMap<OutletId, usize> = HashMap::new();
     let mut first = None;
@@ -757,28 +911,54 @@ pub async fn preview(state: &AppState, actor: Actor, request: BlastRequest) -> S
                 *per.entry(o).or_default() += 1;
                 first.get_or_insert(r);
             }
-            _ => *skipped.entry(r.reason.to_string()).or_default() += 1,
+            // A file's refused row says its line: counted by what was wrong.
+            _ => *skipped.entry(r.reason.split(" (line").next().unwrap_or_default().to_string()).or_default() += 1,
         }
     }
-    let sample = match first {
-        Some(r) => {
-            let contact = state
+    let scope = whatsapp_scope(actor)?;
+    // Whom the sample is for: the chosen contact, else the first recipient (a contact or not).
+    let (contact, number, outlet) = match sample_contact {
+        Some(id) => {
+            let c = state
                 .store
-                .contact_by_number(
-                    plan.owner,
-                    &PhoneNumber::parse(&r.wa_number).map_err(|e| ServiceError::invalid("recipients", &e))?,
-                )
-                .await?;
-            let outlet_name =
-                plan.outlets.iter().find(|(id, _)| Some(*id) == r.outlet_id).map_or("", |(_, n)| n.as_str());
-            let fields = contact.as_ref().map(|c| c.fields.clone()).unwrap_or_default();
+                .contact(scope, id)
+                .await?
+                .filter(|c| c.owner_id == plan.owner)
+                .ok_or_else(|| ServiceError::not_found("error-contact-not-found"))?;
+            let planned = plan.recipients.iter().find(|r| r.wa_number == c.wa_number).and_then(|r| r.outlet_id);
+            let outlet = planned.or(c.home_outlet_id).or(plan.outlets.first().map(|(id, _)| *id));
+            let number = c.wa_number.clone();
+            (Some(c), Some(number), outlet)
+        }
+        None => match first {
+            Some(r) => {
+                let parsed = PhoneNumber::parse(&r.wa_number).map_err(|e| ServiceError::invalid("recipients", &e))?;
+                (state.store.contact_by_number(plan.owner, &parsed).await?, Some(r.wa_number.clone()), r.outlet_id)
+            }
+            None => (None, None, None),
+        },
+    };
+    let sample = match &number {
+        Some(number) => {
+            let outlet_name = plan.outlets.iter().find(|(id, _)| Some(*id) == outlet).map_or("", |(_, n)| n.as_str());
+            // A file's row that is no contact: the file's values, as the hand-off renders it.
+            let file_values = match (sample_contact, first) {
+                (None, Some(r)) => r.vars.as_deref().map(store::FileValues::parse),
+                _ => None,
+            };
+            let fields = match &file_values {
+                Some(v) => v.fields.clone(),
+                None => contact.as_ref().map(|c| c.fields.clone()).unwrap_or_default(),
+            };
             let home = match contact.as_ref().and_then(|c| c.home_outlet_id) {
-                Some(id) => state.store.outlet(whatsapp_scope(actor)?, id).await?.map(|o| o.name),
+                Some(id) => state.store.outlet(scope, id).await?.map(|o| o.name),
                 None => None,
             };
             let values = RecipientValues {
-                name: contact.as_ref().map_or("", |c| c.name.as_str()),
-                phone: &r.wa_number,
+                name: file_values
+                    .as_ref()
+                    .map_or_else(|| contact.as_ref().map_or("", |c| c.name.as_str()), |v| v.name.as_str()),
+                phone: number,
                 fields: &fields,
                 home_outlet: home.as_deref(),
             };
@@ -801,7 +981,7 @@ pub async fn preview(state: &AppState, actor: Actor, request: BlastRequest) -> S
             recipients: per.get(id).copied().unwrap_or(0),
         })
         .collect();
-    Ok(Preview { recipients, skipped, duplicates: plan.duplicates, per_outlet, sample })
+    Ok(Preview { recipients, skipped, duplicates: plan.duplicates, per_outlet, sample, sample_contact })
 }
 
 /// A page of a blast's recipients, optionally of one status.
@@ -833,6 +1013,7 @@ pub async fn export(
         status: Option<RecipientStatus>,
         after: i64,
         header: bool,
+    let sample_contact = contact.map(|c| SampleContact { id: c.id, name: c.name, wa_number: c.wa_number });
         done: bool,
     }
     let cursor = Cursor { store: state.store.clone(), blast: blast.id, status, after: 0, header: true, done: false };

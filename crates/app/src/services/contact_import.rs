@@ -415,6 +415,62 @@ fn check(
     })
 }
 
+/// The owner's outlets by lowercase name, as the `outlet` column names them (the first outlet
+/// of a name wins when an owner has two of the same name).
+pub async fn outlets_by_name(state: &AppState, owner: UserId) -> ServiceResult<HashMap<String, OutletId>> {
+    let mut outlets = HashMap::new();
+    for (id, name) in state.store.import_outlet_names(owner).await? {
+        outlets.entry(name.trim().to_lowercase()).or_insert(id);
+    }
+    Ok(outlets)
+}
+
+/// One data row of a file, checked as an import checks it: the contact it would be, or why not.
+#[derive(Debug)]
+pub struct CheckedRow {
+    /// In the file, the header being line 1.
+    pub line: usize,
+    pub outcome: Result<ImportContact, RowProblem>,
+}
+
+/// Why a row is refused.
+#[derive(Debug)]
+pub struct RowProblem {
+    /// What the column at fault fills (`number`, `name`, `email`, `tags`, `outlet`, `notes`,
+    /// `fields.<key>`); `row` for an empty row.
+    pub field: String,
+    /// The cell as written.
+    pub value: String,
+    /// The row's number cell as written (the `'` Excel users type dropped).
+    pub number: String,
+    pub reason: Text,
+}
+
+/// Reads a CSV or `.xlsx` file (told apart by its bytes; at most [`MAX_FILE_BYTES`] and
+/// [`MAX_ROWS`] rows, checked columns) and checks every row as an import does, for features
+/// that take contacts from such a file (a blast's recipients). Rows repeating a number are
+/// not refused here: the caller counts them. CPU work: call it off the async threads.
+pub fn read_checked(data: &[u8], outlets: &HashMap<String, OutletId>) -> ServiceResult<Vec<CheckedRow>> {
+    if data.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let (sheet, columns) = read::read(data, MAX_ROWS).and_then(Columns::of)?;
+    let none = HashMap::new();
+    Ok(sheet
+        .rows
+        .iter()
+        .map(|row| CheckedRow {
+            line: row.line,
+            outcome: check(row, &columns, &sheet.headers, outlets, &none).map_err(|r| RowProblem {
+                field: r.column.as_deref().map_or_else(|| "row".to_string(), |h| target_of(h).describe()),
+                value: r.value,
+                number: preview(row, &columns).number,
+                reason: r.reason,
+            }),
+        })
+        .collect())
+}
+
 async fn run(
     state: &AppState,
     job: &Arc<Job>,
@@ -422,11 +478,7 @@ async fn run(
     sheet: Sheet,
     columns: Columns,
 ) -> ServiceResult<ImportReport> {
-    // The first outlet of a name wins when an owner has two of the same name.
-    let mut outlets = HashMap::new();
-    for (id, name) in state.store.import_outlet_names(owner).await? {
-        outlets.entry(name.trim().to_lowercase()).or_insert(id);
-    }
+    let outlets = outlets_by_name(state, owner).await?;
     let mut good: Vec<ImportContact> = Vec::with_capacity(sheet.rows.len());
     let mut accepted: HashMap<String, usize> = HashMap::with_capacity(sheet.rows.len());
     let mut rejected = Vec::new();

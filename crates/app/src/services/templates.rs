@@ -161,7 +161,7 @@ pub fn may_attach(actor: Actor) -> ServiceResult<()> {
 
 /// The kind a file is sent as: `image` or `document` as asked, else an image when it says it
 /// is one (its bytes are checked), else a document.
-fn media_kind(asked: Option<&str>, upload: &Upload) -> ServiceResult<MediaKind> {
+pub(crate) fn media_kind(asked: Option<&str>, upload: &Upload) -> ServiceResult<MediaKind> {
     match asked.map(str::trim) {
         Some("image") => Ok(MediaKind::Image),
         Some("document") => Ok(MediaKind::Document),

@@ -195,7 +195,11 @@ async fn work_share(
     let day = local_day(now, &p.time_zone);
     let next_day = next_local_midnight(now, &p.time_zone);
     for _ in 0..BURST {
-        let gap_ms = rand::thread_rng().gen_range(p.gap_min_secs * 1000..=p.gap_max_secs * 1000);
+        // A blast with media keeps a longer gap (see `services::blasts::gap_ms`).
+        let gap_ms = crate::services::blasts::gap_ms(
+            blast,
+            rand::thread_rng().gen_range(p.gap_min_secs * 1000..=p.gap_max_secs * 1000),
+        );
         let handoff = Handoff {
             blast,
             outlet: share.outlet_id,
@@ -219,3 +223,4 @@ async fn work_share(
     }
     Ok(Some(now))
 }
+            max_caption_chars: crate::services::messages::MAX_CAPTION_CHARS,

@@ -139,6 +139,10 @@ pub const ENDPOINTS: &[Row] = &[
     ("POST",   "/api/blasts/{id}/resend-failed",                     [U, O, N, F, O, O]),
     ("GET",    "/api/blasts/{id}/recipients",                        [U, O, N, F, O, O]),
     ("GET",    "/api/blasts/{id}/recipients.csv",                    [U, O, N, F, O, O]),
+    // A draft's image or document (PUT and DELETE answer 409 once it is not a draft).
+    ("PUT",    "/api/blasts/{id}/media",                             [U, O, N, F, O, O]),
+    ("GET",    "/api/blasts/{id}/media",                             [U, O, N, F, O, O]),
+    ("DELETE", "/api/blasts/{id}/media",                             [U, O, N, F, O, O]),
     ("GET",    "/api/blasts/schedules",                              [U, O, O, F, O, O]),
     ("POST",   "/api/blasts/schedules/{id}/stop",                    [U, O, N, F, O, O]),
     ("GET",    "/api/admin/users",                                   [U, F, F, F, O, O]),

@@ -610,26 +610,36 @@ function clockText(at) {
   const date = new Date(at);
   return dayOf.format(date) === dayOf.format(new Date()) ? clockOnly.format(date) : clockWithDay.format(date);
 }
+// The same as words to put after a verb: "at 14:05", "tomorrow at 08:00", "on Mon 30 Nov at 08:00".
+const dayMs = 86_400_000;
+function atText(at) {
+  const date = new Date(at);
+  const time = clockOnly.format(date);
+  const day = dayOf.format(date);
+  if (day === dayOf.format(new Date())) return t("js-blast-at-today", { time });
+  if (day === dayOf.format(new Date(Date.now() + dayMs))) return t("js-blast-at-tomorrow", { time });
+  return t("js-blast-at-day", { day: new Intl.DateTimeFormat(lang, { timeZone, weekday: "short", day: "numeric", month: "short" }).format(date), time });
+}
 
-// "± 12 minutes left, done around 14:05".
+// "about 12 min left, done at 14:05".
 function etaText(eta) {
   if (!eta) return "";
   const ms = new Date(eta).getTime() - Date.now();
-  const clock = clockText(eta);
-  if (ms < 60_000) return t("js-blast-eta-soon", { clock });
+  const at = atText(eta);
+  if (ms < 60_000) return t("js-blast-eta-soon", { at });
   const minutes = Math.round(ms / 60_000);
   let left;
   if (minutes < 60) left = t("js-blast-left-minutes", { minutes: number(minutes) });
   else if (minutes < 48 * 60) left = t("js-blast-left-hours", { hours: number(Math.floor(minutes / 60)), minutes: number(minutes % 60) });
   else left = t("js-blast-left-days", { days: number(Math.round(minutes / 1440)) });
-  return t("js-blast-eta-left", { left, clock });
+  return t("js-blast-eta-left", { left, at });
 }
 
 // Why the whole blast sends nothing right now: outside its hours, its daily cap, no phone.
 function waitingText(waiting) {
   if (!waiting) return "";
   const key = `js-blast-waiting-${waiting.reason}${waiting.until ? "" : "-open"}`;
-  const text = t(key, { clock: waiting.until ? clockText(waiting.until) : "" });
+  const text = t(key, { at: waiting.until ? atText(waiting.until) : "" });
   return text === key ? waiting.reason : text;
 }
 
@@ -650,7 +660,10 @@ function progressParts(blast, eta) {
   const share = el("span", { class: "muted" }, t("js-blast-done-of", { done: number(done(c)), total: number(c.total) }),
     running && eta ? ` · ${etaText(eta)}` : "");
   const waiting = running && blast.waiting ? el("span", { class: "waiting" }, waitingText(blast.waiting)) : null;
-  return [bar, share, waiting, text];
+  const paused = active(blast.status) && blast.paused?.length
+    ? el("span", { class: "paused-note" }, t("js-blast-paused-outlets", { names: blast.paused.map((x) => x.outlet_name).join(", ") }))
+    : null;
+  return [bar, share, waiting, paused, text];
 }
 
 function row(blast) {

@@ -107,6 +107,12 @@ impl World {
         let blast = world.blast_body();
         let created = expect_json(world.owner_session().post("/api/blasts", blast).await, StatusCode::CREATED).await;
         world.blast = created["blast"]["id"].as_i64().unwrap();
+        // The draft has an image, so that reading its media is served (after it starts, putting
+        // or removing media answers 409).
+        let path = format!("/api/blasts/{}/media", world.blast);
+        let put = media_form(world.owner_session().client.put(app.url(&path)))
+            .header("x-csrf-token", &world.owner_session().csrf);
+        expect_json(put.send().await.unwrap(), StatusCode::OK).await;
         let mut recurring = world.blast_body();
         recurring["start"] = json!("recurring");
         recurring["schedule"] = json!({"rule": {"every": "daily"}, "time": "09:00"});
@@ -306,7 +312,10 @@ async fn call(
     }
     if method == "POST" && path == "/api/contacts/imports" {
         req = import_form(req);
-    } else if method == "PUT" && path.starts_with("/api/templates/") && path.ends_with("/media") {
+    } else if method == "PUT"
+        && (path.starts_with("/api/templates/") || path.starts_with("/api/blasts/"))
+        && path.ends_with("/media")
+    {
         req = media_form(req);
     } else if let Some(b) = body {
         req = req.json(b);

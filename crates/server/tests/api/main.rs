@@ -7,6 +7,7 @@ mod admin_users;
 mod api_keys;
 mod auto_replies;
 mod auth;
+mod blast_media;
 mod blasts;
 mod browser;
 mod cli;

@@ -1,11 +1,11 @@
 //! `/api/blasts`: see `app::services::blasts`.
 
 use crate::http::error::AppResult;
-use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::http::extract::{ApiPath, ApiQuery, Caller};
 use app::services::blasts::{self, Action, BlastRequest, BlastView, Created, Preview};
 use app::AppState;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use domain::{BlastStatus, RecipientStatus};
@@ -18,6 +18,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(preview))
+        // Room for a recipients file (multipart) on create and preview.
+        .layer(super::blast_uploads::form_limit())
         .routes(routes!(show))
         .routes(routes!(start))
         .routes(routes!(pause))
@@ -61,29 +63,53 @@ async fn list(
 ///
 /// Plans every recipient at once (exclusions are recorded as `skipped` with the reason) and
 /// keeps it as a draft, starts it now, at `start_at`, or makes a recurring schedule (then
-/// `schedule` is answered and each run is its own blast).
+/// `schedule` is answered and each run is its own blast). As `multipart/form-data`, the same
+/// JSON in a `request` part with a CSV or `.xlsx` `recipients_file` (not for recurring blasts).
 #[utoipa::path(post, path = "/api/blasts", tag = "blasts", operation_id = "createBlast",
-    request_body = BlastRequest, responses((status = 201, body = Created)))]
+    request_body(content(
+        (BlastRequest = "application/json"),
+        (super::blast_uploads::BlastForm = "multipart/form-data"),
+    )),
+    responses((status = 201, body = Created), (status = 413, description = "A recipients file larger than 32 MB")))]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<BlastRequest>,
+    headers: HeaderMap,
+    request: Request,
 ) -> AppResult<(StatusCode, Json<Created>)> {
-    Ok((StatusCode::CREATED, Json(blasts::create(&state, caller.actor, body).await?)))
+    let (body, extras) = super::blast_uploads::read_request(&state, &caller, &headers, request).await?;
+    Ok((StatusCode::CREATED, Json(blasts::create_with(&state, caller.actor, body, extras).await?)))
 }
 
 /// Preview a blast
 ///
-/// How many recipients it would have after exclusions, per outlet, and the text the first
-/// would get; writes nothing. `start` and its fields are ignored.
+/// How many recipients it would have after exclusions, per outlet, and the text the chosen
+/// contact (else the first recipient) would get; writes nothing. `start` and its fields are
+/// ignored.
 #[utoipa::path(post, path = "/api/blasts/preview", tag = "blasts", operation_id = "previewBlast",
-    request_body = BlastRequest, responses((status = 200, body = Preview)))]
+    params(PreviewParams),
+    request_body(content(
+        (BlastRequest = "application/json"),
+        (super::blast_uploads::BlastForm = "multipart/form-data"),
+    )),
+    responses((status = 200, body = Preview), (status = 413, description = "A recipients file larger than 32 MB")))]
 async fn preview(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<BlastRequest>,
+    ApiQuery(p): ApiQuery<PreviewParams>,
+    headers: HeaderMap,
+    request: Request,
 ) -> AppResult<Json<Preview>> {
-    Ok(Json(blasts::preview(&state, caller.actor, body).await?))
+    let (body, extras) = super::blast_uploads::read_request(&state, &caller, &headers, request).await?;
+    Ok(Json(blasts::preview(&state, caller.actor, body, p.contact_id, extras).await?))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct PreviewParams {
+    /// Render the sample for this contact of the blast's owner.
+    contact_id: Option<i64>,
 }
 
 /// Show a blast

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod auto_replies;
+mod blast_uploads;
 mod blasts;
 mod contact_import;
 mod contacts;
@@ -49,6 +50,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(templates::router(config))
         .merge(auto_replies::router())
         .merge(blasts::router())
+        .merge(blast_uploads::router(config))
         .merge(contact_import::router())
         .merge(devices::router())
         .merge(sandbox::router())

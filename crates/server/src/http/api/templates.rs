@@ -253,17 +253,21 @@ async fn put_media(
         content((Vec<u8> = "image/*"), (Vec<u8> = "*/*")))))]
 async fn get_media(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Response> {
     let (about, data) = templates::media_file(&state, caller.actor, id).await?;
+    Ok(media_response(&about.kind, about.mime, &about.file_name, data))
+}
+
+/// An uploaded image or document as a response (a template's or a blast's media).
+pub(super) fn media_response(kind: &str, mime: String, file_name: &str, data: Vec<u8>) -> Response {
     // Uploaded by a user, served from our origin: never run (sniffing is off for every
     // response); only a checked image is shown inline.
-    let inline = about.kind == "image";
-    let name: String = about
-        .file_name
+    let inline = kind == "image";
+    let name: String = file_name
         .chars()
         .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
         .collect();
     let disposition = format!("{}; filename=\"{name}\"", if inline { "inline" } else { "attachment" });
-    let mime = if inline { about.mime } else { "application/octet-stream".to_string() };
-    Ok((
+    let mime = if inline { mime } else { "application/octet-stream".to_string() };
+    (
         [
             (header::CONTENT_TYPE, mime),
             (header::CONTENT_DISPOSITION, disposition),
@@ -272,7 +276,7 @@ async fn get_media(State(state): State<AppState>, caller: Caller, ApiPath(id): A
         ],
         data,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Remove a template's media
