@@ -812,6 +812,267 @@ mod blast_page {
         app.stop().await;
         db.cleanup().await;
     }
+
+    /// Moves the clock a second at a time until `done` (a JS expression) holds in the page.
+    async fn run_until(b: &Browser, app: &TestApp, what: &str, done: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while b.eval(&format!("return !!({done})")).await != json!(true) {
+            assert!(std::time::Instant::now() < deadline, "never {what}: {}", b.text().await);
+            app.clock.advance_secs(1);
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_contact_chosen_by_search_a_preview_for_another_and_an_image_go_out_as_one_blast() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let jkt = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        pair_sim(&app, &owner, jkt).await;
+        for (name, number) in [("Bu Sari", "081311110001"), ("Pak Budi", "081311110002"), ("Rina", "081311110003")] {
+            let c = json!({"name": name, "wa_number": number});
+            expect_json(owner.post("/api/contacts", c).await, reqwest::StatusCode::CREATED).await;
+        }
+
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/blast")).await;
+        b.wait_for("the outlets", "document.querySelectorAll('#outlet-list input:checked').length === 1").await;
+        // No template yet: the page starts on a text of one's own.
+        b.wait_for("the text field", "!document.getElementById('body-field').hidden").await;
+        b.type_into("#blast-name", "Sapa Sari").await;
+        b.type_into("#blast-body", "Halo {{name}}!").await;
+
+        // A file of numbers: named once chosen, counted with its refused row said.
+        let list = std::env::temp_dir().join(format!("kewhats_blast_{}.csv", std::process::id()));
+        std::fs::write(&list, "name,phone\nAni,081311119001\nAgus,081311119002\nSalah,12ab\n").unwrap();
+        b.click("input[name=audience][value=file]").await;
+        b.type_into("#recipients-file", &list.display().to_string()).await;
+        b.wait_for("the file counted", "document.getElementById('recipient-count').dataset.count === '2'").await;
+        let _ = std::fs::remove_file(&list);
+        let count = b.eval("return document.getElementById('recipient-count').textContent").await;
+        assert!(count.as_str().unwrap().contains("(left out: 1 not a valid number)"), "{count}");
+        let chosen = b.eval("return document.getElementById('file-chosen').textContent").await;
+        assert!(chosen.as_str().unwrap().starts_with("File: kewhats_blast_"), "{chosen}");
+
+        // One contact, found by typing part of her name, chosen as a chip; counted alone.
+        b.click("input[name=audience][value=contacts]").await;
+        b.wait_for("the empty choice explained", "!document.getElementById('no-chosen').hidden").await;
+        b.type_into("#contact-search", "sari").await;
+        b.wait_for("the one found", "document.querySelectorAll('#contact-results button').length === 1").await;
+        let found = b.eval("return document.querySelector('#contact-results button').textContent").await;
+        assert_eq!(found, json!("Add Bu Sari (+6281311110001)"));
+        b.click("#contact-results button").await;
+        b.wait_for("the chip", "document.querySelectorAll('#chosen-contacts li').length === 1").await;
+        assert_eq!(
+            b.eval("return document.querySelector('#contact-results button').disabled && document.getElementById('no-chosen').hidden").await,
+            json!(true)
+        );
+        b.wait_for("the live count", "document.getElementById('recipient-count').dataset.count === '1'").await;
+        b.wait_for("her sample", "document.getElementById('preview-text').textContent === 'Halo Bu Sari!'").await;
+
+        // The preview for another contact, found in the preview's own search: says whose it is.
+        b.type_into("#preview-search", "budi").await;
+        b.wait_for("his sample", "document.getElementById('preview-text').textContent === 'Halo Pak Budi!'").await;
+        let who = b.eval("return document.getElementById('preview-who').textContent").await;
+        assert!(who.as_str().unwrap().contains("Pak Budi"), "{who}");
+        assert_eq!(b.eval("return document.getElementById('recipient-count').dataset.count").await, json!("1"));
+
+        // A picture attached, shown in the preview with the text as its caption.
+        let picture = std::env::temp_dir().join(format!("kewhats_blast_{}.png", std::process::id()));
+        std::fs::write(&picture, TINY_PNG).unwrap();
+        b.type_into("#blast-file", &picture.display().to_string()).await;
+        b.wait_for("the chosen picture", "document.getElementById('preview-image').src.startsWith('data:image/png')")
+            .await;
+        assert_eq!(
+            b.eval("return document.getElementById('preview-media').classList.contains('with-caption') && !document.getElementById('blast-media').hidden").await,
+            json!(true)
+        );
+        // It cannot wait for a time (the file is attached to a draft): said at the file.
+        b.click("input[name=start][value=at]").await;
+        b.click("#review").await;
+        b.wait_for("the refusal at the file", "!document.getElementById('err-media').hidden").await;
+        b.click("input[name=start][value=now]").await;
+
+        b.click("#advanced summary").await;
+        for (id, value) in [("#gap-min", "1"), ("#gap-max", "1"), ("#window-start", "00:00"), ("#window-end", "00:00")]
+        {
+            b.eval(&set(id, value)).await;
+        }
+        b.click("#review").await;
+        b.wait_for("the review", "!document.getElementById('review-box').hidden").await;
+        let review = b.eval("return document.getElementById('review-box').innerText").await;
+        let review = review.as_str().unwrap();
+        assert!(review.contains("Halo Pak Budi!") && review.contains("Sample for Pak Budi"), "{review}");
+        assert!(review.contains("Image: kewhats_blast_") && review.contains("the text is its caption"), "{review}");
+        assert!(review.contains("1 recipients over 1 outlets"), "{review}");
+        b.click("#confirm").await;
+        b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+        b.click("dialog[open] button.primary").await;
+        b.wait_for("the blast opened", "!document.getElementById('detail').hidden").await;
+        let _ = std::fs::remove_file(&picture);
+
+        run_until(&b, &app, "completed", "document.getElementById('detail').dataset.status === 'completed' && document.querySelector('#blasts-table tbody tr')?.dataset.status === 'completed'").await;
+        let media = b.eval("return document.getElementById('detail-media').textContent").await;
+        assert!(media.as_str().unwrap().starts_with("Attachment: Image: kewhats_blast_"), "{media}");
+        let row = b.eval("return document.querySelector('#blasts-table tbody tr').innerText").await;
+        assert!(row.as_str().unwrap().contains("with image") && row.as_str().unwrap().contains("1 of 1 done"), "{row}");
+
+        let blasts = expect_json(owner.get("/api/blasts").await, reqwest::StatusCode::OK).await;
+        let blast = &blasts["items"][0];
+        assert_eq!(blasts["items"].as_array().map(Vec::len), Some(1), "one blast, no leftover draft");
+        assert_eq!(
+            (blast["media"]["kind"].as_str(), blast["media"]["mime"].as_str()),
+            (Some("image"), Some("image/png"))
+        );
+        assert_eq!(blast["recipients"]["contact_ids"].as_array().map(Vec::len), Some(1));
+        let sent =
+            expect_json(owner.get(&format!("/api/blasts/{}/recipients", blast["id"])).await, reqwest::StatusCode::OK)
+                .await;
+        assert_eq!(sent["items"][0]["wa_number"], json!("+6281311110001"));
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test]
+    async fn a_running_blast_shows_its_eta_why_it_waits_and_a_paused_outlet_and_a_schedule_is_stopped() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let jkt = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        let bogor = create_outlet(&owner, "Kopi Bogor", "Bogor", "081200000002").await; // no phone
+        pair_sim(&app, &owner, jkt).await;
+        let numbers = json!(["081311110001", "081311110002", "081311110003"]);
+        let any_time = json!({"gap_min_secs": 60, "gap_max_secs": 60, "window_start": "00:00", "window_end": "00:00"});
+        // A minute between two sends, and the clock stands still: it is running for good.
+        let slow = json!({"name": "Pelan", "body": "Halo", "outlet_ids": [jkt], "recipients": {"numbers": numbers}, "pacing": any_time, "start": "now"});
+        let slow = expect_json(owner.post("/api/blasts", slow).await, reqwest::StatusCode::CREATED).await["blast"]
+            ["id"]
+            .clone();
+        // Sending hours that begin two hours from now (Jakarta time, the owner's).
+        let local_hour = (domain::Clock::now(&app.clock).millis() / 3_600_000 + 7).rem_euclid(24);
+        let window = json!({"window_start": format!("{:02}:00", (local_hour + 2) % 24), "window_end": format!("{:02}:00", (local_hour + 3) % 24)});
+        let later = json!({"name": "Nanti", "body": "Halo", "outlet_ids": [jkt], "recipients": {"numbers": numbers}, "pacing": window, "start": "now"});
+        let later = expect_json(owner.post("/api/blasts", later).await, reqwest::StatusCode::CREATED).await["blast"]
+            ["id"]
+            .clone();
+        let stuck = json!({"name": "Bogor", "body": "Halo", "outlet_ids": [bogor], "recipients": {"numbers": numbers}, "pacing": any_time, "start": "now"});
+        let stuck = expect_json(owner.post("/api/blasts", stuck).await, reqwest::StatusCode::CREATED).await["blast"]
+            ["id"]
+            .clone();
+        let weekly = json!({"name": "Promo Jumat", "body": "Halo", "outlet_ids": [jkt], "recipients": {"numbers": numbers}, "start": "recurring",
+            "schedule": {"rule": {"every": "weekly", "days": [5]}, "time": "09:00", "max_runs": 4}});
+        expect_json(owner.post("/api/blasts", weekly).await, reqwest::StatusCode::CREATED).await;
+
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/blast")).await;
+        let row =
+            |id: &serde_json::Value| format!("document.querySelector('#blasts-table tbody tr[data-id=\"{id}\"]')");
+        b.wait_for("the three blasts", "document.querySelectorAll('#blasts-table tbody tr').length === 3").await;
+
+        // The slow one: how long still, and until when.
+        b.wait_for(
+            "the ETA in the list",
+            &format!("/min left, done (tomorrow )?at \\d\\d:\\d\\d/.test({}.innerText)", row(&slow)),
+        )
+        .await;
+        b.click(&format!("#blasts-table tbody tr[data-id=\"{slow}\"] button.open")).await;
+        b.wait_for(
+            "the ETA of the open blast",
+            "/min left, done (tomorrow )?at \\d\\d:\\d\\d/.test(document.getElementById('detail-eta').textContent)",
+        )
+        .await;
+        assert_eq!(b.eval("return document.getElementById('detail-waiting').hidden").await, json!(true));
+        // The gap passes: the next send reaches the list by the event stream alone (the list is
+        // polled only while the stream is down).
+        assert_eq!(b.eval("return document.querySelectorAll('#blasts-table tbody tr').length").await, json!(3));
+        app.clock.advance_secs(61);
+        b.wait_for(
+            "the next send in the list",
+            &format!("/2 of 3 done · about \\d+ min left/.test({}.innerText)", row(&slow)),
+        )
+        .await;
+
+        // The one outside its hours says when it goes on (with the day after midnight).
+        let opens = format!("{:02}:00", (local_hour + 2) % 24);
+        b.wait_for(
+            "the wait in the list",
+            &format!(
+                "(t => t.startsWith('Waiting for the sending hours: goes on at ') && t.endsWith('{opens}'))({}.querySelector('.waiting')?.textContent || '')",
+                row(&later)
+            ),
+        )
+        .await;
+        b.click(&format!("#blasts-table tbody tr[data-id=\"{later}\"] button.open")).await;
+        b.wait_for("the wait of the open blast", &format!("(t => t.startsWith('Waiting for the sending hours: goes on at ') && t.endsWith('{opens}'))(document.getElementById('detail-waiting').textContent)")).await;
+
+        // The one whose outlet has no phone: that outlet is named, with the way to fix it.
+        b.click(&format!("#blasts-table tbody tr[data-id=\"{stuck}\"] button.open")).await;
+        b.wait_for("the paused outlet", "document.querySelectorAll('#detail-paused li').length === 1").await;
+        let paused = b.eval("return document.querySelector('#detail-paused li').innerText").await;
+        assert!(paused.as_str().unwrap().starts_with("Kopi Bogor — Paused: no phone linked"), "{paused}");
+        assert_eq!(
+            b.eval("return document.querySelector('#detail-paused li a').getAttribute('href')").await,
+            json!("/outlet-status")
+        );
+        let waiting = b.eval("return document.getElementById('detail-waiting').textContent").await;
+        assert!(waiting.as_str().unwrap().starts_with("No outlet phone can send now"), "{waiting}");
+
+        // The repeating one: its rule, next run and runs; stopped after a question.
+        b.wait_for("the schedule", "document.querySelectorAll('#schedules-table tbody tr').length === 1").await;
+        let schedule = b.eval("return document.querySelector('#schedules-table tbody tr').innerText").await;
+        let schedule = schedule.as_str().unwrap();
+        assert!(
+            schedule.contains("Promo Jumat")
+                && schedule.contains("Every week on Friday at 09:00")
+                && schedule.contains("0 of 4")
+                && schedule.contains("Active"),
+            "{schedule}"
+        );
+        b.click("#schedules-table tbody button.stop").await;
+        b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+        b.press_escape().await;
+        b.wait_for("no question", "!document.querySelector('dialog[open]')").await;
+        assert_eq!(
+            b.eval("return document.querySelector('#schedules-table tbody tr').dataset.active").await,
+            json!("true")
+        );
+        b.click("#schedules-table tbody button.stop").await;
+        b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+        b.click("dialog[open] button.danger").await;
+        b.wait_for(
+            "the schedule stopped",
+            "document.querySelector('#schedules-table tbody tr')?.dataset.active === 'false'",
+        )
+        .await;
+        assert!(b
+            .eval("return document.querySelector('#schedules-table tbody tr').innerText")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("Stopped"));
+        let schedules = expect_json(owner.get("/api/blasts/schedules").await, reqwest::StatusCode::OK).await;
+        assert_eq!(schedules["items"][0]["active"], json!(false));
+
+        // Loaded afresh, the list names the outlet a blast waits at.
+        b.goto(&app.url("/blast")).await;
+        b.wait_for(
+            "the paused outlet in the list",
+            &format!(
+                "{}?.querySelector('.paused-note')?.textContent === 'Paused at Kopi Bogor: open it to see why'",
+                row(&stuck)
+            ),
+        )
+        .await;
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
 }
 
 /// Each page, and what shows that its script has filled it in.
