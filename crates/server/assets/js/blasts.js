@@ -542,7 +542,8 @@ async function createBlast(req) {
     await api("POST", `/api/blasts/${id}/cancel`).catch(() => null);
     loadHistory();
     err.message = t("js-blast-media-failed", { reason: err.message });
-    err.field = "media";
+    // A text too long for a caption is said at the caption choice (shorten it, or send apart).
+    err.field = ["caption_mode", "body"].includes(err.field) ? "caption_mode" : "media";
     throw err;
   }
   if (req.start === "now") created.blast = await api("POST", `/api/blasts/${id}/start`);
