@@ -908,6 +908,9 @@ mod blast_page {
         assert!(review.contains("Halo Pak Budi!") && review.contains("Sample for Pak Budi"), "{review}");
         assert!(review.contains("Image: kewhats_blast_") && review.contains("the text is its caption"), "{review}");
         assert!(review.contains("1 recipients over 1 outlets"), "{review}");
+        // The chips, the results, the file and the review pass the accessibility check too.
+        let problems = b.accessibility_violations().await;
+        assert!(problems.is_empty(), "{problems:?}");
         b.click("#confirm").await;
         b.wait_for("the question", "document.querySelector('dialog[open]')").await;
         b.click("dialog[open] button.primary").await;
@@ -1022,6 +1025,8 @@ mod blast_page {
         );
         let waiting = b.eval("return document.getElementById('detail-waiting').textContent").await;
         assert!(waiting.as_str().unwrap().starts_with("No outlet phone can send now"), "{waiting}");
+        let problems = b.accessibility_violations().await;
+        assert!(problems.is_empty(), "the waits and the paused outlet: {problems:?}");
 
         // The repeating one: its rule, next run and runs; stopped after a question.
         b.wait_for("the schedule", "document.querySelectorAll('#schedules-table tbody tr').length === 1").await;
