@@ -142,6 +142,8 @@ settings! {
     secret_key_file: Option<PathBuf> = "", shown = "`<data_dir>/secret.key`";
     /// comma-separated replies that opt the sender out of blasts (the whole message, any case)
     stop_words: String = "STOP,BERHENTI,UNSUBSCRIBE";
+    /// most automatic replies one number gets from one owner in a minute (stops two bots answering each other)
+    auto_reply_max_per_minute: u32 = "5";
     /// least time between two messages one device sends
     send_min_gap_ms: u64 = "1000";
     /// pending messages fail after this long without a connected device; 0 = never

@@ -359,6 +359,16 @@ impl Store {
         Ok(at.map(Timestamp))
     }
 
+    /// Forgets automatic replies written before `before` (the longest cooldown ago, or more).
+    /// An inbound message stays answered: only a newly stored one is ever handed to the rules.
+    pub async fn purge_auto_reply_log(&self, before: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => sqlx::query("DELETE FROM auto_reply_log WHERE created_at < $1")
+            .bind(before.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
     /// Writes an automatic reply in one transaction: the log row (unique per inbound message),
     /// the outbox rows marked `auto_reply`, and the rule's counters — unless the inbound
     /// message was answered already or the number reached the cap.
@@ -437,5 +447,133 @@ impl Store {
             tx.commit().await?;
             Ok(AutoReplyWritten::Queued(written))
         })
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+    use crate::{NewInbound, NewOutlet, NewUser, StoreOptions};
+    use domain::policy::whatsapp_scope;
+    use domain::{Actor, Email, Label, PhoneNumber, Plan, Role};
+
+    async fn user(store: &Store, email: &str) -> UserId {
+        let email = Email::parse(email).unwrap();
+        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Free };
+        store.create_user(new, Timestamp(0)).await.unwrap().id
+    }
+
+    async fn outlet(store: &Store, owner: UserId, number: &str) -> OutletId {
+        let (name, city) = (Label::parse("Toko", 100).unwrap(), Label::parse("Bandung", 100).unwrap());
+        let number = PhoneNumber::parse(number).unwrap();
+        let new = NewOutlet { owner, name: &name, city: &city, wa_number: &number };
+        store.create_outlet(new, Timestamp(0)).await.unwrap().id
+    }
+
+    fn fields<'a>(name: &'a str, triggers: &'a [String], outlets: &'a [OutletId]) -> AutoReplyFields<'a> {
+        AutoReplyFields {
+            name,
+            triggers,
+            match_type: MatchType::Contains,
+            case_sensitive: false,
+            priority: 100,
+            reply: Some("ok"),
+            template_id: None,
+            outlet_ids: outlets,
+            business_hours: None,
+            outside_hours_reply: None,
+            cooldown_secs: 0,
+            is_welcome: false,
+            active: true,
+        }
+    }
+
+    async fn check(db: &TestDb) {
+        let store = Store::open(&db.url, &StoreOptions::default()).await.unwrap();
+        let (ana, bob) = (user(&store, "ana@ar.id").await, user(&store, "bob@ar.id").await);
+        let (a1, a2, b1) = (
+            outlet(&store, ana, "081200000001").await,
+            outlet(&store, ana, "081200000002").await,
+            outlet(&store, bob, "081200000003").await,
+        );
+        let triggers = vec!["harga".to_string()];
+        let everywhere = store.create_auto_reply(ana, &fields("Semua", &triggers, &[]), Timestamp(1)).await.unwrap();
+        // Bob's outlet in the list is not kept: a rule only covers its owner's outlets.
+        let chosen = store.create_auto_reply(ana, &fields("Cabang", &triggers, &[a2, b1]), Timestamp(2)).await.unwrap();
+        assert_eq!((chosen.all_outlets, chosen.outlet_ids.clone()), (false, vec![a2]));
+        assert!(matches!(
+            store.create_auto_reply(ana, &fields("SEMUA", &triggers, &[]), Timestamp(3)).await,
+            Err(StoreError::Conflict(Taken::AutoReplyName))
+        ));
+        let ids = |rules: Vec<AutoReply>| rules.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.active_auto_replies(ana, Some(a1)).await.unwrap()), [everywhere.id]);
+        assert_eq!(ids(store.active_auto_replies(ana, Some(a2)).await.unwrap()), [everywhere.id, chosen.id]);
+        assert!(store.active_auto_replies(bob, Some(b1)).await.unwrap().is_empty());
+        let bob_scope = whatsapp_scope(Actor { user_id: bob, role: Role::User }).unwrap();
+        assert!(store.auto_reply(bob_scope, chosen.id).await.unwrap().is_none());
+
+        // One reply per inbound message, at most `cap` to a number in the window.
+        let mut inbound = Vec::new();
+        for i in 0..3 {
+            let wa_id = format!("W{i}");
+            let new = NewInbound {
+                owner: ana,
+                outlet: a1,
+                from: "+6281300000001",
+                body: "harga",
+                wa_message_id: &wa_id,
+                at: Timestamp(10),
+            };
+            inbound.push(store.record_inbound(new, Timestamp(10)).await.unwrap().unwrap().id);
+        }
+        assert!(!store.has_earlier_inbound(ana, "+6281300000001", inbound[0]).await.unwrap());
+        assert!(store.has_earlier_inbound(ana, "+6281300000001", inbound[1]).await.unwrap());
+        let reply = |inbound_message_id| NewAutoReply {
+            rule: Some(everywhere.id),
+            inbound_message_id,
+            lead: None,
+            reply: NewOutgoing {
+                owner: ana,
+                outlet: a1,
+                to: "+6281300000001",
+                body: "ok",
+                media: None,
+                api_key_id: None,
+                idempotency_key: None,
+                expires_at: None,
+            },
+            cap: 2,
+            window_start: Timestamp(0),
+        };
+        let AutoReplyWritten::Queued(written) = store.write_auto_reply(reply(inbound[0]), Timestamp(20)).await.unwrap()
+        else {
+            panic!("not written")
+        };
+        assert_eq!(written[0].origin.as_deref(), Some(AUTO_REPLY_ORIGIN));
+        assert!(matches!(
+            store.write_auto_reply(reply(inbound[0]), Timestamp(21)).await.unwrap(),
+            AutoReplyWritten::AlreadyAnswered
+        ));
+        assert!(matches!(
+            store.write_auto_reply(reply(inbound[1]), Timestamp(22)).await.unwrap(),
+            AutoReplyWritten::Queued(_)
+        ));
+        assert!(matches!(
+            store.write_auto_reply(reply(inbound[2]), Timestamp(23)).await.unwrap(),
+            AutoReplyWritten::OverCap
+        ));
+        let counted = store.load_auto_reply(None, everywhere.id).await.unwrap().unwrap();
+        assert_eq!((counted.trigger_count, counted.last_triggered_at), (2, Some(Timestamp(22))));
+        assert_eq!(store.last_auto_reply_to(everywhere.id, "+6281300000001").await.unwrap(), Some(Timestamp(22)));
+        assert_eq!(store.purge_auto_reply_log(Timestamp(22)).await.unwrap(), 1);
+        assert_eq!(store.last_auto_reply_to(everywhere.id, "+6281300000001").await.unwrap(), Some(Timestamp(22)));
+        store.close().await;
+    }
+
+    crate::both_backends! {
+        async fn rules_cover_their_owners_outlets_and_answer_once_within_the_cap(db) {
+            check(db).await;
+        }
     }
 }

@@ -25,7 +25,7 @@ const NAME_MAX: usize = 100;
 pub const MAX_TRIGGERS: usize = 50;
 pub const MAX_OUTLETS: usize = 200;
 pub const MAX_PRIORITY: i64 = 1_000_000;
-/// A week.
+/// A week. The reply log is kept a day longer (`workers::retention`).
 pub const MAX_COOLDOWN_SECS: i64 = 7 * 24 * 3600;
 /// The priority of a rule that does not say.
 pub const DEFAULT_PRIORITY: i64 = 100;
@@ -197,6 +197,9 @@ async fn check(state: &AppState, owner: UserId, input: &RuleInput) -> ServiceRes
             Text::new("error-auto-reply-too-many-triggers").arg("max", MAX_TRIGGERS),
         ));
     }
+    if input.triggers.iter().any(|t| has_control(t)) {
+        return Err(ServiceError::invalid("triggers", "error-text-control"));
+    }
     Matcher::new(input.match_type, input.case_sensitive, &input.triggers).map_err(trigger_error)?;
     if !(0..=MAX_PRIORITY).contains(&input.priority) {
         return Err(ServiceError::invalid("priority", Text::new("error-auto-reply-priority").arg("max", MAX_PRIORITY)));
@@ -252,12 +255,20 @@ async fn check(state: &AppState, owner: UserId, input: &RuleInput) -> ServiceRes
 
 /// A reply text: a template body (variables the owner's contacts have, spintax), not too long.
 async fn check_text(state: &AppState, owner: UserId, field: &'static str, text: &str) -> ServiceResult<()> {
+    if has_control(text) {
+        return Err(ServiceError::invalid(field, "error-text-control"));
+    }
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(ServiceError::invalid(field, Text::new("error-too-long").arg("max", MAX_TEXT_CHARS)));
     }
     let known = state.store.contact_field_names(owner).await?;
     Template::parse(text, &|name| known.iter().any(|k| k == name)).map_err(|e| ServiceError::invalid(field, &e))?;
     Ok(())
+}
+
+/// Control characters other than line breaks and tabs (PostgreSQL text cannot even hold NUL).
+fn has_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// The rule that answers `text`, with the index of the trigger that matched (none for a

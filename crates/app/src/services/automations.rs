@@ -10,8 +10,8 @@
 //!   written in the reply's transaction, so a replay after a reconnect answers nothing;
 //! - opted-out and blocked contacts get nothing;
 //! - only the outlet owner's rules, and of those only the ones for this outlet;
-//! - at most [`REPLIES_PER_MINUTE`] automatic replies to one number a minute: two bots answering
-//!   each other stop there, since a bot that is not answered has nothing to answer.
+//! - at most `auto_reply_max_per_minute` automatic replies to one number a minute: two bots
+//!   answering each other stop there, since a bot that is not answered has nothing to answer.
 //!
 //! Replies are outbox rows like every other message (the device's pacing sends them), marked
 //! with origin `auto_reply`.
@@ -25,9 +25,6 @@ use domain::{CaptionMode, Direction, PhoneNumber, Template, Timestamp};
 use engine::{ChatKind, IncomingMessage};
 use std::collections::BTreeMap;
 use store::{AutoReplyWritten, Message, NewAutoReply, NewOutgoing};
-
-/// The most automatic replies one number gets from one owner in a minute.
-pub const REPLIES_PER_MINUTE: i64 = 5;
 
 /// Why an incoming message is no conversation to store or answer, if it is not one.
 pub fn not_a_conversation(m: &IncomingMessage) -> Option<&'static str> {
@@ -146,7 +143,7 @@ pub async fn on_inbound(state: &AppState, message: &Message) -> ServiceResult<Ou
         inbound_message_id: message.id,
         lead,
         reply,
-        cap: REPLIES_PER_MINUTE,
+        cap: i64::from(state.config.auto_reply_max_per_minute),
         window_start: Timestamp(now.millis() - 60_000),
     };
     let outcome = match state.store.write_auto_reply(new, now).await? {

@@ -1,9 +1,16 @@
-//! Deletes what is kept only for a while, every hour: ended browser sessions, and delivered or
-//! failed webhook deliveries older than `webhook_log_days`.
+//! Deletes what is kept only for a while, every hour: ended browser sessions, delivered or
+//! failed webhook deliveries older than `webhook_log_days`, and the log of automatic replies
+//! once no cooldown can need it.
 
 use crate::state::AppState;
 
 pub async fn purge_ended_sessions_and_old_deliveries(state: AppState) {
+    let keep = crate::services::auto_replies::MAX_COOLDOWN_SECS + 86_400;
+    match state.store.purge_auto_reply_log(state.clock.now().plus_secs(-keep)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(replies = n, "purged the old automatic reply log"),
+        Err(e) => tracing::error!(error = %e, "purging the automatic reply log"),
+    }
     match state.store.purge_web_sessions(state.clock.now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),

@@ -139,6 +139,8 @@ both_backends! {
         assert_eq!(refuse(json!({"name": "R", "is_welcome": true, "triggers": ["x"], "reply": "x"})).await["field"], "triggers");
         assert_eq!(refuse(json!({"name": "R", "triggers": ["x"]})).await["field"], "reply");
         assert_eq!(refuse(json!({"name": "R", "triggers": ["x"], "reply": "Halo {{nama}}"})).await["field"], "reply");
+        assert_eq!(refuse(json!({"name": "R", "triggers": ["x"], "reply": "hi\u{0}"})).await["field"], "reply");
+        assert_eq!(refuse(json!({"name": "R", "triggers": ["x\u{0}"], "reply": "x"})).await["field"], "triggers");
         assert_eq!(refuse(json!({"name": "R", "triggers": ["x"], "reply": "x", "outlet_ids": [bobs]})).await["field"], "outlet_ids");
         let hours = json!({"days": [8], "start_min": 0, "end_min": 60});
         assert_eq!(refuse(json!({"name": "R", "triggers": ["x"], "reply": "x", "business_hours": hours})).await["field"], "business_hours");
