@@ -19,6 +19,7 @@ use domain::policy::{system_scope, whatsapp_scope};
 use domain::{
     Actor, BusinessHours, Label, MatchType, Matcher, OutletId, Scope, Template, Timestamp, TriggerError, UserId,
 };
+use std::collections::HashMap;
 use store::{AutoReply, AutoReplyFields, Page, Paged, TemplateMedia};
 
 const NAME_MAX: usize = 100;
@@ -172,12 +173,34 @@ fn trigger_error(e: TriggerError) -> ServiceError {
     ServiceError::invalid("triggers", text)
 }
 
-/// The rule's matcher; `None` for a welcome rule (it has no triggers).
-pub(crate) fn matcher(rule: &AutoReply) -> Result<Option<Matcher>, TriggerError> {
-    if rule.is_welcome {
-        return Ok(None);
+/// Rules' triggers compiled once, not for every message: a rule may hold 50 regular
+/// expressions and every inbound message is tried against all of its owner's rules. Keyed by
+/// the rule and its `updated_at`, so a changed rule is compiled again.
+#[derive(Default)]
+pub struct Matchers {
+    compiled: HashMap<i64, (Timestamp, Option<Matcher>)>,
+}
+
+/// Rules kept compiled at most; beyond it the cache starts over.
+const MATCHERS_KEPT: usize = 10_000;
+
+impl Matchers {
+    /// The rule's matcher; `None` for a welcome rule (it has no triggers).
+    fn get(&mut self, rule: &AutoReply) -> Result<Option<&Matcher>, TriggerError> {
+        let fresh = self.compiled.get(&rule.id).is_some_and(|(at, _)| *at == rule.updated_at);
+        if !fresh {
+            let matcher = if rule.is_welcome {
+                None
+            } else {
+                Some(Matcher::new(rule.match_type, rule.case_sensitive, &rule.triggers)?)
+            };
+            if self.compiled.len() >= MATCHERS_KEPT {
+                self.compiled.clear();
+            }
+            self.compiled.insert(rule.id, (rule.updated_at, matcher));
+        }
+        Ok(self.compiled.get(&rule.id).and_then(|(_, m)| m.as_ref()))
     }
-    Matcher::new(rule.match_type, rule.case_sensitive, &rule.triggers).map(Some)
 }
 
 /// Checks a whole rule for `owner`; answers its outlets.
@@ -276,12 +299,13 @@ fn has_control(text: &str) -> bool {
 /// is the first message ever received from the number. A stored rule whose triggers no longer
 /// compile (they were checked when saved) is passed over.
 pub(crate) fn choose<'a>(
+    matchers: &mut Matchers,
     rules: &'a [AutoReply],
     text: &str,
     first_message: bool,
 ) -> Option<(&'a AutoReply, Option<usize>)> {
     for rule in rules.iter().filter(|r| r.active) {
-        match matcher(rule) {
+        match matchers.get(rule) {
             Ok(None) if first_message => return Some((rule, None)),
             Ok(None) => {}
             Ok(Some(m)) => {
@@ -375,7 +399,8 @@ pub async fn test(state: &AppState, actor: Actor, input: TestInput) -> ServiceRe
     let rules = state.store.active_auto_replies(owner, outlet.as_ref().map(|o| o.id)).await?;
     let mut result =
         TestResult { rule_id: None, rule_name: None, trigger: None, outside_hours: false, reply: None, media: None };
-    let Some((rule, trigger)) = choose(&rules, &input.text, input.first_message) else { return Ok(result) };
+    let chosen = choose(&mut Matchers::default(), &rules, &input.text, input.first_message);
+    let Some((rule, trigger)) = chosen else { return Ok(result) };
     let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("rule owner missing"))?;
     let (answer, outside) = answer_at(rule, state.clock.now(), &user.time_zone);
     result.rule_id = Some(rule.id);

@@ -17,6 +17,7 @@
 //! with origin `auto_reply`.
 
 use crate::error::{ServiceError, ServiceResult};
+pub use crate::services::auto_replies::Matchers;
 use crate::services::auto_replies::{answer_at, choose, Answer};
 use crate::services::templates;
 use crate::state::AppState;
@@ -57,8 +58,9 @@ pub enum Outcome {
     OverCap,
 }
 
-/// Tries the owner's automations on a stored inbound message.
-pub async fn on_inbound(state: &AppState, message: &Message) -> ServiceResult<Outcome> {
+/// Tries the owner's automations on a stored inbound message. `matchers` keeps rules'
+/// triggers compiled from one message to the next.
+pub async fn on_inbound(state: &AppState, matchers: &mut Matchers, message: &Message) -> ServiceResult<Outcome> {
     if message.direction != Direction::In || message.origin.is_some() {
         return Ok(Outcome::NotInbound);
     }
@@ -80,7 +82,7 @@ pub async fn on_inbound(state: &AppState, message: &Message) -> ServiceResult<Ou
     } else {
         false
     };
-    let Some((rule, _)) = choose(&rules, &message.body, first) else { return Ok(Outcome::NoRule) };
+    let Some((rule, _)) = choose(matchers, &rules, &message.body, first) else { return Ok(Outcome::NoRule) };
     let now = state.clock.now();
     if rule.cooldown_secs > 0 {
         if let Some(last) = state.store.last_auto_reply_to(rule.id, &message.peer).await? {

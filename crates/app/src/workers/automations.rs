@@ -13,6 +13,7 @@ pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
     let state = state.clone();
     let mut stop = state.stop.subscribe();
     Some(tokio::spawn(async move {
+        let mut matchers = automations::Matchers::default();
         loop {
             let message = tokio::select! {
                 m = inbound.recv() => match m {
@@ -21,7 +22,7 @@ pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
                 },
                 _ = stop.wait_for(|s| *s) => return,
             };
-            match automations::on_inbound(&state, &message).await {
+            match automations::on_inbound(&state, &mut matchers, &message).await {
                 Ok(outcome) => tracing::debug!(message = message.id, ?outcome, "automations"),
                 Err(e) => tracing::error!(message = message.id, error = %e, "automations on an inbound message"),
             }
