@@ -7,9 +7,8 @@
 mod media;
 mod schedules;
 
-pub use schedules::{BlastSchedule, NewSchedule, ScheduleAdvance};
-
 pub use media::{BlastMedia, DraftChange, FileValues, NewBlastMedia, RecipientRows};
+pub use schedules::{BlastSchedule, NewSchedule, ScheduleAdvance};
 
 use crate::deliveries::{enqueue, WebhookEvent};
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
@@ -72,10 +71,10 @@ pub struct Blast {
     pub recipients: serde_json::Value,
     pub start_at: Option<Timestamp>,
     pub schedule_id: Option<i64>,
-    pub counters: BlastCounters,
-    pub created_at: Timestamp,
     /// The image or document sent with the text, if any (its bytes: `GET /api/blasts/{id}/media`).
     pub media: Option<BlastMedia>,
+    pub counters: BlastCounters,
+    pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub started_at: Option<Timestamp>,
     pub finished_at: Option<Timestamp>,
@@ -95,10 +94,10 @@ pub struct NewBlast<'a> {
     pub schedule_id: Option<i64>,
     /// The outlets whose shares the recipients are spread over.
     pub outlets: &'a [OutletId],
-}
-
     /// An image or document to send with the text (written with the blast).
     pub media: Option<NewBlastMedia<'a>>,
+}
+
 /// One recipient as planned: `pending` with an outlet, or `skipped` with a reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedRecipient {
@@ -176,11 +175,11 @@ pub struct Handoff<'a> {
     pub day: &'a str,
     pub next_day: Timestamp,
     pub expires_at: Option<Timestamp>,
-}
-
     /// The longest caption a media message may have: a longer rendered text is skipped
     /// (`caption_too_long`) when the blast's media goes as its caption.
     pub max_caption_chars: usize,
+}
+
 /// What one hand-off did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handed {
@@ -257,19 +256,17 @@ struct Row {
     updated_at: i64,
     started_at: Option<i64>,
     finished_at: Option<i64>,
-}
-
     media_kind: Option<String>,
     media_mime: Option<String>,
     media_name: Option<String>,
     media_size: Option<i64>,
     media_caption_mode: Option<String>,
+}
+
 impl TryFrom<Row> for Blast {
     type Error = StoreError;
     fn try_from(r: Row) -> Result<Blast> {
         let json = |s: &str| serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("blast choice: {e}")));
-        Ok(Blast {
-            id: r.id,
         let media = match (r.media_kind, r.media_mime, r.media_name, r.media_size, r.media_caption_mode) {
             (Some(kind), Some(mime), Some(file_name), Some(size), Some(mode)) => Some(BlastMedia {
                 kind,
@@ -280,6 +277,8 @@ impl TryFrom<Row> for Blast {
             }),
             _ => None,
         };
+        Ok(Blast {
+            id: r.id,
             owner_id: UserId(r.owner_id),
             name: r.name,
             status: r.status.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?,
@@ -298,9 +297,9 @@ impl TryFrom<Row> for Blast {
             recipients: json(&r.recipient_choice)?,
             start_at: r.start_at.map(Timestamp),
             schedule_id: r.schedule_id,
+            media,
             counters: BlastCounters {
                 total: r.total,
-            media,
                 pending: r.pending,
                 queued: r.queued,
                 sent: r.sent,
@@ -485,11 +484,11 @@ impl Store {
                 let sql = recipient_values(id, new.owner, now, chunk);
                 sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
             }
-            let row: Row = sqlx::query_as(&reread).bind(id).fetch_one(&mut *tx).await?;
-            let blast = Blast::try_from(row)?;
             if let Some(m) = &new.media {
                 media::insert!(tx, id, m);
             }
+            let row: Row = sqlx::query_as(&reread).bind(id).fetch_one(&mut *tx).await?;
+            let blast = Blast::try_from(row)?;
             let written = status_event!(tx, blast, now)?;
             tx.commit().await?;
             (blast, written)
@@ -739,8 +738,11 @@ impl Store {
                         (None, None) => ("", BTreeMap::new(), None),
                     };
                     text = render(&RecipientValues { name, phone: &number, fields: &fields, home_outlet: home });
+                    let as_caption = blast.media.as_ref().is_some_and(|m| m.caption_mode == domain::CaptionMode::Caption);
                     if text.trim().is_empty() {
                         skip = Some("empty_text");
+                    } else if as_caption && text.chars().count() > h.max_caption_chars {
+                        skip = Some("caption_too_long");
                     } else if blast.pacing.skip_recent_duplicates {
                         let dup: Option<i64> = sqlx::query_scalar(
                             "SELECT id FROM messages WHERE owner_id = $1 AND peer = $2 AND direction = 'out'
@@ -748,11 +750,8 @@ impl Store {
                             .bind(blast.owner_id.0).bind(&number).bind(dup_since).bind(&text)
                             .fetch_optional(&mut *tx).await?;
                         if dup.is_some() {
-                    let as_caption = blast.media.as_ref().is_some_and(|m| m.caption_mode == domain::CaptionMode::Caption);
                             skip = Some("recent_duplicate");
                         }
-                    } else if as_caption && text.chars().count() > h.max_caption_chars {
-                        skip = Some("caption_too_long");
                     }
                 }
                 let to = if skip.is_some() { "skipped" } else { "queued" };
@@ -782,6 +781,8 @@ impl Store {
                     .bind(recipient).bind(message).bind(lead).execute(&mut *tx).await?;
                 sqlx::query("UPDATE blast_outlets SET next_send_at = $3 WHERE blast_id = $1 AND outlet_id = $2")
                     .bind(blast.id).bind(h.outlet.0).bind(h.next_send_at.millis()).execute(&mut *tx).await?;
+                // Every message counts towards the device's day (two in separate mode).
+                let messages = if lead.is_some() { 2i64 } else { 1 };
                 sqlx::query(
                     "INSERT INTO outlet_daily_sends (outlet_id, day, count) VALUES ($1, $2, $3)
                      ON CONFLICT (outlet_id, day) DO UPDATE SET count = outlet_daily_sends.count + $3")
@@ -791,8 +792,6 @@ impl Store {
                         .bind(template).execute(&mut *tx).await?;
                 }
                 break Handed::Queued { message_id: message, skipped };
-                // Every message counts towards the device's day (two in separate mode).
-                let messages = if lead.is_some() { 2i64 } else { 1 };
             };
             tx.commit().await?;
             outcome
@@ -962,6 +961,10 @@ fn recipient_values(blast: i64, owner: UserId, now: Timestamp, rows: &[PlannedRe
             sql.push_str(", ");
         }
         let number = r.wa_number.replace('\'', "''");
+        // Text from a file (a reason with its line, a recipient's values) is quoted likewise;
+        // JSON escapes control characters, so none reaches the statement.
+        let reason = r.reason.replace('\'', "''");
+        let vars = r.vars.as_ref().map_or_else(|| "NULL".to_string(), |v| format!("'{}'", v.replace('\'', "''")));
         let _ = write!(
             sql,
             "({blast}, {}, {}, {}, '{number}', {}, '{}', '{reason}', {vars})",
@@ -970,10 +973,6 @@ fn recipient_values(blast: i64, owner: UserId, now: Timestamp, rows: &[PlannedRe
             opt(r.contact_id),
             opt(r.outlet_id.map(|o| o.0)),
             r.status.as_str(),
-        // Text from a file (a reason with its line, a recipient's values) is quoted likewise;
-        // JSON escapes control characters, so none reaches the statement.
-        let reason = r.reason.replace('\'', "''");
-        let vars = r.vars.as_ref().map_or_else(|| "NULL".to_string(), |v| format!("'{}'", v.replace('\'', "''")));
         );
     }
     sql

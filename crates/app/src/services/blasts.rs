@@ -167,11 +167,6 @@ pub struct Preview {
     pub per_outlet: Vec<OutletCount>,
     /// The text as the chosen contact (else the first recipient) would get it.
     pub sample: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[schema(as = BlastOutletCount)]
-pub struct OutletCount {
     /// Whose sample it is, when a contact.
     pub sample_contact: Option<SampleContact>,
 }
@@ -182,6 +177,11 @@ pub struct SampleContact {
     pub id: i64,
     pub name: String,
     pub wa_number: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = BlastOutletCount)]
+pub struct OutletCount {
     pub outlet_id: OutletId,
     pub name: String,
     pub recipients: usize,
@@ -209,6 +209,29 @@ struct Plan {
     outlets: Vec<(OutletId, String)>,
     recipients: Vec<PlannedRecipient>,
     duplicates: usize,
+    media: Option<media::PlannedMedia>,
+    /// What the blast records of its recipients file, if it had one.
+    file: Option<serde_json::Value>,
+}
+
+/// What a request brings beside its JSON: an uploaded recipients file, or what a duplicate or
+/// a resend takes over from the blast it copies (recipients with their values, media).
+#[derive(Default)]
+pub struct Extras {
+    upload: Option<RecipientFile>,
+    rows: Option<recipient_file::FileRecipients>,
+    media: Option<media::PlannedMedia>,
+}
+
+impl Extras {
+    /// A request with a recipients file (CSV or `.xlsx`).
+    pub fn with_file(file: RecipientFile) -> Extras {
+        Extras { upload: Some(file), ..Extras::default() }
+    }
+
+    fn has_file(&self) -> bool {
+        self.upload.is_some() || self.rows.is_some()
+    }
 }
 
 fn invalid(field: &'static str, key: &'static str) -> ServiceError {
@@ -236,29 +259,6 @@ fn rfc3339(field: &'static str, text: &str) -> ServiceResult<Timestamp> {
 fn pacing(input: &PacingInput, time_zone: &str) -> ServiceResult<Pacing> {
     let gap_min = input.gap_min_secs.unwrap_or(DEFAULT_GAP_MIN_SECS);
     let gap_max = input.gap_max_secs.unwrap_or(DEFAULT_GAP_MAX_SECS.max(gap_min));
-    media: Option<media::PlannedMedia>,
-    /// What the blast records of its recipients file, if it had one.
-    file: Option<serde_json::Value>,
-}
-
-/// What a request brings beside its JSON: an uploaded recipients file, or what a duplicate or
-/// a resend takes over from the blast it copies (recipients with their values, media).
-#[derive(Default)]
-pub struct Extras {
-    upload: Option<RecipientFile>,
-    rows: Option<recipient_file::FileRecipients>,
-    media: Option<media::PlannedMedia>,
-}
-
-impl Extras {
-    /// A request with a recipients file (CSV or `.xlsx`).
-    pub fn with_file(file: RecipientFile) -> Extras {
-        Extras { upload: Some(file), ..Extras::default() }
-    }
-
-    fn has_file(&self) -> bool {
-        self.upload.is_some() || self.rows.is_some()
-    }
     let gap_error = |field| {
         ServiceError::invalid(field, Text::new("error-blast-gap").arg("min", MIN_GAP_SECS).arg("max", MAX_GAP_SECS))
     };
@@ -318,7 +318,13 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest, extras: Ex
     }
     outlets.sort_by_key(|(id, _)| *id);
 
+    let file = match (extras.upload, extras.rows) {
+        (Some(upload), _) => Some(recipient_file::read(state, owner, upload).await?),
+        (None, rows) => rows,
+    };
+
     // Content: a template of the owner's, or a body checked as templates are.
+    let mut saved = None;
     let (template_id, body) = match (request.template_id, &request.body) {
         (Some(id), None) => {
             let t = state
@@ -337,6 +343,11 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest, extras: Ex
     let template = if template_id.is_some() {
         // Checked when saved; a field dropped since renders empty.
         Template::parse(&body, &|_| true).map_err(|e| ServiceError::invalid("template_id", &e))?
+    } else if let Some(columns) = file.as_ref().map(|f| f.columns()).filter(|c| !c.is_empty()) {
+        // A recipients file's own columns are variables too.
+        let known = state.store.contact_field_names(owner).await?;
+        Template::parse(&body, &|name| columns.contains(name) || known.iter().any(|k| k == name))
+            .map_err(|e| ServiceError::invalid("body", &e))?
     } else {
         templates::check_body(state, owner, &body).await?
     };
@@ -346,14 +357,15 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest, extras: Ex
             Text::new("error-too-long").arg("max", crate::services::messages::MAX_TEXT_CHARS),
         ));
     }
-    let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("blast owner missing"))?;
-    let file = match (extras.upload, extras.rows) {
-        (Some(upload), _) => Some(recipient_file::read(state, owner, upload).await?),
-        (None, rows) => rows,
+    // Media: what a duplicate takes over, else the template's (with its caption mode).
+    let media = match (extras.media, &saved) {
+        (Some(m), _) => Some(m),
+        (None, Some(t)) => media::from_template(state, scope, t).await?,
+        (None, None) => None,
     };
-
+    media::check_caption(&body, media.as_ref().map(|m| m.caption_mode))?;
+    let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("blast owner missing"))?;
     let pacing = pacing(&request.pacing, &user.time_zone)?;
-    let mut saved = None;
 
     let (recipients, duplicates) = recipients(state, owner, &request.recipients, file.as_ref(), &outlets).await?;
     if recipients.is_empty() {
@@ -370,13 +382,10 @@ async fn plan(state: &AppState, actor: Actor, request: &BlastRequest, extras: Ex
         template,
         pacing,
         outlets,
-    } else if let Some(columns) = file.as_ref().map(|f| f.columns()).filter(|c| !c.is_empty()) {
-        // A recipients file's own columns are variables too.
-        let known = state.store.contact_field_names(owner).await?;
-        Template::parse(&body, &|name| columns.contains(name) || known.iter().any(|k| k == name))
-            .map_err(|e| ServiceError::invalid("body", &e))?
         recipients,
         duplicates,
+        media,
+        file: file.map(|f| f.choice()),
     })
 }
 
@@ -384,13 +393,6 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
     let mut seen = HashSet::new();
     ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }
-    // Media: what a duplicate takes over, else the template's (with its caption mode).
-    let media = match (extras.media, &saved) {
-        (Some(m), _) => Some(m),
-        (None, Some(t)) => media::from_template(state, scope, t).await?,
-        (None, None) => None,
-    };
-    media::check_caption(&body, media.as_ref().map(|m| m.caption_mode))?;
 
 /// The owner's outlets whose device is connected now.
 async fn healthy_outlets(state: &AppState, owner: UserId) -> ServiceResult<Vec<(OutletId, String)>> {
@@ -411,14 +413,13 @@ async fn healthy_outlets(state: &AppState, owner: UserId) -> ServiceResult<Vec<(
     }
 }
 
-        media,
-        file: file.map(|f| f.choice()),
 /// Every recipient once, in the order asked (tags, all, contacts, then numbers), with the
 /// exclusions decided and an outlet for each pending one; and how many repeats were dropped.
 async fn recipients(
     state: &AppState,
     owner: UserId,
     choice: &RecipientChoice,
+    file: Option<&recipient_file::FileRecipients>,
     outlets: &[(OutletId, String)],
 ) -> ServiceResult<(Vec<PlannedRecipient>, usize)> {
     let store = &state.store;
@@ -446,7 +447,6 @@ async fn recipients(
         let mut parsed = Vec::with_capacity(choice.numbers.len());
         for raw in &choice.numbers {
             match PhoneNumber::parse(raw) {
-    file: Option<&recipient_file::FileRecipients>,
                 Ok(n) => parsed.push(n.as_str().to_string()),
                 Err(_) if raw.trim().is_empty() => {}
                 Err(_) => invalid_numbers.push((
@@ -471,33 +471,6 @@ async fn recipients(
             }));
         }
     }
-    let chosen: HashSet<i64> = outlets.iter().map(|(id, _)| id.0).collect();
-    let mut seen = HashSet::with_capacity(members.len());
-    let mut duplicates = 0;
-    let mut planned = Vec::with_capacity(members.len() + invalid_numbers.len());
-    let mut next = 0usize;
-    for m in members {
-        if !seen.insert(m.wa_number.clone()) {
-            duplicates += 1;
-            continue;
-        }
-        let skip = if m.opted_out_at.is_some() {
-            Some("opted_out")
-        } else if m.blocked {
-            Some("blocked")
-        } else {
-            None
-        };
-        let outlet = match (skip, m.home_outlet_id) {
-            (Some(_), _) => None,
-            (None, Some(home)) if chosen.contains(&home) => Some(OutletId(home)),
-            (None, _) => {
-                let o = outlets[next % outlets.len()].0;
-                next += 1;
-                Some(o)
-            }
-        };
-        planned.push(PlannedRecipient {
     // A file's rows: saved contacts are themselves (looked up in batches, as pasted numbers
     // are); other numbers keep the file's values; refused rows are skipped with their reason.
     let mut file_values: HashMap<String, String> = HashMap::new();
@@ -539,6 +512,34 @@ async fn recipients(
             }
         }
     }
+    let chosen: HashSet<i64> = outlets.iter().map(|(id, _)| id.0).collect();
+    let mut seen = HashSet::with_capacity(members.len());
+    let mut duplicates = 0;
+    let mut planned = Vec::with_capacity(members.len() + invalid_numbers.len());
+    let mut next = 0usize;
+    for m in members {
+        if !seen.insert(m.wa_number.clone()) {
+            duplicates += 1;
+            continue;
+        }
+        let skip = if m.opted_out_at.is_some() {
+            Some("opted_out")
+        } else if m.blocked {
+            Some("blocked")
+        } else {
+            None
+        };
+        let outlet = match (skip, m.home_outlet_id) {
+            (Some(_), _) => None,
+            (None, Some(home)) if chosen.contains(&home) => Some(OutletId(home)),
+            (None, _) => {
+                let o = outlets[next % outlets.len()].0;
+                next += 1;
+                Some(o)
+            }
+        };
+        let vars = if m.id == 0 { file_values.remove(&m.wa_number) } else { None };
+        planned.push(PlannedRecipient {
             contact_id: (m.id != 0).then_some(m.id),
             wa_number: m.wa_number,
             outlet_id: outlet,
@@ -567,7 +568,6 @@ async fn recipients(
 /// Renders a blast's text for one recipient: their values, the date in the owner's time zone
 /// and language, their home outlet (else the sending outlet), seeded by their number as single
 /// sends are, so both give one number the same words.
-        let vars = if m.id == 0 { file_values.remove(&m.wa_number) } else { None };
 pub struct Renderer {
     template: Template,
     date: String,
@@ -592,10 +592,24 @@ impl Renderer {
 
 /// Creates a blast (a draft, started now, at a time) or a recurring schedule.
 pub async fn create(state: &AppState, actor: Actor, request: BlastRequest) -> ServiceResult<Created> {
+    create_with(state, actor, request, Extras::default()).await
+}
+
+/// [`create`] with what the request brings beside its JSON (a recipients file).
+pub async fn create_with(
+    state: &AppState,
+    actor: Actor,
+    request: BlastRequest,
+    extras: Extras,
+) -> ServiceResult<Created> {
     if request.start == StartMode::Recurring {
+        if extras.has_file() {
+            // Each run plans its recipients again, and the file is not kept.
+            return Err(invalid("recipients_file", "error-blast-file-recurring"));
+        }
         return create_schedule(state, actor, request).await;
     }
-    let plan = plan(state, actor, &request, Extras::default()).await?;
+    let plan = plan(state, actor, &request, extras).await?;
     let (status, start_at) = match request.start {
         StartMode::Draft => (BlastStatus::Draft, None),
         StartMode::Now => (BlastStatus::Running, None),
@@ -619,21 +633,7 @@ async fn write(
     state: &AppState,
     plan: &Plan,
     request: &BlastRequest,
-    create_with(state, actor, request, Extras::default()).await
-}
-
-/// [`create`] with what the request brings beside its JSON (a recipients file).
-pub async fn create_with(
-    state: &AppState,
-    actor: Actor,
-    request: BlastRequest,
-    extras: Extras,
-) -> ServiceResult<Created> {
     status: BlastStatus,
-        if extras.has_file() {
-            // Each run plans its recipients again, and the file is not kept.
-            return Err(invalid("recipients_file", "error-blast-file-recurring"));
-        }
     start_at: Option<Timestamp>,
     schedule: Option<i64>,
     advance: Option<ScheduleAdvance>,
@@ -656,6 +656,7 @@ pub async fn create_with(
         start_at,
         schedule_id: schedule,
         outlets: &outlet_ids,
+        media: plan.media.as_ref().map(media::PlannedMedia::as_new),
     };
     Ok(state.store.create_blast(new, &plan.recipients, advance, state.clock.now()).await?)
 }
@@ -671,7 +672,7 @@ async fn create_schedule(state: &AppState, actor: Actor, request: BlastRequest) 
         return Err(invalid("schedule.max_runs", "error-blast-recurrence"));
     }
     // Checked now as each run will be (outlets, content, recipients), so a mistake shows at once.
-    let plan = plan(state, actor, &request, extras).await?;
+    let plan = plan(state, actor, &request, Extras::default()).await?;
     let now = state.clock.now();
     let next = input
         .rule
@@ -683,7 +684,6 @@ async fn create_schedule(state: &AppState, actor: Actor, request: BlastRequest) 
     settings.schedule = None;
     // A schedule's runs go out through the outlets named, or the owner's healthy ones then.
     let settings = serde_json::to_value(&settings).map_err(ServiceError::internal)?;
-        media: plan.media.as_ref().map(media::PlannedMedia::as_new),
     let new = NewSchedule {
         owner: plan.owner,
         name: &plan.name,
@@ -785,6 +785,9 @@ pub async fn act(state: &AppState, actor: Actor, id: i64, action: Action) -> Ser
         Action::Pause => BlastStatus::Paused,
         Action::Cancel => BlastStatus::Cancelled,
     };
+    if action == Action::Start {
+        media::check_start(&current)?;
+    }
     let allowed = match action {
         Action::Start => matches!(current.status, BlastStatus::Draft | BlastStatus::Scheduled),
         Action::Resume => current.status == BlastStatus::Paused,
@@ -805,51 +808,6 @@ pub async fn act(state: &AppState, actor: Actor, id: i64, action: Action) -> Ser
 pub async fn duplicate(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Created> {
     let scope = whatsapp_scope(actor)?;
     let blast = find(state, scope, id).await?;
-    let request = BlastRequest {
-        name: copy_name(&blast.name),
-        recipients: serde_json::from_value(choice).unwrap_or_default(),
-        ..same_settings(&blast)
-    };
-    let owner = Actor { user_id: blast.owner_id, role: actor.role };
-    create_with(state, owner, request, Extras { media, ..Extras::default() }).await
-}
-
-/// A new blast, started now, to the numbers that failed in this one.
-pub async fn resend_failed(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Created> {
-    let scope = whatsapp_scope(actor)?;
-    let blast = find(state, scope, id).await?;
-    let mut numbers = Vec::new();
-    let mut after = 0;
-    loop {
-        let page = state.store.blast_recipients_after(blast.id, Some(RecipientStatus::Failed), after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.id;
-        numbers.extend(page.into_iter().map(|r| r.wa_number));
-    if action == Action::Start {
-        media::check_start(&current)?;
-    }
-    }
-    if numbers.is_empty() {
-        return Err(ServiceError::Conflict { code: "no_failed", message: Text::new("error-blast-no-failed") });
-    }
-    let request = BlastRequest {
-        name: copy_name(&blast.name),
-        recipients: RecipientChoice { numbers, ..Default::default() },
-        start: StartMode::Now,
-        ..same_settings(&blast)
-    };
-    let owner = Actor { user_id: blast.owner_id, role: actor.role };
-    create_with(state, owner, request, extras).await
-}
-
-fn copy_name(name: &str) -> String {
-    let base: String = name.chars().take(NAME_MAX - 4).collect();
-    format!("{base} (2)")
-}
-
-/// A request with this blast's content, outlets and pacing (as a draft).
-fn same_settings(blast: &Blast) -> BlastRequest {
-    let p = &blast.pacing;
     // A file's recipients come from this blast's rows (the file is not kept); the rest of the
     // choice is resolved again. The media is copied.
     let mut choice = blast.recipients.clone();
@@ -857,20 +815,20 @@ fn same_settings(blast: &Blast) -> BlastRequest {
         Some(_) => Some(recipient_file::from_blast(state, scope, &blast, false).await?),
         None => None,
     };
-    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
-    let outlet_ids =
-        blast.outlets.get("outlet_ids").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
-    BlastRequest {
-        name: blast.name.clone(),
+    let request = BlastRequest {
+        name: copy_name(&blast.name),
+        recipients: serde_json::from_value(choice).unwrap_or_default(),
+        ..same_settings(&blast)
+    };
     let extras = Extras { rows, media: media::of_blast(state, scope, &blast).await?, ..Extras::default() };
-        template_id: None,
-        body: Some(blast.body.clone()),
-        outlet_ids,
-        recipients: RecipientChoice::default(),
-        pacing: PacingInput {
-            gap_min_secs: Some(p.gap_min_secs),
-            gap_max_secs: Some(p.gap_max_secs),
-            daily_cap: Some(p.daily_cap),
+    let owner = Actor { user_id: blast.owner_id, role: actor.role };
+    create_with(state, owner, request, extras).await
+}
+
+/// A new blast, started now, to the numbers that failed in this one.
+pub async fn resend_failed(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Created> {
+    let scope = whatsapp_scope(actor)?;
+    let blast = find(state, scope, id).await?;
     let media = media::of_blast(state, scope, &blast).await?;
     if recipient_file::had_file(&blast) {
         // With the values the file gave them.
@@ -882,6 +840,48 @@ fn same_settings(blast: &Blast) -> BlastRequest {
         let owner = Actor { user_id: blast.owner_id, role: actor.role };
         return create_with(state, owner, request, Extras { rows: Some(rows), media, ..Extras::default() }).await;
     }
+    let mut numbers = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = state.store.blast_recipients_after(blast.id, Some(RecipientStatus::Failed), after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        numbers.extend(page.into_iter().map(|r| r.wa_number));
+    }
+    if numbers.is_empty() {
+        return Err(ServiceError::Conflict { code: "no_failed", message: Text::new("error-blast-no-failed") });
+    }
+    let request = BlastRequest {
+        name: copy_name(&blast.name),
+        recipients: RecipientChoice { numbers, ..Default::default() },
+        start: StartMode::Now,
+        ..same_settings(&blast)
+    };
+    let owner = Actor { user_id: blast.owner_id, role: actor.role };
+    create_with(state, owner, request, Extras { media, ..Extras::default() }).await
+}
+
+fn copy_name(name: &str) -> String {
+    let base: String = name.chars().take(NAME_MAX - 4).collect();
+    format!("{base} (2)")
+}
+
+/// A request with this blast's content, outlets and pacing (as a draft).
+fn same_settings(blast: &Blast) -> BlastRequest {
+    let p = &blast.pacing;
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    let outlet_ids =
+        blast.outlets.get("outlet_ids").and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
+    BlastRequest {
+        name: blast.name.clone(),
+        template_id: None,
+        body: Some(blast.body.clone()),
+        outlet_ids,
+        recipients: RecipientChoice::default(),
+        pacing: PacingInput {
+            gap_min_secs: Some(p.gap_min_secs),
+            gap_max_secs: Some(p.gap_max_secs),
+            daily_cap: Some(p.daily_cap),
             window_start: Some(hhmm(p.window_start_min)),
             window_end: Some(hhmm(p.window_end_min)),
             skip_recent_duplicates: Some(p.skip_recent_duplicates),
@@ -971,6 +971,7 @@ pub async fn preview(
         }
         None => None,
     };
+    let sample_contact = contact.map(|c| SampleContact { id: c.id, name: c.name, wa_number: c.wa_number });
     let recipients = per.values().sum();
     let per_outlet = plan
         .outlets
@@ -1013,7 +1014,6 @@ pub async fn export(
         status: Option<RecipientStatus>,
         after: i64,
         header: bool,
-    let sample_contact = contact.map(|c| SampleContact { id: c.id, name: c.name, wa_number: c.wa_number });
         done: bool,
     }
     let cursor = Cursor { store: state.store.clone(), blast: blast.id, status, after: 0, header: true, done: false };

@@ -207,6 +207,7 @@ async fn work_share(
             day: &day,
             next_day,
             expires_at,
+            max_caption_chars: crate::services::messages::MAX_CAPTION_CHARS,
         };
         match store.hand_off(handoff, &|v| renderer.render(v), now).await? {
             Handed::Queued { .. } => {
@@ -223,4 +224,3 @@ async fn work_share(
     }
     Ok(Some(now))
 }
-            max_caption_chars: crate::services::messages::MAX_CAPTION_CHARS,
