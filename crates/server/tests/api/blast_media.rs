@@ -287,6 +287,18 @@ both_backends! {
         wait_done(&ana, copy_id).await;
         assert_eq!(inbox(&bob, b2, 2).await, vec!["Halo Pak Budi dari Bandung", "Halo Pak Budi dari Bandung"]);
 
+        // A resend of a file blast's failed recipients keeps the values the file gave them.
+        let fault = json!({"kind": "fail_sends", "count": 1});
+        expect_json(ana.post(&format!("/api/sandbox/outlets/{o}/fault"), fault).await, StatusCode::ACCEPTED).await;
+        let one = format!("nama,no_wa,kota\nPak Budi,{B2},Bandung\n").into_bytes();
+        let failing = expect_json(post_form(&ana, "/api/blasts", &start, "satu.csv", one).await, StatusCode::CREATED).await;
+        let failing = failing["blast"]["id"].as_i64().unwrap();
+        wait_blast(&ana, failing, "its one recipient failed", |b| b["counters"]["failed"] == 1).await;
+        let again = expect_json(ana.post(&format!("/api/blasts/{failing}/resend-failed"), json!({})).await, StatusCode::CREATED).await;
+        assert_eq!((again["blast"]["counters"]["total"].as_i64(), again["blast"]["recipients"]["file"]["name"].as_str()), (Some(1), Some("satu.csv")));
+        wait_done(&ana, again["blast"]["id"].as_i64().unwrap()).await;
+        assert_eq!(inbox(&bob, b2, 3).await[2], "Halo Pak Budi dari Bandung");
+
         // An .xlsx workbook is read the same way (told apart by its bytes).
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
