@@ -318,6 +318,29 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn a_template_answers_with_its_image_first(db) {
+        let app = TestApp::start(db).await;
+        let (s, o) = owner(&app, "ana@shop.id", "081200000001").await;
+        let body = json!({"name": "Katalog", "body": "Katalog {{outlet}}", "caption_mode": "separate"});
+        let t = expect_json(s.post("/api/templates", body).await, StatusCode::CREATED).await;
+        let file = reqwest::multipart::Part::bytes(&b"\x89PNG\r\n\x1a\nkatalog"[..]).file_name("katalog.png");
+        let put = s.client.put(format!("{}/api/templates/{}/media", s.base, t["id"])).header("x-csrf-token", &s.csrf);
+        let put = put.multipart(reqwest::multipart::Form::new().part("file", file)).send().await.unwrap();
+        expect_json(put, StatusCode::OK).await;
+        rule(&s, json!({"name": "Katalog", "triggers": ["katalog"], "template_id": t["id"]})).await;
+        inbound(&s, o, "081311110001", "minta katalog").await;
+        wait_replies(&s, o, 2).await;
+        let sent = outgoing(&s, o).await;
+        let shape = |m: &Value| (m["kind"].as_str().map(str::to_string), m["body"].as_str().map(str::to_string), m["origin"].clone());
+        assert_eq!(shape(&sent[0]), (Some("image".into()), Some(String::new()), json!("auto_reply")));
+        assert_eq!(shape(&sent[1]), (Some("text".into()), Some("Katalog Outlet".into()), json!("auto_reply")));
+        wait_message(&s, sent[1]["id"].as_i64().unwrap(), "read").await;
+        assert_eq!(wait_message(&s, sent[0]["id"].as_i64().unwrap(), "read").await["media_mime"], "image/png");
+        let used = expect_json(s.get(&format!("/api/templates/{}", t["id"])).await, StatusCode::OK).await;
+        assert_eq!(used["usage_count"], 1);
+        app.stop().await;
+    }
+
     async fn the_tester_answers_with_the_rendered_reply_and_writes_nothing(db) {
         let app = TestApp::start(db).await;
         let (s, o) = owner(&app, "ana@shop.id", "081200000001").await;
