@@ -285,6 +285,13 @@ both_backends! {
         expect_json(ana.post("/api/messages", json!({"outlet_id": a, "to": "081200000002", "text": "Halo"})).await, StatusCode::ACCEPTED).await;
         wait_replies(&ana, a, 6).await;
         wait_replies(&bob, b, 5).await;
+        // Once every message of the loop is sent, it is in the other device's queue (the sim
+        // hands it over before it reports the send).
+        for (s, o) in [(&ana, a), (&bob, b)] {
+            for m in outgoing(s, o).await {
+                wait_message(s, m["id"].as_i64().unwrap(), "read").await;
+            }
+        }
         // A third number writes to both: its answers come after every reply of the loop.
         inbound(&ana, a, "081311110009", "halo").await;
         inbound(&bob, b, "081311110009", "halo").await;
