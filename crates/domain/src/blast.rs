@@ -1,6 +1,10 @@
 //! Blasts: the lifecycle of a campaign and of each recipient, the send window and the day a
 //! daily cap counts in (both in the owner's time zone), and when a recurring schedule runs next.
 
+mod eta;
+
+pub use eta::{share_eta, ShareWork};
+
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -17,8 +17,8 @@ mod webhook_url;
 
 pub use auto_reply::{fold, BusinessHours, MatchType, Matcher, TriggerError, REGEX_SIZE_LIMIT, TRIGGER_MAX_CHARS};
 pub use blast::{
-    blast_sources, check_blast_transition, local_day, next_local_midnight, utc_offset_secs, BlastStatus,
-    ImpossibleBlastTransition, RecipientStatus, Recurrence, SendWindow, DAY_MINUTES,
+    blast_sources, check_blast_transition, local_day, next_local_midnight, share_eta, utc_offset_secs, BlastStatus,
+    ImpossibleBlastTransition, RecipientStatus, Recurrence, SendWindow, ShareWork, DAY_MINUTES,
 };
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use device::{check_transition, Backoff, DeviceStatus, EngineKind, ImpossibleTransition};

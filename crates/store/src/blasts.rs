@@ -5,7 +5,10 @@
 //! Counters are never counted on read.
 
 mod media;
+mod outlets;
 mod schedules;
+
+pub(crate) use outlets::release_outlet;
 
 pub use media::{BlastMedia, DraftChange, FileValues, NewBlastMedia, RecipientRows};
 pub use schedules::{BlastSchedule, NewSchedule, ScheduleAdvance};
@@ -598,9 +601,16 @@ impl Store {
     }
 
     /// Running blasts with nothing left pending or queued (on their row or any share) become
-    /// `completed`. (A share whose outlet was deleted went with it.)
+    /// `completed`, or `failed` when nothing was sent and something failed. (A deleted outlet's
+    /// share was folded into its blast's row by `release_outlet!`.)
     pub async fn finish_done_blasts(&self, now: Timestamp) -> Result<Vec<Blast>> {
-        let sql = "UPDATE blasts SET updated_at = $1, finished_at = $1, status = 'completed'
+        // `failed` when not one message went out and some failed (its outlets were deleted, say).
+        let sql = "UPDATE blasts SET updated_at = $1, finished_at = $1,
+                 status = CASE WHEN sent + delivered + read + COALESCE((SELECT SUM(bo.sent + bo.delivered + bo.read)
+                                   FROM blast_outlets bo WHERE bo.blast_id = blasts.id), 0) = 0
+                               AND failed + COALESCE((SELECT SUM(bo.failed) FROM blast_outlets bo
+                                   WHERE bo.blast_id = blasts.id), 0) > 0
+                          THEN 'failed' ELSE 'completed' END
              WHERE status = 'running' AND pending = 0 AND queued = 0
                AND NOT EXISTS (SELECT 1 FROM blast_outlets bo WHERE bo.blast_id = blasts.id AND (bo.pending > 0 OR bo.queued > 0))
              RETURNING id";

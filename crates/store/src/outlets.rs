@@ -134,13 +134,22 @@ impl Store {
         self.outlet(scope, id).await?.ok_or(StoreError::NotFound)
     }
 
-    pub async fn delete_outlet(&self, scope: Scope, id: OutletId) -> Result<()> {
-        let done = on_db!(self, write, pool => sqlx::query(
-            "DELETE FROM outlets WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)")
-            .bind(id.0)
-            .bind(scope.owner().map(|u| u.0))
-            .execute(pool)
-            .await.map(|r| r.rows_affected()))?;
+    /// Deletes an outlet with its device and messages; its blasts' unfinished recipients fail
+    /// with `outlet_deleted` in the same transaction (`release_outlet!`).
+    pub async fn delete_outlet(&self, scope: Scope, id: OutletId, now: Timestamp) -> Result<()> {
+        let done = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let owned: Option<i64> = sqlx::query_scalar(&format!(
+                "SELECT id FROM outlets WHERE id = $1 AND ($2 IS NULL OR owner_id = $2){}", self.row_lock()))
+                .bind(id.0).bind(scope.owner().map(|u| u.0)).fetch_optional(&mut *tx).await?;
+            if owned.is_some() {
+                crate::blasts::release_outlet!(tx, id.0, now);
+            }
+            let done = sqlx::query("DELETE FROM outlets WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)")
+                .bind(id.0).bind(scope.owner().map(|u| u.0)).execute(&mut *tx).await?.rows_affected();
+            tx.commit().await?;
+            done
+        });
         crate::error::touched(done)
     }
 }

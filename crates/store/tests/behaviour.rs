@@ -155,14 +155,14 @@ both_backends! {
         let rename = Label::parse("Hacked", 100).unwrap();
         let patch = || OutletPatch { name: Some(&rename), ..Default::default() };
         assert!(matches!(store.update_outlet(owner_scope(ana), sby, patch(), T0).await, Err(StoreError::NotFound)));
-        assert!(matches!(store.delete_outlet(owner_scope(ana), sby).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.delete_outlet(owner_scope(ana), sby, Timestamp(0)).await, Err(StoreError::NotFound)));
         assert_eq!(store.outlet(system_scope(), sby).await.unwrap().unwrap().name, "Surabaya");
         let renamed = store.update_outlet(owner_scope(ana), jkt, patch(), T0).await.unwrap();
         assert_eq!((renamed.name.as_str(), renamed.owner_email.as_str()), ("Hacked", "ana@x.io"));
         let taken = PhoneNumber::parse("081200000003").unwrap();
         let steal = OutletPatch { wa_number: Some(&taken), ..Default::default() };
         assert!(matches!(store.update_outlet(owner_scope(ana), jkt, steal, T0).await, Err(StoreError::Conflict(_))));
-        store.delete_outlet(owner_scope(bob), sby).await.unwrap();
+        store.delete_outlet(owner_scope(bob), sby, Timestamp(0)).await.unwrap();
         assert!(store.outlet(system_scope(), sby).await.unwrap().is_none());
         store.close().await;
     }
@@ -200,7 +200,7 @@ both_backends! {
         assert!(store.device(owner_scope(bob), d.id).await.unwrap().is_none());
         assert!(matches!(store.delete_device(owner_scope(bob), d.id).await, Err(StoreError::NotFound)));
         assert_eq!(store.all_devices().await.unwrap().len(), 1);
-        store.delete_outlet(owner_scope(ana), outlet_id).await.unwrap();
+        store.delete_outlet(owner_scope(ana), outlet_id, Timestamp(0)).await.unwrap();
         assert!(store.all_devices().await.unwrap().is_empty(), "deleting the outlet removes its device");
         store.close().await;
     }

@@ -9,9 +9,11 @@
 //! A blast may carry one image or document (`media`) and take recipients from an uploaded
 //! CSV or `.xlsx` file (`recipient_file`).
 
+mod eta;
 mod media;
 mod recipient_file;
 
+pub use eta::{PausedShare, Waiting};
 pub use media::{attach as attach_media, file as media_file, gap_ms, may_attach, remove as remove_media};
 pub use recipient_file::RecipientFile;
 
@@ -139,9 +141,12 @@ pub struct BlastView {
     #[serde(flatten)]
     pub blast: Blast,
     pub shares: Vec<BlastShare>,
-    /// When the pending recipients should all be handed over at the current pace (ignoring
-    /// the send window and the daily cap); none when nothing is pending or it is not running.
+    /// When the pending recipients should all be handed over at the current pace, inside the
+    /// send window and the daily cap; none when nothing is pending, it is not running, or every
+    /// share waits for its device.
     pub eta: Option<Timestamp>,
+    /// Why the blast is not sending right now, if it is not.
+    pub waiting: Option<Waiting>,
 }
 
 /// What creating answers: the blast, or for a recurring one its schedule.
@@ -195,7 +200,29 @@ pub struct BlastProgress {
     pub owner_id: UserId,
     pub status: BlastStatus,
     pub counters: store::BlastCounters,
+    pub eta: Option<Timestamp>,
+    pub waiting: Option<Waiting>,
+    /// The shares that wait for their device, and why.
+    pub paused: Vec<PausedShare>,
     pub at: Timestamp,
+}
+
+impl BlastProgress {
+    /// The progress of a blast now, with its estimate.
+    pub async fn of(state: &AppState, blast: &Blast) -> ServiceResult<BlastProgress> {
+        let shares = state.store.blast_shares(blast.id).await?;
+        let e = eta::estimate(state, blast, &shares).await?;
+        Ok(BlastProgress {
+            blast_id: blast.id,
+            owner_id: blast.owner_id,
+            status: blast.status,
+            counters: blast.counters,
+            eta: e.eta,
+            waiting: e.waiting,
+            paused: e.paused,
+            at: state.clock.now(),
+        })
+    }
 }
 
 /// A blast planned but not yet written.
@@ -731,15 +758,38 @@ pub async fn run_schedule(state: &AppState, schedule: &BlastSchedule) -> Service
     Ok(blast)
 }
 
-/// The caller's blasts (staff: all), newest first.
+/// A blast in a list: with its estimate while it runs (shares only in [`BlastView`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = BlastListItem)]
+pub struct ListItem {
+    #[serde(flatten)]
+    pub blast: Blast,
+    pub eta: Option<Timestamp>,
+    pub waiting: Option<Waiting>,
+    /// The shares that wait for their device, and why.
+    pub paused: Vec<PausedShare>,
+}
+
+/// The caller's blasts (staff: all), newest first; the running ones with their estimate.
 pub async fn list(
     state: &AppState,
     actor: Actor,
     status: Option<BlastStatus>,
     page: Page,
-) -> ServiceResult<Paged<Blast>> {
+) -> ServiceResult<Paged<ListItem>> {
     let scope = whatsapp_scope(actor)?;
-    Ok(state.store.list_blasts(scope, status, page).await?)
+    let blasts = state.store.list_blasts(scope, status, page).await?;
+    let mut items = Vec::with_capacity(blasts.items.len());
+    for blast in blasts.items {
+        let e = if blast.status == BlastStatus::Running {
+            let shares = state.store.blast_shares(blast.id).await?;
+            eta::estimate(state, &blast, &shares).await?
+        } else {
+            eta::Estimate::default()
+        };
+        items.push(ListItem { blast, eta: e.eta, waiting: e.waiting, paused: e.paused });
+    }
+    Ok(Paged { items, total: blasts.total, page: blasts.page, per_page: blasts.per_page })
 }
 
 async fn find(state: &AppState, scope: Scope, id: i64) -> ServiceResult<Blast> {
@@ -753,18 +803,8 @@ pub async fn show(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Blas
 
 async fn view(state: &AppState, blast: Blast) -> ServiceResult<BlastView> {
     let shares = state.store.blast_shares(blast.id).await?;
-    let now = state.clock.now();
-    let eta = (blast.status == BlastStatus::Running && blast.counters.pending > 0).then(|| {
-        let gap_ms = (blast.pacing.gap_min_secs + blast.pacing.gap_max_secs) * 500;
-        let longest = shares
-            .iter()
-            .filter(|s| s.pending > 0)
-            .map(|s| s.next_send_at.millis().max(now.millis()) - now.millis() + (s.pending - 1).max(0) * gap_ms)
-            .max()
-            .unwrap_or(0);
-        now.plus_millis(longest)
-    });
-    Ok(BlastView { blast, shares, eta })
+    let e = eta::estimate(state, &blast, &shares).await?;
+    Ok(BlastView { blast, shares, eta: e.eta, waiting: e.waiting })
 }
 
 /// What a lifecycle request asks for.
@@ -801,6 +841,8 @@ pub async fn act(state: &AppState, actor: Actor, id: i64, action: Action) -> Ser
         });
     };
     state.blasts_wake.notify_one();
+    // The page hears of it at once (the dispatcher only reports running blasts).
+    let _ = state.blast_progress.send(BlastProgress::of(state, &blast).await?);
     view(state, blast).await
 }
 

@@ -88,5 +88,5 @@ pub async fn delete(state: &AppState, actor: Actor, id: OutletId) -> ServiceResu
     if let Some(device) = state.store.device_of_outlet(scope, id).await? {
         state.sessions.remove(device.id, device.engine).await?;
     }
-    state.store.delete_outlet(scope, id).await.map_err(not_found_as("error-outlet-not-found"))
+    state.store.delete_outlet(scope, id, state.clock.now()).await.map_err(not_found_as("error-outlet-not-found"))
 }

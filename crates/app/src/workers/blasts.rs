@@ -63,7 +63,9 @@ struct Progress {
 }
 
 impl Progress {
-    fn publish(&mut self, state: &AppState, blast: &Blast, now: Timestamp, force: bool) {
+    /// Publishes when the counters changed (at most once a second per blast) or when `force`d
+    /// (a lifecycle change), with the estimate and pause reasons of the moment.
+    async fn publish(&mut self, state: &AppState, blast: &Blast, force: bool) {
         let due = match self.last.get(&blast.id) {
             None => true,
             Some((at, counters)) => *counters != blast.counters && (force || at.elapsed() >= PROGRESS_EVERY),
@@ -72,13 +74,12 @@ impl Progress {
             return;
         }
         self.last.insert(blast.id, (Instant::now(), blast.counters));
-        let _ = state.blast_progress.send(BlastProgress {
-            blast_id: blast.id,
-            owner_id: blast.owner_id,
-            status: blast.status,
-            counters: blast.counters,
-            at: now,
-        });
+        match BlastProgress::of(state, blast).await {
+            Ok(progress) => {
+                let _ = state.blast_progress.send(progress);
+            }
+            Err(e) => tracing::warn!(blast = blast.id, error = %e, "blast progress"),
+        }
     }
 }
 
@@ -88,7 +89,7 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     let next_start = store.next_blast_start().await?;
     if next_start.is_some_and(|at| at <= now) {
         for blast in store.start_due_blasts(now).await? {
-            progress.publish(state, &blast, now, true);
+            progress.publish(state, &blast, true).await;
         }
     }
     for schedule in store.due_blast_schedules(now).await? {
@@ -112,16 +113,24 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     let with_share: HashSet<i64> = shares.iter().map(|(b, _)| b.id).collect();
     // Shares are worked side by side: each hand-off is a transaction of its own, and on
     // PostgreSQL their commits need not wait for one another (SQLite queues them on its writer).
-    let mut results: Vec<ServiceResult<Option<Timestamp>>> = Vec::with_capacity(shares.len());
+    let mut results: Vec<ServiceResult<Turn>> = Vec::with_capacity(shares.len());
     for chunk in shares.chunks(SHARES_AT_ONCE) {
         let turns: Vec<_> =
             chunk.iter().map(|(blast, share)| work_share(state, blast, share.clone(), now, expires_at)).collect();
         results.extend(futures_util::future::join_all(turns).await);
     }
+    // A share paused or resumed tells the page at once, counters changed or not.
+    let mut paused_or_resumed = HashSet::new();
     for result in results {
         match result {
-            Ok(Some(at)) => soonest(at),
-            Ok(None) => {}
+            Ok(turn) => {
+                if let Some(at) = turn.next {
+                    soonest(at);
+                }
+                if turn.pause_changed {
+                    paused_or_resumed.insert(turn.blast);
+                }
+            }
             Err(e) => tracing::error!(error = %e, "blast dispatcher: working a share"),
         }
     }
@@ -131,11 +140,11 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     if maybe_done {
         for blast in store.finish_done_blasts(now).await? {
             tracing::info!(blast = blast.id, status = %blast.status, "blast finished");
-            progress.publish(state, &blast, now, true);
+            progress.publish(state, &blast, true).await;
         }
     }
     for blast in blasts.values() {
-        progress.publish(state, blast, now, false);
+        progress.publish(state, blast, paused_or_resumed.contains(&blast.id)).await;
     }
     progress.last.retain(|id, _| blasts.contains_key(id));
     // Nothing running, scheduled or recurring: look rarely (a new or resumed blast wakes us).
@@ -148,6 +157,15 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     Ok(wait)
 }
 
+/// What one share's turn did.
+struct Turn {
+    blast: i64,
+    /// When it wants to go next.
+    next: Option<Timestamp>,
+    /// It was paused or resumed.
+    pause_changed: bool,
+}
+
 /// One share's turn: pause or resume it by its device, respect its next send time and window,
 /// then hand over as many recipients as its gap allows now. Answers when it wants to go next.
 async fn work_share(
@@ -156,6 +174,19 @@ async fn work_share(
     share: BlastShare,
     now: Timestamp,
     expires_at: Option<Timestamp>,
+) -> ServiceResult<Turn> {
+    let mut pause_changed = false;
+    let next = share_turn(state, blast, share, now, expires_at, &mut pause_changed).await?;
+    Ok(Turn { blast: blast.id, next, pause_changed })
+}
+
+async fn share_turn(
+    state: &AppState,
+    blast: &Blast,
+    share: BlastShare,
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+    pause_changed: &mut bool,
 ) -> ServiceResult<Option<Timestamp>> {
     let store = &state.store;
     // The share pauses while its device is not live here, saying why; resumes when it is.
@@ -172,6 +203,7 @@ async fn work_share(
         None => Some("no_device".to_string()),
     };
     if reason != share.paused_reason {
+        *pause_changed = true;
         store.set_share_pause(blast.id, share.outlet_id, reason.as_deref()).await?;
         if reason.is_none() {
             tracing::info!(blast = blast.id, outlet = %share.outlet_id, "blast share resumed: its device is connected");

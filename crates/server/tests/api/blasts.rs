@@ -30,6 +30,11 @@ fn handed(b: &Value) -> i64 {
     c["total"].as_i64().unwrap() - c["skipped"].as_i64().unwrap() - c["pending"].as_i64().unwrap()
 }
 
+/// The share of `outlet` has handed every recipient over.
+fn settled_share(b: &Value, outlet: i64) -> bool {
+    b["shares"].as_array().unwrap().iter().any(|sh| sh["outlet_id"] == outlet && sh["pending"] == 0)
+}
+
 /// No recipient left pending or queued.
 fn settled(b: &Value) -> bool {
     b["counters"]["pending"] == 0 && b["counters"]["queued"] == 0
@@ -125,6 +130,12 @@ both_backends! {
         assert_eq!((preview["duplicates"].as_i64(), preview["per_outlet"][0]["recipients"].as_i64()), (Some(1), Some(3)));
         let sample = preview["sample"].as_str().unwrap();
         assert!(sample == "Halo Sari dari Toko Jakarta" || sample == "Hai Sari dari Toko Jakarta", "{sample}");
+        assert_eq!(preview["sample_contact"]["name"], "Sari");
+        // A sample for a chosen contact; another owner's or an unknown one is not found.
+        let for_budi = expect_json(s.post(&format!("/api/blasts/preview?contact_id={}", ids[1]), request.clone()).await, StatusCode::OK).await;
+        assert!(for_budi["sample"].as_str().unwrap().ends_with("i Budi dari Toko Jakarta"), "{for_budi}");
+        assert_eq!((for_budi["sample_contact"]["id"].as_i64(), for_budi["sample_contact"]["wa_number"].as_str()), (Some(ids[1]), Some("+6281311110002")));
+        expect_error(s.post("/api/blasts/preview?contact_id=999999", request.clone()).await, StatusCode::NOT_FOUND).await;
         assert_eq!(expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"], 0);
 
         let mut body = request.clone();
@@ -150,6 +161,12 @@ both_backends! {
         several_rounds().await;
         let b = wait_blast(&s, id, "still two", |_| true).await;
         assert_eq!(handed(&b), 2, "the daily cap is 2: {b:#}");
+        // The blast says it waits for the next local day (Jakarta), and its ETA knows it.
+        let midnight = domain::next_local_midnight(app.clock.now(), "Asia/Jakarta");
+        assert_eq!(b["waiting"], json!({"reason": "daily_cap", "until": midnight.to_rfc3339()}), "{b:#}");
+        assert_eq!(b["eta"], json!(midnight.to_rfc3339()), "the last one goes when the day begins");
+        let listed = expect_json(s.get("/api/blasts").await, StatusCode::OK).await;
+        assert_eq!((listed["items"][0]["waiting"]["reason"].as_str(), &listed["items"][0]["eta"]), (Some("daily_cap"), &b["eta"]));
         app.clock.advance_secs(24 * 3600);
         let b = wait_blast(&s, id, "completed", |b| b["status"] == "completed").await;
         assert!(settled(&b) && b["counters"]["read"].as_i64().unwrap() + b["counters"]["delivered"].as_i64().unwrap() + b["counters"]["sent"].as_i64().unwrap() == 3, "{b:#}");
@@ -188,7 +205,15 @@ both_backends! {
         });
         let id = create(&s, body).await["blast"]["id"].as_i64().unwrap();
         several_rounds().await;
-        assert_eq!(handed(&wait_blast(&s, id, "nothing yet", |_| true).await), 0, "outside the window");
+        let waits = wait_blast(&s, id, "nothing yet", |_| true).await;
+        assert_eq!(handed(&waits), 0, "outside the window");
+        assert_eq!(waits["waiting"]["reason"], "window", "{waits:#}");
+        let opens = waits["waiting"]["until"].as_str().unwrap().to_string();
+        let opens_ms = time::OffsetDateTime::parse(&opens, &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp() * 1000;
+        assert!((opens_ms - app.clock.now().millis() - 3_600_000).abs() < 60_000, "opens in an hour: {opens}");
+        // Four sends 5 s apart from the opening.
+        let eta = time::OffsetDateTime::parse(waits["eta"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+        assert_eq!(eta.unix_timestamp() * 1000, opens_ms + 15_000, "{waits:#}");
         app.clock.advance_secs(61 * 60);
         wait_blast(&s, id, "the window opened", |b| handed(b) == 1).await;
 
@@ -249,6 +274,10 @@ both_backends! {
         assert_eq!((handed(&v2), v2["status"].as_str()), (2, Some("running")), "{v:#}");
         let share_b = v2["shares"].as_array().unwrap().iter().find(|sh| sh["outlet_id"] == b).unwrap().clone();
         assert_eq!((share_b["pending"].as_i64(), share_b["paused_reason"].as_str()), (Some(2), Some("device_logged_out")));
+        // Only B's share is left and it waits for its device: no ETA, and the list says why.
+        assert_eq!((&v2["waiting"], &v2["eta"]), (&json!({"reason": "devices", "until": null}), &Value::Null), "{v2:#}");
+        let listed = expect_json(s.get("/api/blasts").await, StatusCode::OK).await;
+        assert_eq!(listed["items"][0]["paused"], json!([{"outlet_id": b, "outlet_name": "B", "reason": "device_logged_out"}]));
 
         // B comes back: its share resumes and the blast completes.
         connect_sim(&app, &s, b).await;
@@ -415,6 +444,40 @@ both_backends! {
         assert_eq!(expect_error(bob.post("/api/blasts", empty).await, StatusCode::UNPROCESSABLE_ENTITY).await["field"], "recipients");
         app.stop().await;
     }
+    async fn a_deleted_outlet_fails_its_recipients_and_its_blasts_end(db) {
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let a = create_outlet(&s, "A", "", "081200000001").await;
+        let b = create_outlet(&s, "B", "", "081200000002").await;
+        pair_sim(&app, &s, a).await;
+        let device_b = pair_sim(&app, &s, b).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{b}/fault"), json!({"kind": "logout_from_phone"})).await, StatusCode::ACCEPTED).await;
+        app.wait_status(device_b, domain::DeviceStatus::LoggedOut).await;
+        let numbers: Vec<String> = (1..=4).map(|n| format!("08131111000{n}")).collect();
+        let both = json!({"name": "Dua", "body": "Halo", "outlet_ids": [a, b], "recipients": {"numbers": numbers}, "start": "now", "pacing": pacing(1)});
+        let shared = create(&s, both).await["blast"]["id"].as_i64().unwrap();
+        let only_b = json!({"name": "B saja", "body": "Halo", "outlet_ids": [b], "recipients": {"numbers": ["081322220001", "081322220002"]}, "start": "now", "pacing": pacing(1)});
+        let lonely = create(&s, only_b).await["blast"]["id"].as_i64().unwrap();
+        wait_blast(&s, shared, "A's first", |v| handed(v) == 1).await;
+        app.clock.advance_secs(1);
+        wait_blast(&s, shared, "A's second", |v| handed(v) == 2 && settled_share(v, a)).await;
+
+        // B goes while its shares wait: their recipients fail with the reason, the blasts end.
+        assert_eq!(s.delete(&format!("/api/outlets/{b}")).await.status(), StatusCode::NO_CONTENT);
+        let done = wait_blast(&s, shared, "the shared blast completes", |v| v["status"] == "completed").await;
+        let c = &done["counters"];
+        assert_eq!((c["total"].as_i64(), c["failed"].as_i64(), c["pending"].as_i64(), c["queued"].as_i64()), (Some(4), Some(2), Some(0), Some(0)), "{done:#}");
+        let failed = expect_json(s.get(&format!("/api/blasts/{shared}/recipients?status=failed")).await, StatusCode::OK).await;
+        assert!(failed["items"].as_array().unwrap().iter().all(|r| r["reason"] == "outlet_deleted"), "{failed}");
+        assert_counters_agree(&app, shared).await;
+        // Nothing of the other blast could go: it failed.
+        let gone = wait_blast(&s, lonely, "the lonely blast fails", |v| v["status"] == "failed").await;
+        assert_eq!((gone["counters"]["failed"].as_i64(), gone["shares"].as_array().map(Vec::len)), (Some(2), Some(0)), "{gone:#}");
+        assert_counters_agree(&app, lonely).await;
+        app.stop().await;
+    }
+
     async fn progress_streams_to_the_owner_only(db) {
         let app = TestApp::start(db).await;
         let (_, ana) = app.as_new("ana@shop.id", Role::User).await;

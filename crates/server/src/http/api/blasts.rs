@@ -2,7 +2,7 @@
 
 use crate::http::error::AppResult;
 use crate::http::extract::{ApiPath, ApiQuery, Caller};
-use app::services::blasts::{self, Action, BlastRequest, BlastView, Created, Preview};
+use app::services::blasts::{self, Action, BlastRequest, BlastView, Created, ListItem, Preview};
 use app::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::Json;
 use domain::{BlastStatus, RecipientStatus};
 use serde::Deserialize;
-use store::{Blast, BlastRecipient, BlastSchedule, Paged};
+use store::{BlastRecipient, BlastSchedule, Paged};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -50,12 +50,12 @@ struct ListParams {
 ///
 /// The caller's blasts (staff: every tenant's), newest first, with their counters.
 #[utoipa::path(get, path = "/api/blasts", tag = "blasts", operation_id = "listBlasts", params(ListParams),
-    responses((status = 200, body = Paged<Blast>)))]
+    responses((status = 200, body = Paged<ListItem>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> AppResult<Json<Paged<Blast>>> {
+) -> AppResult<Json<Paged<ListItem>>> {
     Ok(Json(blasts::list(&state, caller.actor, p.status, store::Page::new(p.page, p.per_page)).await?))
 }
 
