@@ -2,6 +2,7 @@
 
 mod auto_reply;
 mod blast;
+pub mod chatbot;
 mod clock;
 mod device;
 mod email;

@@ -53,6 +53,8 @@ pub enum Taken {
     TemplateName,
     #[error("an auto-reply rule with this name already exists")]
     AutoReplyName,
+    #[error("a chatbot with this name already exists")]
+    ChatbotName,
     #[error("the message was not written")]
     IdempotencyKey,
 }

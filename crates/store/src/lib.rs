@@ -8,6 +8,7 @@
 mod api_keys;
 mod auto_replies;
 mod blasts;
+mod chatbots;
 mod contact_import;
 mod contacts;
 mod db;
@@ -36,6 +37,9 @@ pub use blasts::{
     Audience, AudienceMember, Blast, BlastCounters, BlastMedia, BlastRecipient, BlastSchedule, BlastShare,
     DraftChange, FileValues, Handed, Handoff, NewBlast, NewBlastMedia, NewSchedule, Pacing, PlannedRecipient,
     RecipientRows, RecipientValues, ScheduleAdvance, PLAN_BATCH,
+};
+pub use chatbots::{
+    Chatbot, ChatbotCounts, ChatbotFields, ChatbotSession, ChatbotTurn, ChatbotWritten, SessionState, CHATBOT_ORIGIN,
 };
 pub use contact_import::{
     merge, ExistingContact, ExportContact, ExportFilter, ImportApplied, ImportContact, Merge, MergedContact,

@@ -49,6 +49,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 15, "0015_template_media"),
     migration!("sqlite", 16, "0016_blast_media"),
     migration!("sqlite", 17, "0017_auto_replies"),
+    migration!("sqlite", 18, "0018_chatbots"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -68,6 +69,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 15, "0015_template_media"),
     migration!("postgres", 16, "0016_blast_media"),
     migration!("postgres", 17, "0017_auto_replies"),
+    migration!("postgres", 18, "0018_chatbots"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

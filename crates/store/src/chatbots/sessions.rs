@@ -1,0 +1,311 @@
+//! Conversations with a flow: one row per (outlet, contact number), so a contact is in at most
+//! one conversation per outlet. A turn (what the bot answers to one inbound message) is written
+//! in one transaction: the automatic-reply log row (unique per inbound message, shared with the
+//! auto-reply rules, so a replay answers nothing and the per-number cap counts both), the
+//! outbox rows marked `chatbot`, and the conversation's new state.
+
+use crate::messages::{one, Row as MessageRow, COLUMNS as MESSAGE_COLUMNS};
+use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
+use domain::{OutletId, Scope, Timestamp, UserId};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The `origin` of a message a flow wrote.
+pub const CHATBOT_ORIGIN: &str = "chatbot";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ChatbotSession {
+    pub id: i64,
+    pub owner_id: UserId,
+    pub outlet_id: OutletId,
+    /// The contact's number.
+    pub peer: String,
+    pub chatbot_id: i64,
+    /// The step waiting for the customer's answer (or due after a delay).
+    pub step: Option<String>,
+    pub variables: BTreeMap<String, String>,
+    /// `active`, `handed_over` or `closed`.
+    pub status: String,
+    pub retries: i64,
+    pub started_at: Timestamp,
+    pub last_activity_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// The bot is quiet to this contact until then.
+    pub handed_over_until: Option<Timestamp>,
+    /// A delay step's due time.
+    pub resume_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    owner_id: i64,
+    outlet_id: i64,
+    peer: String,
+    chatbot_id: i64,
+    step: Option<String>,
+    variables: String,
+    status: String,
+    retries: i64,
+    started_at: i64,
+    last_activity_at: i64,
+    expires_at: i64,
+    handed_over_until: Option<i64>,
+    resume_at: Option<i64>,
+}
+
+impl TryFrom<Row> for ChatbotSession {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<ChatbotSession> {
+        Ok(ChatbotSession {
+            id: r.id,
+            owner_id: UserId(r.owner_id),
+            outlet_id: OutletId(r.outlet_id),
+            peer: r.peer,
+            chatbot_id: r.chatbot_id,
+            step: r.step,
+            variables: serde_json::from_str(&r.variables)
+                .map_err(|e| StoreError::Corrupt(format!("chatbot session variables: {e}")))?,
+            status: r.status,
+            retries: r.retries,
+            started_at: Timestamp(r.started_at),
+            last_activity_at: Timestamp(r.last_activity_at),
+            expires_at: Timestamp(r.expires_at),
+            handed_over_until: r.handed_over_until.map(Timestamp),
+            resume_at: r.resume_at.map(Timestamp),
+        })
+    }
+}
+
+const COLUMNS: &str = "id, owner_id, outlet_id, peer, chatbot_id, step, variables, status, retries, started_at,
+    last_activity_at, expires_at, handed_over_until, resume_at";
+
+/// A conversation's state after a turn.
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub chatbot_id: i64,
+    pub step: Option<String>,
+    pub variables: BTreeMap<String, String>,
+    pub status: &'static str,
+    pub retries: i64,
+    /// Kept when the conversation goes on; now for a new one.
+    pub started_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub handed_over_until: Option<Timestamp>,
+    pub resume_at: Option<Timestamp>,
+}
+
+/// What to write for one turn.
+pub struct ChatbotTurn<'a> {
+    pub owner: UserId,
+    pub outlet: OutletId,
+    pub peer: &'a str,
+    /// The inbound message answered (none: a delay came due); answered once.
+    pub inbound_message_id: Option<i64>,
+    pub replies: Vec<NewOutgoing<'a>>,
+    pub session: SessionState,
+    /// At most this many automatic replies to the number since `window_start`.
+    pub cap: i64,
+    pub window_start: Timestamp,
+}
+
+#[derive(Debug)]
+pub enum ChatbotWritten {
+    Queued(Vec<Message>),
+    AlreadyAnswered,
+    OverCap,
+}
+
+impl Store {
+    /// The conversation on `outlet` with `peer`, whatever its status.
+    pub async fn chatbot_session_with(&self, outlet: OutletId, peer: &str) -> Result<Option<ChatbotSession>> {
+        let sql = format!("SELECT {COLUMNS} FROM chatbot_sessions WHERE outlet_id = $1 AND peer = $2");
+        let row: Option<Row> =
+            on_db!(self, read, pool => sqlx::query_as(&sql).bind(outlet.0).bind(peer).fetch_optional(pool).await)?;
+        row.map(ChatbotSession::try_from).transpose()
+    }
+
+    pub async fn chatbot_session(&self, scope: Scope, id: i64) -> Result<Option<ChatbotSession>> {
+        let sql = format!("SELECT {COLUMNS} FROM chatbot_sessions WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)");
+        let owner = scope.owner().map(|u| u.0);
+        let row: Option<Row> =
+            on_db!(self, read, pool => sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(pool).await)?;
+        row.map(ChatbotSession::try_from).transpose()
+    }
+
+    /// Conversations in `scope`, the latest activity first.
+    pub async fn list_chatbot_sessions(
+        &self,
+        scope: Scope,
+        status: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<ChatbotSession>> {
+        let filter = "($1 IS NULL OR owner_id = $1) AND ($2 IS NULL OR status = $2)";
+        let list = format!(
+            "SELECT {COLUMNS} FROM chatbot_sessions WHERE {filter} ORDER BY last_activity_at DESC, id DESC
+             LIMIT $3 OFFSET $4"
+        );
+        let count = format!("SELECT COUNT(*) FROM chatbot_sessions WHERE {filter}");
+        let owner = scope.owner().map(|u| u.0);
+        let (rows, total): (Vec<Row>, i64) = on_db!(self, read, pool => {
+            let rows = sqlx::query_as(&list).bind(owner).bind(status).bind(page.limit()).bind(page.offset())
+                .fetch_all(pool).await?;
+            let total = sqlx::query_scalar(&count).bind(owner).bind(status).fetch_one(pool).await?;
+            (rows, total)
+        });
+        let items = rows.into_iter().map(ChatbotSession::try_from).collect::<Result<Vec<_>>>()?;
+        Ok(Paged::new(items, total, page))
+    }
+
+    /// Sets a conversation's status (the hand-over controls); `NotFound` outside `scope`.
+    pub async fn set_chatbot_session_status(
+        &self,
+        scope: Scope,
+        id: i64,
+        status: &str,
+        handed_over_until: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let done = on_db!(self, write, pool => sqlx::query(
+            "UPDATE chatbot_sessions SET status = $3, handed_over_until = $4, resume_at = NULL, last_activity_at = $5
+             WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)")
+            .bind(id)
+            .bind(scope.owner().map(|u| u.0))
+            .bind(status)
+            .bind(handed_over_until.map(Timestamp::millis))
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        crate::error::touched(done)
+    }
+
+    /// A person answered `peer` from the outlet's phone: an open conversation is handed over
+    /// for its flow's hand-over minutes. Returns the conversation when one was.
+    pub async fn chatbot_phone_replied(
+        &self,
+        outlet: OutletId,
+        peer: &str,
+        now: Timestamp,
+    ) -> Result<Option<ChatbotSession>> {
+        let done = on_db!(self, write, pool => sqlx::query(
+            "UPDATE chatbot_sessions SET status = 'handed_over', resume_at = NULL, last_activity_at = $3,
+                 handed_over_until = $3 + 60000 * (SELECT hand_over_minutes FROM chatbots b WHERE b.id = chatbot_id)
+             WHERE outlet_id = $1 AND peer = $2 AND status <> 'closed' AND expires_at > $3")
+            .bind(outlet.0)
+            .bind(peer)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Ok(None);
+        }
+        self.chatbot_session_with(outlet, peer).await
+    }
+
+    /// Conversations whose delay came due, taken (their `resume_at` cleared) so that one
+    /// worker resumes each once.
+    pub async fn take_due_chatbot_sessions(&self, now: Timestamp, limit: i64) -> Result<Vec<ChatbotSession>> {
+        let sql = format!(
+            "UPDATE chatbot_sessions SET resume_at = NULL
+             WHERE id IN (SELECT id FROM chatbot_sessions WHERE resume_at IS NOT NULL AND resume_at <= $1
+                          AND status = 'active' ORDER BY resume_at LIMIT $2)
+             RETURNING {COLUMNS}"
+        );
+        let rows: Vec<Row> =
+            on_db!(self, write, pool => sqlx::query_as(&sql).bind(now.millis()).bind(limit).fetch_all(pool).await)?;
+        rows.into_iter().map(ChatbotSession::try_from).collect()
+    }
+
+    /// Forgets closed or long-expired conversations last active before `before`, which keeps
+    /// the table (and the active-sessions count) small.
+    pub async fn purge_chatbot_sessions(&self, before: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => sqlx::query(
+            "DELETE FROM chatbot_sessions WHERE last_activity_at < $1 AND (status = 'closed' OR expires_at < $1)")
+            .bind(before.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?)
+    }
+
+    /// Writes one turn (see the module notes), unless the inbound message was answered already
+    /// or the number reached the cap.
+    pub async fn write_chatbot_turn(&self, turn: ChatbotTurn<'_>, now: Timestamp) -> Result<ChatbotWritten> {
+        let insert = format!(
+            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at,
+                 expires_at, kind, media_mime, media_name, media_size, origin)
+             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, '{CHATBOT_ORIGIN}')
+             RETURNING {MESSAGE_COLUMNS}"
+        );
+        let s = &turn.session;
+        let variables = serde_json::to_string(&s.variables).unwrap_or_else(|_| "{}".into());
+        on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            if let Some(inbound) = turn.inbound_message_id {
+                let recent: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM auto_reply_log WHERE owner_id = $1 AND peer = $2 AND created_at > $3")
+                    .bind(turn.owner.0).bind(turn.peer).bind(turn.window_start.millis())
+                    .fetch_one(&mut *tx).await?;
+                if recent >= turn.cap {
+                    return Ok(ChatbotWritten::OverCap);
+                }
+                let log: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO auto_reply_log (owner_id, outlet_id, peer, inbound_message_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (inbound_message_id) DO NOTHING RETURNING id")
+                    .bind(turn.owner.0).bind(turn.outlet.0).bind(turn.peer).bind(inbound).bind(now.millis())
+                    .fetch_optional(&mut *tx).await?;
+                if log.is_none() {
+                    return Ok(ChatbotWritten::AlreadyAnswered);
+                }
+            }
+            let mut written = Vec::with_capacity(turn.replies.len());
+            for m in &turn.replies {
+                let media = m.media.as_ref();
+                let row: Option<MessageRow> = sqlx::query_as(&insert)
+                    .bind(m.owner.0)
+                    .bind(m.outlet.0)
+                    .bind(m.to)
+                    .bind(m.body)
+                    .bind(now.millis())
+                    .bind(m.expires_at.map(Timestamp::millis))
+                    .bind(media.map_or("text", |x| x.kind))
+                    .bind(media.map(|x| x.mime))
+                    .bind(media.map(|x| x.file_name))
+                    .bind(media.map(|x| i64::try_from(x.data.len()).unwrap_or(i64::MAX)))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let message = one(row)?.ok_or_else(|| StoreError::Corrupt("a chatbot reply was not written".into()))?;
+                if let Some(x) = media {
+                    sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
+                        .bind(message.id).bind(x.data).execute(&mut *tx).await?;
+                }
+                written.push(message);
+            }
+            sqlx::query(
+                "INSERT INTO chatbot_sessions (owner_id, outlet_id, peer, chatbot_id, step, variables, status, retries,
+                     started_at, last_activity_at, expires_at, handed_over_until, resume_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT (outlet_id, peer) DO UPDATE SET chatbot_id = $4, step = $5, variables = $6, status = $7,
+                     retries = $8, started_at = $9, last_activity_at = $10, expires_at = $11,
+                     handed_over_until = $12, resume_at = $13")
+                .bind(turn.owner.0)
+                .bind(turn.outlet.0)
+                .bind(turn.peer)
+                .bind(s.chatbot_id)
+                .bind(s.step.as_deref())
+                .bind(&variables)
+                .bind(s.status)
+                .bind(s.retries)
+                .bind(s.started_at.millis())
+                .bind(now.millis())
+                .bind(s.expires_at.millis())
+                .bind(s.handed_over_until.map(Timestamp::millis))
+                .bind(s.resume_at.map(Timestamp::millis))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(ChatbotWritten::Queued(written))
+        })
+    }
+}
