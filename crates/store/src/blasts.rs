@@ -6,15 +6,17 @@
 
 mod media;
 mod outlets;
+mod planning;
 mod schedules;
 
 pub(crate) use outlets::release_outlet;
 
 pub use media::{BlastMedia, DraftChange, FileValues, NewBlastMedia, RecipientRows};
+pub use planning::{ContactAudience, Recipients};
 pub use schedules::{BlastSchedule, NewSchedule, ScheduleAdvance};
 
 use crate::deliveries::{enqueue, WebhookEvent};
-use crate::{on_db, Page, Paged, Result, Store, StoreError};
+use crate::{on_db, Page, Paged, Refusal, Result, Store, StoreError};
 use domain::{BlastStatus, EventKind, OutletId, RecipientStatus, Scope, Timestamp, UserId};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -389,22 +391,30 @@ macro_rules! mirror_to_blast {
                         (true, false) => $message.error.clone(),
                         (false, _) => String::new(),
                     };
-                    sqlx::query("UPDATE blast_recipients SET status = $2, reason = $3, updated_at = $4 WHERE id = $1")
-                        .bind(recipient)
-                        .bind(to.as_str())
-                        .bind(reason)
-                        .bind($now.millis())
+                    // Conditional on the state read, so the counters move only with the row
+                    // (the text and its media are two messages whose changes may interleave).
+                    let moved = sqlx::query(
+                        "UPDATE blast_recipients SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = $5",
+                    )
+                    .bind(recipient)
+                    .bind(to.as_str())
+                    .bind(reason)
+                    .bind($now.millis())
+                    .bind(from.as_str())
+                    .execute(&mut *$tx)
+                    .await?
+                    .rows_affected();
+                    if moved == 1 {
+                        let (f, t) = ($crate::blasts::counter(from), $crate::blasts::counter(to));
+                        // The share's counters: this device's changes do not wait on another's.
+                        sqlx::query(&format!(
+                            "UPDATE blast_outlets SET {f} = {f} - 1, {t} = {t} + 1 WHERE blast_id = $1 AND outlet_id = $2"
+                        ))
+                        .bind(blast)
+                        .bind(outlet)
                         .execute(&mut *$tx)
                         .await?;
-                    let (f, t) = ($crate::blasts::counter(from), $crate::blasts::counter(to));
-                    // The share's counters: this device's changes do not wait on another's.
-                    sqlx::query(&format!(
-                        "UPDATE blast_outlets SET {f} = {f} - 1, {t} = {t} + 1 WHERE blast_id = $1 AND outlet_id = $2"
-                    ))
-                    .bind(blast)
-                    .bind(outlet)
-                    .execute(&mut *$tx)
-                    .await?;
+                    }
                 }
             }
         }
@@ -418,6 +428,33 @@ macro_rules! status_event {
         let event = WebhookEvent::new($blast.owner_id, EventKind::BlastStatus, &$blast, $now);
         enqueue!($tx, event, $now)
     }};
+}
+
+/// Counts `n` planned recipients of one status (and outlet) into a new blast's counters: the
+/// pending ones on their outlet's share, the rest on the blast's own row.
+fn count_planned(
+    counters: &mut BlastCounters,
+    per_outlet: &mut BTreeMap<i64, i64>,
+    status: RecipientStatus,
+    outlet: Option<i64>,
+    n: i64,
+) {
+    counters.total += n;
+    match (status, outlet) {
+        (RecipientStatus::Skipped, _) => counters.skipped += n,
+        (_, Some(o)) => *per_outlet.entry(o).or_default() += n,
+        (_, None) => counters.pending += n,
+    }
+}
+
+impl Blast {
+    /// Messages each recipient gets: two when its media goes separately from the text.
+    pub fn messages_per_recipient(&self) -> i64 {
+        match &self.media {
+            Some(m) if m.caption_mode == domain::CaptionMode::Separate => 2,
+            _ => 1,
+        }
+    }
 }
 
 fn one(row: Option<Row>) -> Result<Option<Blast>> {
@@ -436,20 +473,15 @@ impl Store {
     pub async fn create_blast(
         &self,
         new: NewBlast<'_>,
-        recipients: &[PlannedRecipient],
+        recipients: Recipients<'_>,
         advance: Option<ScheduleAdvance>,
         now: Timestamp,
     ) -> Result<Option<Blast>> {
-        let mut counters = BlastCounters { total: recipients.len() as i64, ..Default::default() };
+        let mut counters = BlastCounters::default();
         let mut per_outlet: BTreeMap<i64, i64> = new.outlets.iter().map(|o| (o.0, 0)).collect();
-        for r in recipients {
-            match r.status {
-                RecipientStatus::Skipped => counters.skipped += 1,
-                // Counted on the share of the recipient's outlet.
-                _ => match r.outlet_id {
-                    Some(o) => *per_outlet.entry(o.0).or_default() += 1,
-                    None => counters.pending += 1,
-                },
+        if let Recipients::Planned(planned) = recipients {
+            for r in planned {
+                count_planned(&mut counters, &mut per_outlet, r.status, r.outlet_id.map(|o| o.0), 1);
             }
         }
         let started = (new.status == BlastStatus::Running).then_some(now.millis());
@@ -476,16 +508,43 @@ impl Store {
                 .bind(counters.total).bind(counters.pending).bind(counters.skipped).bind(now.millis()).bind(started)
                 .fetch_one(&mut *tx)
                 .await?;
+            match recipients {
+                // Values written into the statement text (numbers, ids and fixed words; any
+                // other text quoted): sqlx binds 500,000 values three times slower than SQLite
+                // parses them.
+                Recipients::Planned(planned) => {
+                    for chunk in planned.chunks(PLAN_BATCH) {
+                        let sql = recipient_values(id, new.owner, now, chunk);
+                        sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
+                    }
+                }
+                // Decided in the database; counted from the rows just written (in this
+                // transaction's pages), and refused when there are none or too many.
+                Recipients::Contacts(audience) => {
+                    let sql = planning::insert_contacts(id, new.owner, now, new.outlets, &audience);
+                    sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
+                    let groups: Vec<(Option<i64>, String, i64)> = sqlx::query_as(
+                        "SELECT outlet_id, status, COUNT(*) FROM blast_recipients WHERE blast_id = $1 GROUP BY outlet_id, status")
+                        .bind(id).fetch_all(&mut *tx).await?;
+                    for (outlet, status, n) in groups {
+                        let status: RecipientStatus = status.parse().map_err(|e: domain::UnknownValue| StoreError::Corrupt(e.to_string()))?;
+                        count_planned(&mut counters, &mut per_outlet, status, outlet, n);
+                    }
+                    if counters.total == 0 {
+                        return Err(StoreError::Refused(Refusal::BlastWithoutRecipients));
+                    }
+                    if counters.total > audience.max {
+                        return Err(StoreError::Refused(Refusal::BlastTooLarge));
+                    }
+                    sqlx::query("UPDATE blasts SET total = $2, pending = $3, skipped = $4 WHERE id = $1")
+                        .bind(id).bind(counters.total).bind(counters.pending).bind(counters.skipped)
+                        .execute(&mut *tx).await?;
+                }
+            }
             for (outlet, pending) in &per_outlet {
                 sqlx::query("INSERT INTO blast_outlets (blast_id, outlet_id, pending, next_send_at) VALUES ($1, $2, $3, $4)")
                     .bind(id).bind(outlet).bind(pending).bind(now.millis())
                     .execute(&mut *tx).await?;
-            }
-            // Values written into the statement text (numbers, ids and fixed words; any other
-            // text quoted): sqlx binds 500,000 values three times slower than SQLite parses them.
-            for chunk in recipients.chunks(PLAN_BATCH) {
-                let sql = recipient_values(id, new.owner, now, chunk);
-                sqlx::query(&sql).persistent(false).execute(&mut *tx).await?;
             }
             if let Some(m) = &new.media {
                 media::insert!(tx, id, m);
@@ -545,19 +604,21 @@ impl Store {
             .collect())
     }
 
-    /// Changes a blast's status if the lifecycle allows it from where it is now (checked in the
-    /// statement, so two requests cannot both win); `None` when it does not. A cancel skips
+    /// Changes a blast's status (and, with `start_at`, when it starts) if the lifecycle allows it
+    /// from where it is now (checked in the statement, so two requests cannot both win); `None`
+    /// when it does not. A cancel skips
     /// every recipient still pending ("cancelled"); those already queued are the device's.
     pub async fn change_blast_status(
         &self,
         scope: Scope,
         id: i64,
         to: BlastStatus,
+        start_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<Option<Blast>> {
         let from: Vec<String> = domain::blast_sources(to).iter().map(|s| format!("'{}'", s.as_str())).collect();
         let sql = format!(
-            "UPDATE blasts SET status = $3, updated_at = $4,
+            "UPDATE blasts SET status = $3, updated_at = $4, start_at = COALESCE($5, start_at),
                  started_at = CASE WHEN $3 = 'running' AND started_at IS NULL THEN $4 ELSE started_at END,
                  finished_at = CASE WHEN $3 IN ('completed', 'cancelled', 'failed') THEN $4 ELSE finished_at END
              WHERE id = $1 AND ($2 IS NULL OR owner_id = $2) AND status IN ({})
@@ -569,6 +630,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             let changed: Option<i64> = sqlx::query_scalar(&sql)
                 .bind(id).bind(scope.owner().map(|u| u.0)).bind(to.as_str()).bind(now.millis())
+                .bind(start_at.map(Timestamp::millis))
                 .fetch_optional(&mut *tx).await?;
             if changed.is_none() {
                 return Ok(None);
@@ -710,7 +772,8 @@ impl Store {
             let sent_today: Option<i64> = sqlx::query_scalar(
                 "SELECT count FROM outlet_daily_sends WHERE outlet_id = $1 AND day = $2")
                 .bind(h.outlet.0).bind(h.day).fetch_optional(&mut *tx).await?;
-            if sent_today.unwrap_or(0) >= blast.pacing.daily_cap {
+            // A recipient is two messages in separate mode; the cap is never overshot.
+            if sent_today.unwrap_or(0) + blast.messages_per_recipient() > blast.pacing.daily_cap {
                 sqlx::query("UPDATE blast_outlets SET next_send_at = $3 WHERE blast_id = $1 AND outlet_id = $2")
                     .bind(blast.id).bind(h.outlet.0).bind(h.next_day.millis()).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -797,10 +860,6 @@ impl Store {
                     "INSERT INTO outlet_daily_sends (outlet_id, day, count) VALUES ($1, $2, $3)
                      ON CONFLICT (outlet_id, day) DO UPDATE SET count = outlet_daily_sends.count + $3")
                     .bind(h.outlet.0).bind(h.day).bind(messages).execute(&mut *tx).await?;
-                if let Some(template) = blast.template_id {
-                    sqlx::query("UPDATE templates SET usage_count = usage_count + 1 WHERE id = $1")
-                        .bind(template).execute(&mut *tx).await?;
-                }
                 break Handed::Queued { message_id: message, skipped };
             };
             tx.commit().await?;

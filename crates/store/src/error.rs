@@ -71,6 +71,12 @@ pub enum Refusal {
     /// Another writer changed the device's status first.
     #[error("the device's status changed meanwhile")]
     StatusChanged,
+    /// A blast planned in the database found no recipient.
+    #[error("the blast has no recipients")]
+    BlastWithoutRecipients,
+    /// A blast planned in the database found more recipients than a blast may have.
+    #[error("the blast has too many recipients")]
+    BlastTooLarge,
 }
 
 impl StoreError {

@@ -35,8 +35,8 @@ pub use api_keys::{ApiKey, KeyHolder};
 pub use auto_replies::{AutoReply, AutoReplyFields, AutoReplyWritten, NewAutoReply, AUTO_REPLY_ORIGIN};
 pub use blasts::{
     Audience, AudienceMember, Blast, BlastCounters, BlastMedia, BlastRecipient, BlastSchedule, BlastShare,
-    DraftChange, FileValues, Handed, Handoff, NewBlast, NewBlastMedia, NewSchedule, Pacing, PlannedRecipient,
-    RecipientRows, RecipientValues, ScheduleAdvance, PLAN_BATCH,
+    ContactAudience, DraftChange, FileValues, Handed, Handoff, NewBlast, NewBlastMedia, NewSchedule, Pacing,
+    PlannedRecipient, RecipientRows, RecipientValues, Recipients, ScheduleAdvance, PLAN_BATCH,
 };
 pub use chatbots::{
     Chatbot, ChatbotCounts, ChatbotFields, ChatbotSession, ChatbotTurn, ChatbotWritten, SessionState, CHATBOT_ORIGIN,

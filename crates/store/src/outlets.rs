@@ -135,9 +135,28 @@ impl Store {
     }
 
     /// Deletes an outlet with its device and messages; its blasts' unfinished recipients fail
-    /// with `outlet_deleted` in the same transaction (`release_outlet!`).
+    /// with `outlet_deleted` in the same transaction (`release_outlet!`). On PostgreSQL a
+    /// hand-off or a receipt of this outlet's device may hold the rows the other way round
+    /// (share, recipient, then message): when the database breaks such a deadlock by aborting
+    /// this transaction, it is tried again.
     pub async fn delete_outlet(&self, scope: Scope, id: OutletId, now: Timestamp) -> Result<()> {
-        let done = on_db!(self, write, pool => {
+        let mut attempt = 0;
+        let done = loop {
+            attempt += 1;
+            match self.delete_outlet_once(scope, id, now).await {
+                Err(StoreError::Database(e))
+                    if attempt < 4 && e.as_database_error().and_then(|d| d.code()).as_deref() == Some("40P01") =>
+                {
+                    tracing::info!(outlet = %id, attempt, "deleting an outlet met a deadlock; trying again");
+                }
+                other => break other?,
+            }
+        };
+        crate::error::touched(done)
+    }
+
+    async fn delete_outlet_once(&self, scope: Scope, id: OutletId, now: Timestamp) -> Result<u64> {
+        Ok(on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
             let owned: Option<i64> = sqlx::query_scalar(&format!(
                 "SELECT id FROM outlets WHERE id = $1 AND ($2 IS NULL OR owner_id = $2){}", self.row_lock()))
@@ -149,7 +168,6 @@ impl Store {
                 .bind(id.0).bind(scope.owner().map(|u| u.0)).execute(&mut *tx).await?.rows_affected();
             tx.commit().await?;
             done
-        });
-        crate::error::touched(done)
+        }))
     }
 }

@@ -332,10 +332,11 @@ impl Store {
         Ok(row.map(|r| (TemplateMedia { kind: r.kind, mime: r.mime, file_name: r.file_name, size: r.size }, r.data)))
     }
 
-    /// One more message was written from the template (nothing when it was deleted meanwhile).
-    pub async fn count_template_use(&self, id: i64) -> Result<()> {
-        on_db!(self, write, pool => sqlx::query("UPDATE templates SET usage_count = usage_count + 1 WHERE id = $1")
+    /// `n` more messages were written from the template (nothing when it was deleted meanwhile).
+    pub async fn count_template_use(&self, id: i64, n: i64) -> Result<()> {
+        on_db!(self, write, pool => sqlx::query("UPDATE templates SET usage_count = usage_count + $2 WHERE id = $1")
             .bind(id)
+            .bind(n)
             .execute(pool)
             .await
             .map(|_| ()))?;
@@ -403,8 +404,8 @@ mod tests {
         assert_eq!(store.list_templates(scope(ana), reminders, Page::default()).await.unwrap().total, 0);
         let everyone = store.list_templates(system_scope(), TemplateFilter::default(), Page::default()).await.unwrap();
         assert_eq!(everyone.total, 3);
-        store.count_template_use(t.id).await.unwrap();
-        store.count_template_use(t.id).await.unwrap();
+        store.count_template_use(t.id, 1).await.unwrap();
+        store.count_template_use(t.id, 1).await.unwrap();
         assert_eq!(store.template(scope(ana), t.id).await.unwrap().map(|t| t.usage_count), Some(2));
         // One image or document per template: attached, replaced, shown without its bytes, removed.
         let png = NewTemplateMedia { kind: "image", mime: "image/png", file_name: "a.png", data: b"png-bytes" };

@@ -122,6 +122,10 @@ impl From<&store::Refusal> for Text {
             store::Refusal::DeliveryQueued => "error-delivery-queued",
             store::Refusal::LastSuperadmin => "error-last-superadmin",
             store::Refusal::StatusChanged => "error-status-changed",
+            store::Refusal::BlastWithoutRecipients => "error-blast-no-recipients",
+            store::Refusal::BlastTooLarge => {
+                return Text::new("error-blast-too-many").arg("max", crate::services::blasts::MAX_RECIPIENTS)
+            }
         })
     }
 }

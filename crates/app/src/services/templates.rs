@@ -392,5 +392,5 @@ pub(crate) fn number_seed(e164: &str) -> u64 {
 
 /// A template a message was accepted from was used once more.
 pub(crate) async fn count_use(state: &AppState, template_id: i64) -> ServiceResult<()> {
-    Ok(state.store.count_template_use(template_id).await?)
+    Ok(state.store.count_template_use(template_id, 1).await?)
 }

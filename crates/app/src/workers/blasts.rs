@@ -121,9 +121,14 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     }
     // A share paused or resumed tells the page at once, counters changed or not.
     let mut paused_or_resumed = HashSet::new();
+    let mut template_uses: HashMap<i64, i64> = HashMap::new();
     for result in results {
         match result {
             Ok(turn) => {
+                if let Some(template) = blasts.get(&turn.blast).and_then(|b| b.template_id).filter(|_| turn.queued > 0)
+                {
+                    *template_uses.entry(template).or_default() += turn.queued;
+                }
                 if let Some(at) = turn.next {
                     soonest(at);
                 }
@@ -133,6 +138,12 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
             }
             Err(e) => tracing::error!(error = %e, "blast dispatcher: working a share"),
         }
+    }
+    // A template's use is counted once a round, not in each hand-off: every share of a blast
+    // has the same template, and its row would serialise their transactions (a crash may lose
+    // one round's count; the messages themselves are rows).
+    for (template, n) in template_uses {
+        store.count_template_use(template, n).await?;
     }
     // Blasts with nothing left to hand over (or no outlet left to do it) may be done.
     let maybe_done =
@@ -164,6 +175,8 @@ struct Turn {
     next: Option<Timestamp>,
     /// It was paused or resumed.
     pause_changed: bool,
+    /// Messages it handed to the outbox.
+    queued: i64,
 }
 
 /// One share's turn: pause or resume it by its device, respect its next send time and window,
@@ -175,9 +188,9 @@ async fn work_share(
     now: Timestamp,
     expires_at: Option<Timestamp>,
 ) -> ServiceResult<Turn> {
-    let mut pause_changed = false;
-    let next = share_turn(state, blast, share, now, expires_at, &mut pause_changed).await?;
-    Ok(Turn { blast: blast.id, next, pause_changed })
+    let mut turn = Turn { blast: blast.id, next: None, pause_changed: false, queued: 0 };
+    turn.next = share_turn(state, blast, share, now, expires_at, &mut turn).await?;
+    Ok(turn)
 }
 
 async fn share_turn(
@@ -186,7 +199,7 @@ async fn share_turn(
     share: BlastShare,
     now: Timestamp,
     expires_at: Option<Timestamp>,
-    pause_changed: &mut bool,
+    turn: &mut Turn,
 ) -> ServiceResult<Option<Timestamp>> {
     let store = &state.store;
     // The share pauses while its device is not live here, saying why; resumes when it is.
@@ -203,7 +216,7 @@ async fn share_turn(
         None => Some("no_device".to_string()),
     };
     if reason != share.paused_reason {
-        *pause_changed = true;
+        turn.pause_changed = true;
         store.set_share_pause(blast.id, share.outlet_id, reason.as_deref()).await?;
         if reason.is_none() {
             tracing::info!(blast = blast.id, outlet = %share.outlet_id, "blast share resumed: its device is connected");
@@ -243,6 +256,7 @@ async fn share_turn(
         };
         match store.hand_off(handoff, &|v| renderer.render(v), now).await? {
             Handed::Queued { .. } => {
+                turn.queued += 1;
                 state.sessions.wake_sender(device);
                 if gap_ms > 0 {
                     return Ok(Some(now.plus_millis(gap_ms)));

@@ -132,6 +132,7 @@ pub const ENDPOINTS: &[Row] = &[
     ("POST",   "/api/blasts/preview",                                [U, O, N, F, O, O]),
     ("GET",    "/api/blasts/{id}",                                   [U, O, N, F, O, O]),
     ("POST",   "/api/blasts/{id}/start",                             [U, O, N, F, O, O]),
+    ("POST",   "/api/blasts/{id}/schedule",                          [U, O, N, F, O, O]),
     ("POST",   "/api/blasts/{id}/pause",                             [U, O, N, F, O, O]),
     ("POST",   "/api/blasts/{id}/resume",                            [U, O, N, F, O, O]),
     ("POST",   "/api/blasts/{id}/cancel",                            [U, O, N, F, O, O]),

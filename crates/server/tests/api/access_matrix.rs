@@ -254,6 +254,7 @@ impl World {
             ("POST", "/api/tags") => json!({"name": format!("tag{n}")}),
             ("POST", "/api/outlets/{id}/device/connect") => json!({"engine": "sim"}),
             ("POST", "/api/blasts" | "/api/blasts/preview") => self.blast_body(),
+            ("POST", "/api/blasts/{id}/schedule") => json!({"start_at": "2030-01-01T09:00:00+07:00"}),
             ("POST", "/api/messages") => json!({"outlet_id": self.outlet, "to": "081311112222", "text": "Halo"}),
             ("POST", "/api/webhooks") => json!({"url": "http://127.0.0.1:9/new", "events": ["message.status"]}),
             ("PATCH", "/api/webhooks/{id}") => json!({"active": true}),

@@ -254,11 +254,11 @@ both_backends! {
         let app = TestApp::start(db).await;
         let (ana, o, bob, b1, b2) = world(&app).await;
         // Sari's row says Surabaya, but she is a contact: her own values win.
-        let csv = format!("nama,no_wa,kota\nPak Budi,{B2},Bandung\nSari di file,{B1},Surabaya\nSalah,12345,Bogor\nPak Budi lagi,0813-0000-0002,Bandung\n");
+        let csv = format!("nama,no_wa,kota,email\nPak Budi,{B2},Bandung,\nSari di file,{B1},Surabaya,\nSalah,12345,Bogor,\nPak Budi lagi,0813-0000-0002,Bandung,\nSurel salah,081300000099,Bogor,bukan-surel\n");
         let request = json!({"name": "Dari file", "body": "Halo {{name}} dari {{kota}}", "outlet_ids": [o], "pacing": pacing(1)});
         let preview = expect_json(post_form(&ana, "/api/blasts/preview", &request, "pelanggan.csv", csv.clone().into_bytes()).await, StatusCode::OK).await;
         assert_eq!((preview["recipients"].as_i64(), preview["duplicates"].as_i64()), (Some(2), Some(1)), "{preview}");
-        assert_eq!(preview["skipped"], json!({"invalid_number": 1}));
+        assert_eq!(preview["skipped"], json!({"invalid_email": 1, "invalid_number": 1}));
         assert_eq!(preview["sample"], "Halo Pak Budi dari Bandung", "the file's values for a number that is no contact");
 
         let mut start = request.clone();
@@ -267,8 +267,8 @@ both_backends! {
         assert_eq!(created["duplicates"], 1);
         let blast = &created["blast"];
         let id = blast["id"].as_i64().unwrap();
-        assert_eq!(blast["recipients"]["file"], json!({"name": "pelanggan.csv", "rows": 4}));
-        assert_eq!((blast["counters"]["total"].as_i64(), blast["counters"]["skipped"].as_i64()), (Some(3), Some(1)));
+        assert_eq!(blast["recipients"]["file"], json!({"name": "pelanggan.csv", "rows": 5}));
+        assert_eq!((blast["counters"]["total"].as_i64(), blast["counters"]["skipped"].as_i64()), (Some(4), Some(2)));
         let skipped = expect_json(ana.get(&format!("/api/blasts/{id}/recipients?status=skipped")).await, StatusCode::OK).await;
         let r = &skipped["items"][0];
         assert_eq!((r["wa_number"].as_str(), r["reason"].as_str()), (Some("12345"), Some("invalid_number (line 4)")));
@@ -277,7 +277,8 @@ both_backends! {
         assert_eq!(inbox(&bob, b2, 1).await, vec!["Halo Pak Budi dari Bandung"]);
         assert_eq!(inbox(&bob, b1, 1).await, vec!["Halo Bu Sari dari Jakarta"]);
 
-        // A duplicate takes the file's recipients, with their values, from the rows.
+        // A duplicate takes the file's recipients, with their values, from the rows; a row the
+        // file's checks refused (its number valid, its e-mail not) was never one.
         let copy = expect_json(ana.post(&format!("/api/blasts/{id}/duplicate"), json!({})).await, StatusCode::CREATED).await;
         assert_eq!(copy["blast"]["counters"]["total"], 2, "{copy:#}");
         assert_eq!(copy["blast"]["recipients"]["file"]["name"], "pelanggan.csv");
@@ -322,7 +323,7 @@ both_backends! {
 
         // A file that is no table, and a recurring blast with a file, are refused saying why.
         let bad = expect_error(post_form(&ana, "/api/blasts/preview", &request, "x.csv", b"nama,kota\nBudi,Bogor\n".to_vec()).await, StatusCode::UNPROCESSABLE_ENTITY).await;
-        assert_eq!(bad["field"], "file", "{bad}");
+        assert_eq!(bad["field"], "recipients_file", "{bad}");
         let mut recurring = request.clone();
         recurring["start"] = json!("recurring");
         recurring["schedule"] = json!({"rule": {"every": "daily"}, "time": "09:00"});

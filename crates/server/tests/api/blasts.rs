@@ -394,8 +394,19 @@ both_backends! {
         assert_eq!((later["status"].as_str(), later["start_at"].as_str()), (Some("scheduled"), Some(at.as_str())));
         let id = later["id"].as_i64().unwrap();
         let early = create(&s, body("081311110002")).await["blast"]["id"].as_i64().unwrap();
+        // A draft (given its media first, say) is scheduled for the same time; only a draft is.
+        let mut draft = body("081311110003");
+        draft["start"] = json!("draft");
+        let drafted = create(&s, draft).await["blast"]["id"].as_i64().unwrap();
+        let bad = expect_error(s.post(&format!("/api/blasts/{drafted}/schedule"), json!({"start_at": "besok"})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(bad["field"], "start_at", "{bad}");
+        let scheduled = expect_json(s.post(&format!("/api/blasts/{drafted}/schedule"), json!({"start_at": at})).await, StatusCode::OK).await;
+        assert_eq!((scheduled["status"].as_str(), scheduled["start_at"].as_str()), (Some("scheduled"), Some(at.as_str())));
+        let again = expect_error(s.post(&format!("/api/blasts/{drafted}/schedule"), json!({"start_at": at})).await, StatusCode::CONFLICT).await;
+        assert_eq!(again["code"], "blast_state");
         several_rounds().await;
         assert_eq!(wait_blast(&s, id, "waiting", |_| true).await["status"], "scheduled");
+        assert_eq!(wait_blast(&s, drafted, "waiting too", |_| true).await["status"], "scheduled");
         // Run now: the second starts at once.
         let started = expect_json(s.post(&format!("/api/blasts/{early}/start"), json!({})).await, StatusCode::OK).await;
         assert_eq!(started["status"], "running");
@@ -403,6 +414,7 @@ both_backends! {
         assert_eq!(wait_blast(&s, id, "still waiting", |_| true).await["status"], "scheduled");
         app.clock.advance_secs(61);
         wait_blast(&s, id, "started at its time and completed", |b| b["status"] == "completed" && b["started_at"].is_string()).await;
+        wait_blast(&s, drafted, "the scheduled draft too", |b| b["status"] == "completed").await;
         app.stop().await;
     }
 
@@ -475,6 +487,58 @@ both_backends! {
         let gone = wait_blast(&s, lonely, "the lonely blast fails", |v| v["status"] == "failed").await;
         assert_eq!((gone["counters"]["failed"].as_i64(), gone["shares"].as_array().map(Vec::len)), (Some(2), Some(0)), "{gone:#}");
         assert_counters_agree(&app, lonely).await;
+        app.stop().await;
+    }
+
+    async fn plan_in_the_database_as_here(db) {
+        // A blast to every contact or by tags alone is decided in the database; with chosen
+        // contacts it is decided in the service. The same contacts give the same rows.
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let a = create_outlet(&s, "A", "", "081200000001").await;
+        let b = create_outlet(&s, "B", "", "081200000002").await;
+        let elsewhere = create_outlet(&s, "C", "", "081200000003").await;
+        let tag = expect_json(s.post("/api/tags", json!({"name": "semua"})).await, StatusCode::CREATED).await["id"].as_i64().unwrap();
+        let mut ids = Vec::new();
+        for n in 0..12i64 {
+            let home = match n % 4 { 0 => Value::Null, 1 => json!(b), 2 => json!(elsewhere), _ => json!(a) };
+            let c = json!({"name": format!("K{n}"), "wa_number": format!("08131111{n:04}"), "home_outlet_id": home});
+            ids.push(expect_json(s.post("/api/contacts", c).await, StatusCode::CREATED).await["id"].as_i64().unwrap());
+        }
+        for blocked in [ids[2], ids[7]] {
+            expect_json(s.patch(&format!("/api/contacts/{blocked}"), json!({"blocked": true})).await, StatusCode::OK).await;
+        }
+        expect_json(s.post("/api/contacts/bulk", json!({"action": "tag", "ids": ids, "tag_id": tag})).await, StatusCode::OK).await;
+        let rows = |id: i64| {
+            let s = &s;
+            async move {
+                let page = expect_json(s.get(&format!("/api/blasts/{id}/recipients?per_page=200")).await, StatusCode::OK).await;
+                page["items"].as_array().unwrap().iter()
+                    .map(|r| (r["wa_number"].as_str().unwrap().to_string(), r["outlet_id"].as_i64(), r["status"].as_str().unwrap().to_string(), r["reason"].as_str().unwrap().to_string()))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let draft = |recipients: Value| json!({"name": "Sama", "body": "Halo", "outlet_ids": [a, b], "recipients": recipients});
+        let mut made = Vec::new();
+        for recipients in [json!({"tag_ids": [tag]}), json!({"all_contacts": true}), json!({"contact_ids": ids})] {
+            let created = create(&s, draft(recipients)).await["blast"].clone();
+            made.push((created["id"].as_i64().unwrap(), created["counters"].clone(), created["shares"].clone()));
+        }
+        let here = rows(made[2].0).await;
+        assert_eq!(here.len(), 12);
+        assert_eq!(here.iter().filter(|r| r.3 == "blocked").count(), 2, "{here:?}");
+        for (id, counters, shares) in &made[..2] {
+            assert_eq!(rows(*id).await, here, "blast {id} was planned in the database differently");
+            assert_eq!((counters, shares), (&made[2].1, &made[2].2));
+        }
+        // Home outlets among the chosen are kept; the rest alternate A, B in contact order.
+        let outlets: Vec<Option<i64>> = here.iter().map(|r| r.1).collect();
+        assert_eq!(outlets, vec![Some(a), Some(b), None, Some(a), Some(b), Some(b), Some(a), None, Some(b), Some(b), Some(a), Some(a)]);
+        // A tag without contacts is refused with the reason, as a planned one is.
+        let empty = expect_json(s.post("/api/tags", json!({"name": "kosong"})).await, StatusCode::CREATED).await["id"].as_i64().unwrap();
+        let err = expect_error(s.post("/api/blasts", draft(json!({"tag_ids": [empty]}))).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(err["field"], "recipients", "{err}");
+        assert_eq!(expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"], 3, "nothing half-written");
         app.stop().await;
     }
 

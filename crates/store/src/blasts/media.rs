@@ -231,8 +231,11 @@ impl Store {
         limit: i64,
     ) -> Result<RecipientRows> {
         Ok(on_db!(self, read, pool => sqlx::query_as(
+            // A row the file's checks refused (`… (line N)`) was never a recipient to copy.
             "SELECT id, wa_number, vars FROM blast_recipients
-             WHERE blast_id = $1 AND ($2 = FALSE OR status = 'failed') AND id > $3 ORDER BY id LIMIT $4")
+             WHERE blast_id = $1 AND ($2 = FALSE OR status = 'failed') AND id > $3
+               AND NOT (status = 'skipped' AND reason LIKE '% (line %')
+             ORDER BY id LIMIT $4")
             .bind(blast).bind(failed_only).bind(after_id).bind(limit)
             .fetch_all(pool).await)?)
     }

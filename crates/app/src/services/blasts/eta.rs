@@ -70,8 +70,10 @@ pub async fn estimate(state: &AppState, blast: &Blast, shares: &[BlastShare]) ->
     let gap_ms = super::gap_ms(blast, (p.gap_min_secs + p.gap_max_secs) * 500);
     let mut eta = now;
     let mut capped = 0;
+    // The cap counts messages; a recipient may be two (media sent apart from the text).
+    let per = blast.messages_per_recipient();
     for share in &sending {
-        let cap_left = p.daily_cap - today.get(&share.outlet_id).copied().unwrap_or(0);
+        let cap_left = (p.daily_cap - today.get(&share.outlet_id).copied().unwrap_or(0)) / per;
         if cap_left <= 0 {
             capped += 1;
         }
@@ -80,7 +82,7 @@ pub async fn estimate(state: &AppState, blast: &Blast, shares: &[BlastShare]) ->
             pending: share.pending,
             gap_ms,
             cap_left_today: cap_left,
-            daily_cap: p.daily_cap,
+            daily_cap: (p.daily_cap / per).max(1),
         };
         eta = eta.max(share_eta(work, window, tz, now));
     }

@@ -79,7 +79,14 @@ pub(super) async fn read(state: &AppState, owner: UserId, file: RecipientFile) -
     let data = file.data;
     let rows = tokio::task::spawn_blocking(move || contact_import::read_checked(&data, &outlets))
         .await
-        .map_err(ServiceError::internal)??;
+        .map_err(ServiceError::internal)?
+        // The import names its upload `file`; here that is the recipients file, not the media.
+        .map_err(|e| match e {
+            ServiceError::Invalid { field: "file", message } => {
+                ServiceError::Invalid { field: "recipients_file", message }
+            }
+            other => other,
+        })?;
     let mut out =
         FileRecipients { name: clean_name(&file.name), rows: rows.len(), entries: Vec::with_capacity(rows.len()) };
     for row in rows {

@@ -1,7 +1,7 @@
 //! `/api/blasts`: see `app::services::blasts`.
 
 use crate::http::error::AppResult;
-use crate::http::extract::{ApiPath, ApiQuery, Caller};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use app::services::blasts::{self, Action, BlastRequest, BlastView, Created, ListItem, Preview};
 use app::AppState;
 use axum::extract::{Request, State};
@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(super::blast_uploads::form_limit())
         .routes(routes!(show))
         .routes(routes!(start))
+        .routes(routes!(schedule))
         .routes(routes!(pause))
         .routes(routes!(resume))
         .routes(routes!(cancel))
@@ -132,6 +133,30 @@ async fn act(state: AppState, caller: Caller, id: i64, action: Action) -> AppRes
     params(("id" = i64, Path, description = "The blast's id")), responses((status = 200, body = BlastView)))]
 async fn start(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> AppResult<Json<BlastView>> {
     act(state, caller, id, Action::Start).await
+}
+
+/// Schedule a draft
+///
+/// A draft (e.g. one just given its media) starts at `start_at`. 409 in any other state.
+#[utoipa::path(post, path = "/api/blasts/{id}/schedule", tag = "blasts", operation_id = "scheduleBlast",
+    params(("id" = i64, Path, description = "The blast's id")), request_body = ScheduleBody,
+    responses((status = 200, body = BlastView)))]
+async fn schedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ScheduleBody>,
+) -> AppResult<Json<BlastView>> {
+    Ok(Json(blasts::schedule(&state, caller.actor, id, &body.start_at).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = BlastScheduleBody)]
+struct ScheduleBody {
+    /// RFC 3339, with its offset.
+    #[schema(example = "2026-12-01T09:00:00+07:00")]
+    start_at: String,
 }
 
 /// Pause a running blast
