@@ -494,7 +494,7 @@ form.addEventListener("submit", async (e) => {
   }
   if (withFile() && req.start === "recurring") { showError({ field: "recipients_file", message: t("js-blast-file-not-recurring") }); return; }
   // A file is attached to a draft (the API takes it only then), which then starts or stays.
-  if (media && ["at", "recurring"].includes(req.start)) { showError({ field: "media", message: t("js-blast-media-not-later") }); return; }
+  if (media && req.start === "recurring") { showError({ field: "media", message: t("js-blast-media-not-later") }); return; }
   if (req.start === "at" && !req.start_at) { showError({ field: "start_at", message: t("js-blast-choose-time") }); return; }
   const button = $("review");
   button.disabled = true;
@@ -531,7 +531,8 @@ form.addEventListener("submit", async (e) => {
 $("review-back").addEventListener("click", () => { $("review-box").hidden = true; $("review").focus(); });
 
 // With a file of its own the blast is made as a draft, the file attached, then started (when
-// asked to start now); a file refused leaves no blast behind that could go out without it.
+// asked to start now) or scheduled (at a time); a file refused leaves no blast behind that
+// could go out without it.
 async function createBlast(req) {
   if (!media) return send("/api/blasts", req);
   const created = await send("/api/blasts", { ...req, start: "draft" });
@@ -547,6 +548,7 @@ async function createBlast(req) {
     throw err;
   }
   if (req.start === "now") created.blast = await api("POST", `/api/blasts/${id}/start`);
+  if (req.start === "at") created.blast = await api("POST", `/api/blasts/${id}/schedule`, { start_at: req.start_at });
   return created;
 }
 

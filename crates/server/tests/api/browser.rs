@@ -890,8 +890,8 @@ mod blast_page {
             b.eval("return document.getElementById('preview-media').classList.contains('with-caption') && !document.getElementById('blast-media').hidden").await,
             json!(true)
         );
-        // It cannot wait for a time (the file is attached to a draft): said at the file.
-        b.click("input[name=start][value=at]").await;
+        // It cannot go with a recurring blast (each run is made anew): said at the file.
+        b.click("input[name=start][value=recurring]").await;
         b.click("#review").await;
         b.wait_for("the refusal at the file", "!document.getElementById('err-media').hidden").await;
         b.click("input[name=start][value=now]").await;
