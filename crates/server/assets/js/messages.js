@@ -25,6 +25,14 @@ function directionCell(direction) {
     el("span", { class: "visually-hidden" }, label));
 }
 
+// What wrote an outgoing message by itself (an auto-reply rule, a chatbot), as a small mark.
+function originBadge(origin) {
+  if (!origin) return null;
+  const key = `js-messages-origin-${origin}`;
+  const label = t(key);
+  return [el("span", { class: "badge origin", "data-origin": origin }, label === key ? origin : label), " "];
+}
+
 let direction = "", status = "";
 const table = pagedTable({
   url: "/api/messages",
@@ -35,7 +43,7 @@ const table = pagedTable({
   row: (m) => el("tr", { "data-id": m.id },
     el("td", {}, when(m.created_at)), el("td", {}, outlets.get(m.outlet_id) || `#${m.outlet_id}`),
     directionCell(m.direction), el("td", {}, m.peer),
-    el("td", { class: "text-cell" }, m.body),
+    el("td", { class: "text-cell" }, originBadge(m.origin), m.body),
     el("td", { class: `status-${m.status}`, title: m.error || "" }, statusLabel(m.status), m.error ? ` — ${m.error}` : "")),
 });
 $("direction-filter").addEventListener("change", (e) => { direction = e.target.value; table.reload(); });

@@ -39,6 +39,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
         "Contacts",
         "Templates",
         "Broadcasts",
+        "Auto-replies",
         "Webhooks",
         "API keys",
         "Profile",
@@ -1080,6 +1081,132 @@ mod blast_page {
     }
 }
 
+mod auto_reply_page {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_rule_made_in_the_page_answers_in_the_tester_and_on_whatsapp_marked_automatic() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let jkt = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        pair_sim(&app, &owner, jkt).await;
+
+        // No rule yet: the empty state, whose button leads to the form.
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/auto-replies")).await;
+        b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+        assert!(b.text().await.contains("No auto-replies yet."));
+        b.wait_for("the outlets to choose", "document.querySelectorAll('#outlet-choices input').length === 1").await;
+        b.click("#empty-create").await;
+        assert_eq!(b.eval("return document.activeElement.id").await, json!("rule-name"));
+
+        // A pattern that does not compile is refused at the triggers, with the reason.
+        b.type_into("#rule-name", "Harga").await;
+        b.click("input[name=match_type][value=regex]").await;
+        b.type_into("#trigger-input", "(harga").await;
+        b.click("#trigger-add").await;
+        b.wait_for("the chip", "document.querySelectorAll('#trigger-list li').length === 1").await;
+        b.type_into("#rule-reply", "Harga kopi susu Rp 20.000, kak ").await;
+        b.click("button[data-variable=name]").await;
+        b.click("#rule-form button[type=submit]").await;
+        b.wait_for("the refusal at the triggers", "!document.getElementById('err-triggers').hidden").await;
+        let refusal = b.eval("return document.getElementById('err-triggers').textContent").await;
+        assert!(refusal.as_str().unwrap().contains("(harga"), "{refusal}");
+        assert!(refusal.as_str().unwrap().contains("unclosed"), "the reason: {refusal}");
+        assert_eq!(b.eval("return document.querySelectorAll('#rules-table tbody tr').length").await, json!(0));
+
+        // Fixed: two plain words, "contains", saved.
+        b.click("#trigger-list li button").await;
+        b.click("input[name=match_type][value=contains]").await;
+        for word in ["harga", "price list"] {
+            b.type_into("#trigger-input", word).await;
+            b.click("#trigger-add").await;
+        }
+        assert_eq!(
+            b.eval("return document.getElementById('rule-reply').value").await,
+            json!("Harga kopi susu Rp 20.000, kak {{name}}")
+        );
+        b.click("#rule-form button[type=submit]").await;
+        b.wait_for("the rule in the list", "document.querySelectorAll('#rules-table tbody tr').length === 1").await;
+        assert!(b
+            .eval("return document.getElementById('flash').textContent")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("Rule \"Harga\" saved."));
+        let row = b.eval("return document.querySelector('#rules-table tbody tr').innerText").await;
+        let row = row.as_str().unwrap();
+        for shown in ["Harga", "harga", "price list", "Contains", "All outlets", "100", "Never"] {
+            assert!(row.contains(shown), "{shown} in {row}");
+        }
+        assert_eq!(b.eval("return document.getElementById('empty').hidden").await, json!(true));
+
+        // The tester: which rule answers and with what; another text, none. Nothing is written.
+        b.type_into("#test-text", "Berapa HARGA kopinya?").await;
+        b.eval(&format!("document.getElementById('test-outlet').value = '{jkt}'; return 1")).await;
+        b.click("#tester-form button[type=submit]").await;
+        b.wait_for("the answer", "document.getElementById('test-result').dataset.rule").await;
+        let verdict = b.eval("return document.getElementById('test-verdict').textContent").await;
+        assert_eq!(verdict, json!("Rule \"Harga\" answers (matched \"harga\")."));
+        let reply = b.eval("return document.getElementById('test-reply').textContent").await;
+        assert!(reply.as_str().unwrap().starts_with("Harga kopi susu Rp 20.000, kak "), "{reply}");
+        b.type_into("#test-text", "jam buka?").await;
+        b.click("#tester-form button[type=submit]").await;
+        b.wait_for("no rule", "document.getElementById('test-result').dataset.rule === ''").await;
+        assert_eq!(
+            b.eval("return document.getElementById('test-verdict').textContent").await,
+            json!("No rule matches: this message gets no automatic reply.")
+        );
+        assert_eq!(b.eval("return document.getElementById('test-reply').hidden").await, json!(true));
+        assert_eq!(expect_json(owner.get("/api/messages").await, reqwest::StatusCode::OK).await["total"], 0);
+
+        // A customer asks on WhatsApp: the reply is in /messages, marked automatic.
+        let path = format!("/api/sandbox/outlets/{jkt}/inbound");
+        let body = json!({"from": "081311110001", "text": "Kak, price list dong"});
+        expect_json(owner.post(&path, body).await, reqwest::StatusCode::ACCEPTED).await;
+        b.goto(&app.url("/messages")).await;
+        b.wait_for("the automatic reply", "document.querySelector('#messages-table tbody .badge.origin')").await;
+        let marked = b
+            .eval("return document.querySelector('#messages-table tbody .badge.origin').closest('tr').innerText")
+            .await;
+        let marked = marked.as_str().unwrap();
+        assert!(marked.contains("Auto-reply") && marked.contains("Harga kopi susu Rp 20.000"), "{marked}");
+        assert!(marked.contains("+6281311110001"), "{marked}");
+        let unmarked = b.eval("return [...document.querySelectorAll('#messages-table tbody tr')].filter(tr => !tr.querySelector('.badge.origin')).map(tr => tr.innerText)").await;
+        assert!(
+            unmarked.as_array().unwrap().iter().all(|t| t.as_str().unwrap().contains("price list dong")),
+            "only the reply is marked: {unmarked}"
+        );
+
+        // Back on the page: counted; switched off; deleted after a question.
+        b.goto(&app.url("/auto-replies")).await;
+        b.wait_for("the count", "document.querySelector('#rules-table tbody tr td:nth-child(7)')?.textContent === '1'")
+            .await;
+        b.click("#rules-table tbody tr input.active-toggle").await;
+        b.wait_for("switched off", "document.querySelector('#rules-table tbody tr')?.dataset.active === 'false'").await;
+        let rules = expect_json(owner.get("/api/auto-replies").await, reqwest::StatusCode::OK).await;
+        assert_eq!(rules["items"][0]["active"], json!(false));
+        b.click("#rules-table tbody tr button.danger").await;
+        b.wait_for("the question", "document.querySelector('dialog[open]')").await;
+        let question = b.eval("return document.querySelector('dialog[open]').innerText").await;
+        assert!(question.as_str().unwrap().contains("Delete the rule \"Harga\"?"), "{question}");
+        b.press_escape().await;
+        b.wait_for("no question", "!document.querySelector('dialog[open]')").await;
+        assert_eq!(b.eval("return document.querySelectorAll('#rules-table tbody tr').length").await, json!(1));
+        b.click("#rules-table tbody tr button.danger").await;
+        b.wait_for("the question", "document.querySelector('dialog[open] button.danger')").await;
+        b.click("dialog[open] button.danger").await;
+        b.wait_for("the empty state again", "!document.getElementById('empty').hidden").await;
+        assert_eq!(expect_json(owner.get("/api/auto-replies").await, reqwest::StatusCode::OK).await["total"], 0);
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+}
+
 /// Each page, and what shows that its script has filled it in.
 const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "document.querySelector('.cards .stat')"),
@@ -1092,6 +1219,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/templates", "document.querySelectorAll('#templates-table tbody tr').length > 0 && document.getElementById('preview-text').textContent"),
     // (With Advanced unfolded and the first blast's report open, so that both are checked too.)
     ("/blast", "document.querySelectorAll('#outlet-list li').length > 0 && document.getElementById('recipient-count').textContent && document.getElementById('preview-text').textContent && (document.getElementById('advanced').open = true) && (window.__opened ||= !!document.querySelector('#blasts-table tbody tr button.open')?.click() || !!document.querySelector('#blasts-table tbody tr button.open')) && !document.getElementById('detail').hidden && document.querySelectorAll('#recipients-table tbody tr').length > 0"),
+    // (With a rule in the editor and the tester's answer shown, so that both are checked too.)
+    ("/auto-replies", "document.querySelectorAll('#rules-table tbody tr').length > 0 && document.querySelectorAll('#outlet-choices input').length > 0 && (window.__edited ||= !!document.querySelector('#rules-table tbody tr button.edit')?.click() || true) && (window.__tried ||= (document.getElementById('test-text').value = 'harga', !!document.querySelector('#tester-form button[type=submit]')?.click() || true)) && !document.getElementById('test-result').hidden"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
@@ -1114,6 +1243,9 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
     admin.post("/api/contacts/bulk", json!({"action": "tag", "ids": [sari["id"]], "tag_id": tag["id"]})).await;
     admin.post("/api/templates", json!({"name": "Sapa", "body": "{Halo|Hai} {{name}}"})).await;
     admin.post("/api/webhooks", json!({"url": "https://example.com/hook", "events": ["message.received"]})).await;
+    let rule = json!({"name": "Harga", "triggers": ["harga", "price"], "reply": "Halo {{name}}", "outlet_ids": [outlet],
+        "business_hours": {"days": [1, 2, 3, 4, 5], "start_min": 480, "end_min": 1020}, "outside_hours_reply": "Kami tutup"});
+    expect_json(admin.post("/api/auto-replies", rule).await, reqwest::StatusCode::CREATED).await;
     let blast = json!({"name": "Promo", "body": "Halo {{name}}", "outlet_ids": [outlet], "recipients": {"tag_ids": [tag["id"]]}, "start": "now"});
     expect_json(admin.post("/api/blasts", blast).await, reqwest::StatusCode::CREATED).await;
 

@@ -30,6 +30,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/api_keys.js",
     "js/templates.js",
     "js/blasts.js",
+    "js/auto_replies.js",
     "js/users.js",
     "js/profile.js",
     "css/api_docs.css",

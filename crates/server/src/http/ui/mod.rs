@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/contacts", get(pages::contacts))
         .route("/templates", get(pages::templates))
         .route("/blast", get(pages::blasts))
+        .route("/auto-replies", get(pages::auto_replies))
         .route("/webhooks", get(pages::webhooks))
         .route("/assets/{*path}", get(assets::serve))
         // Browsers ask for it by themselves, whatever the page links.

@@ -81,6 +81,7 @@ impl Shell {
             nav.push(("/contacts", "nav-contacts"));
             nav.push(("/templates", "nav-templates"));
             nav.push(("/blast", "nav-blasts"));
+            nav.push(("/auto-replies", "nav-auto-replies"));
         }
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "nav-users"));
@@ -357,6 +358,25 @@ pub async fn blasts(State(state): State<AppState>, viewer: Viewer) -> Response {
         return forbidden_page(&state, &viewer);
     }
     render(BlastsPage { shell: Shell::new(&state, &viewer, "/blast") })
+}
+
+#[derive(Template)]
+#[template(path = "auto_replies.html")]
+struct AutoRepliesPage {
+    shell: Shell,
+    /// Each variable a reply may use, and how it is written in a reply (as on the templates page).
+    variables: Vec<(String, String)>,
+}
+
+pub async fn auto_replies(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    let variables = match app::services::templates::variables(&state, viewer.user.id).await {
+        Ok(names) => names.into_iter().map(|v| (v.clone(), format!("{{{{{v}}}}}"))).collect(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    render(AutoRepliesPage { shell: Shell::new(&state, &viewer, "/auto-replies"), variables })
 }
 
 #[derive(Template)]
