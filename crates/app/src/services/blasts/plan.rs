@@ -199,6 +199,10 @@ pub(super) async fn plan(
     let pacing = pacing(&request.pacing, &user.time_zone)?;
 
     let choice = &request.recipients;
+    // Refused before anything is parsed or looked up (a large request body could hold millions).
+    if choice.numbers.len() > MAX_RECIPIENTS || choice.contact_ids.len() > MAX_RECIPIENTS {
+        return Err(too_many_recipients());
+    }
     let contacts_only = file.is_none() && choice.numbers.is_empty() && choice.contact_ids.is_empty();
     let (recipients, duplicates, in_database) = match resolve {
         Resolve::InDatabase if contacts_only && choice.all_contacts => (Vec::new(), 0, Some(InDatabase { tags: None })),
