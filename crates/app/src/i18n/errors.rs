@@ -110,6 +110,7 @@ impl From<store::Taken> for Text {
             store::Taken::TagName => "error-taken-tag",
             store::Taken::TemplateName => "error-taken-template-name",
             store::Taken::AutoReplyName => "error-taken-auto-reply-name",
+            store::Taken::ChatbotName => "error-taken-chatbot-name",
             store::Taken::IdempotencyKey => "error-taken-idempotency-key",
         })
     }

@@ -235,15 +235,17 @@ async function setActive(rule, box) {
 // ---- The list.
 
 const matchLabel = (type) => t(`js-auto-replies-match-${type}`);
+// The triggers as chips, and under them how they match.
 function triggersCell(rule) {
-  if (rule.is_welcome) return el("td", { class: "tags-cell" }, el("span", { class: "badge ok" }, t("js-auto-replies-welcome")));
+  if (rule.is_welcome) return el("td", { class: "rule-triggers" }, el("span", { class: "badge ok" }, t("js-auto-replies-welcome")));
   const shown = rule.triggers.slice(0, 8).map((w) => el("span", { class: "tag tag-teal" }, w));
   const more = rule.triggers.length > 8 ? t("js-auto-replies-more-triggers", { count: number(rule.triggers.length - 8) }) : null;
-  return el("td", { class: "tags-cell" }, shown, more);
+  return el("td", { class: "rule-triggers" }, el("div", {}, shown, more),
+    el("div", { class: "muted match" }, matchLabel(rule.match_type), rule.case_sensitive ? [" · ", t("js-auto-replies-case")] : []));
 }
 function outletsCell(rule) {
   if (rule.all_outlets) return el("td", {}, t("js-auto-replies-all-outlets"));
-  return el("td", { class: "tags-cell" }, rule.outlet_ids.map((id) => outlets.get(id) || `#${id}`).join(", "));
+  return el("td", { class: "rule-outlets" }, rule.outlet_ids.map((id) => outlets.get(id) || `#${id}`).join(", "));
 }
 
 const table = pagedTable({
@@ -258,12 +260,12 @@ const table = pagedTable({
     return el("tr", { "data-id": rule.id, "data-active": String(rule.active) },
       el("td", {}, rule.name),
       triggersCell(rule),
-      el("td", {}, rule.is_welcome ? "—" : matchLabel(rule.match_type), rule.case_sensitive ? [" ", el("span", { class: "badge" }, t("js-auto-replies-case"))] : []),
       outletsCell(rule),
       el("td", {}, number(rule.priority)),
       el("td", {}, el("label", { class: "check" }, toggle, t(rule.active ? "js-auto-replies-on" : "js-auto-replies-off"))),
-      el("td", {}, number(rule.trigger_count)),
-      el("td", {}, rule.last_triggered_at ? when(rule.last_triggered_at) : t("js-auto-replies-never")),
+      el("td", { class: "used" }, el("span", { class: "count" }, number(rule.trigger_count)),
+        el("div", { class: "muted last" }, rule.last_triggered_at
+          ? t("js-auto-replies-last", { when: when(rule.last_triggered_at) }) : t("js-auto-replies-never"))),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "edit", "aria-label": t("js-auto-replies-edit-label", { name: rule.name }), onclick: () => edit(rule) }, t("js-auto-replies-edit")),
         el("button", { type: "button", class: "danger", "aria-label": t("js-auto-replies-delete-label", { name: rule.name }), onclick: () => remove(rule) },

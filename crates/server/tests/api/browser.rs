@@ -1139,7 +1139,7 @@ mod auto_reply_page {
             .contains("Rule \"Harga\" saved."));
         let row = b.eval("return document.querySelector('#rules-table tbody tr').innerText").await;
         let row = row.as_str().unwrap();
-        for shown in ["Harga", "harga", "price list", "Contains", "All outlets", "100", "Never"] {
+        for shown in ["Harga", "harga", "price list", "Contains", "All outlets", "100", "Never answered"] {
             assert!(row.contains(shown), "{shown} in {row}");
         }
         assert_eq!(b.eval("return document.getElementById('empty').hidden").await, json!(true));
@@ -1183,8 +1183,7 @@ mod auto_reply_page {
 
         // Back on the page: counted; switched off; deleted after a question.
         b.goto(&app.url("/auto-replies")).await;
-        b.wait_for("the count", "document.querySelector('#rules-table tbody tr td:nth-child(7)')?.textContent === '1'")
-            .await;
+        b.wait_for("the count", "document.querySelector('#rules-table tbody tr td .count')?.textContent === '1'").await;
         b.click("#rules-table tbody tr input.active-toggle").await;
         b.wait_for("switched off", "document.querySelector('#rules-table tbody tr')?.dataset.active === 'false'").await;
         let rules = expect_json(owner.get("/api/auto-replies").await, reqwest::StatusCode::OK).await;
