@@ -51,6 +51,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "blasts.ftl",
     "blast_page.ftl",
     "auto_replies.ftl",
+    "chatbots.ftl",
     "auto_reply_page.ftl",
 ];
 

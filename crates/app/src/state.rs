@@ -41,6 +41,8 @@ pub struct AppState {
     pub blasts_wake: Arc<tokio::sync::Notify>,
     /// `blast.progress` events for the event stream (`/api/events`).
     pub blast_progress: tokio::sync::broadcast::Sender<crate::services::blasts::BlastProgress>,
+    /// `chatbot.handed_over` events for the event stream (`/api/events`).
+    pub chatbot_events: tokio::sync::broadcast::Sender<crate::services::chatbots::run::HandOverEvent>,
 }
 
 /// What the app takes from its surroundings; tests swap in a manual clock, a recording timer
@@ -101,6 +103,7 @@ impl AppState {
             imports: Arc::default(),
             blasts_wake: Arc::default(),
             blast_progress: tokio::sync::broadcast::channel(256).0,
+            chatbot_events: tokio::sync::broadcast::channel(64).0,
         })
     }
 }

@@ -267,7 +267,7 @@ impl Store {
         let since = now.millis() - 30 * 60_000;
         let (total, active, sessions): (Option<i64>, Option<i64>, i64) = on_db!(self, read, pool => {
             let (t, a): (Option<i64>, Option<i64>) = sqlx::query_as(
-                "SELECT SUM(total), SUM(active) FROM chatbot_counts WHERE ($1 IS NULL OR owner_id = $1)")
+                "SELECT CAST(SUM(total) AS BIGINT), CAST(SUM(active) AS BIGINT) FROM chatbot_counts WHERE ($1 IS NULL OR owner_id = $1)")
                 .bind(owner).fetch_one(pool).await?;
             let s: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM chatbot_sessions WHERE last_activity_at > $1 AND ($2 IS NULL OR owner_id = $2)")

@@ -1,6 +1,6 @@
 //! What answers an inbound message by itself: the one entry point ([`on_inbound`]) that the
 //! automations worker calls for every stored inbound message. Safety first, then the owner's
-//! auto-reply rules (chatbot flows will be tried here too, before or after the rules).
+//! chatbot flows ([`crate::services::chatbots::run`]), then the auto-reply rules.
 //!
 //! Safety, in order:
 //! - only one-to-one chats, never a message the linked phone sent itself ([`not_a_conversation`],
@@ -14,12 +14,12 @@
 //!   answering each other stop there, since a bot that is not answered has nothing to answer.
 //!
 //! Replies are outbox rows like every other message (the device's pacing sends them), marked
-//! with origin `auto_reply`.
+//! with origin `auto_reply` (a rule) or `chatbot` (a flow).
 
 use crate::error::{ServiceError, ServiceResult};
 pub use crate::services::auto_replies::Matchers;
 use crate::services::auto_replies::{answer_at, choose, Answer};
-use crate::services::templates;
+use crate::services::{chatbots, templates};
 use crate::state::AppState;
 use domain::policy::system_scope;
 use domain::{CaptionMode, Direction, PhoneNumber, Template, Timestamp};
@@ -73,6 +73,25 @@ pub async fn on_inbound(state: &AppState, matchers: &mut Matchers, message: &Mes
     if contact.as_ref().is_some_and(|c| c.blocked || c.opted_out_at.is_some()) {
         return Ok(Outcome::Unwelcome);
     }
+    let outlet = state
+        .store
+        .outlet(system_scope(), message.outlet_id)
+        .await?
+        .ok_or_else(|| ServiceError::internal("the message's outlet is gone"))?;
+    let values = match &contact {
+        Some(c) => templates::contact_values(state, system_scope(), c, Some(&outlet.name)).await?,
+        None => BTreeMap::from([
+            ("phone".to_string(), message.peer.clone()),
+            ("date".to_string(), templates::today(state, owner).await?),
+            ("outlet".to_string(), outlet.name.clone()),
+        ]),
+    };
+    // Flows before rules: a conversation in progress (or handed over to a person) takes every
+    // message of its contact, so an answer to the bot's question never also gets a rule's
+    // reply; then a flow whose trigger matches; only then the rules.
+    if let Some(outcome) = chatbots::run::on_inbound(state, message, &values).await? {
+        return Ok(outcome);
+    }
     let rules = state.store.active_auto_replies(owner, Some(message.outlet_id)).await?;
     if rules.is_empty() {
         return Ok(Outcome::NoRule);
@@ -93,19 +112,6 @@ pub async fn on_inbound(state: &AppState, matchers: &mut Matchers, message: &Mes
     }
     let user = state.store.user(owner).await?.ok_or_else(|| ServiceError::internal("outlet owner missing"))?;
     let (answer, _) = answer_at(rule, now, &user.time_zone);
-    let outlet = state
-        .store
-        .outlet(system_scope(), message.outlet_id)
-        .await?
-        .ok_or_else(|| ServiceError::internal("the message's outlet is gone"))?;
-    let values = match &contact {
-        Some(c) => templates::contact_values(state, system_scope(), c, Some(&outlet.name)).await?,
-        None => BTreeMap::from([
-            ("phone".to_string(), message.peer.clone()),
-            ("date".to_string(), templates::today(state, owner).await?),
-            ("outlet".to_string(), outlet.name.clone()),
-        ]),
-    };
     let (body, template) = match answer {
         Answer::Nothing => return Ok(Outcome::Silent),
         Answer::Text(text) => (text.to_string(), None),

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod auto_replies;
 pub mod automations;
 pub mod blasts;
+pub mod chatbots;
 pub mod contact_import;
 pub mod contacts;
 pub mod dashboard;

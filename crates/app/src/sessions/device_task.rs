@@ -428,8 +428,18 @@ impl Task {
 
     async fn record_inbound(&self, m: engine::IncomingMessage) {
         if let Some(why) = crate::services::automations::not_a_conversation(&m) {
+            if m.from_me && m.chat == engine::ChatKind::Direct {
+                // A person answered from the phone: the bot's conversation with that contact
+                // is handed over to them. (The sim engine reports these; the web engine does
+                // not hand the phone's own messages over yet, so there it never happens.)
+                let peer = format!("+{}", m.from.trim_start_matches('+'));
+                let now = self.inner.clock.now();
+                if let Err(e) = self.inner.store.chatbot_phone_replied(self.device.outlet_id, &peer, now).await {
+                    tracing::error!(device = %self.device.id, error = %e, "handing a chatbot conversation over");
+                }
+            }
             // Groups, broadcasts, status updates and the phone's own messages: not stored, and
-            // so never answered (a chatbot's hand-over on a reply from the phone goes here).
+            // so never answered.
             return tracing::debug!(device = %self.device.id, why, "an inbound message left alone");
         }
         let from = format!("+{}", m.from.trim_start_matches('+'));

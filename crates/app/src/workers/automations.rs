@@ -3,9 +3,11 @@
 //! sessions, so a slow rule or (later) a chatbot's HTTP call never holds a device's task up;
 //! one at a time, so the per-number cap is counted in order. Runs where the devices run.
 
-use crate::services::automations;
+use crate::services::{automations, chatbots};
 use crate::state::AppState;
 use tokio::task::JoinHandle;
+
+const DUE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `None` when the sessions' inbound stream was taken already (a second start).
 pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
@@ -14,13 +16,23 @@ pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
     let mut stop = state.stop.subscribe();
     Some(tokio::spawn(async move {
         let mut matchers = automations::Matchers::default();
+        // Chatbot delays come due on the clock (a test's manual one too): looked for every second.
+        let mut due = tokio::time::interval(DUE_EVERY);
+        due.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let message = tokio::select! {
                 m = inbound.recv() => match m {
-                    Some(m) => m,
+                    Some(m) => Some(m),
                     None => return,
                 },
+                _ = due.tick() => None,
                 _ = stop.wait_for(|s| *s) => return,
+            };
+            let Some(message) = message else {
+                if let Err(e) = chatbots::run::resume_due(&state).await {
+                    tracing::error!(error = %e, "chatbot delays");
+                }
+                continue;
             };
             match automations::on_inbound(&state, &mut matchers, &message).await {
                 Ok(outcome) => tracing::debug!(message = message.id, ?outcome, "automations"),

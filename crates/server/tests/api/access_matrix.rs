@@ -30,6 +30,9 @@ struct World {
     template: i64,
     tag: i64,
     auto_reply: i64,
+    /// The owner's chatbot, and a conversation with it.
+    chatbot: i64,
+    chatbot_session: i64,
     /// The owner's blast and recurring blast schedule.
     blast: i64,
     blast_schedule: i64,
@@ -82,6 +85,8 @@ impl World {
             template: 0,
             tag: 0,
             auto_reply: 0,
+            chatbot: 0,
+            chatbot_session: 0,
             blast: 0,
             blast_schedule: 0,
             import: String::new(),
@@ -104,6 +109,8 @@ impl World {
         expect_json(put.send().await.unwrap(), StatusCode::OK).await;
         world.tag = world.fresh_tag().await;
         world.auto_reply = world.fresh_auto_reply().await;
+        world.chatbot = world.fresh_chatbot().await;
+        world.chatbot_session = world.chatbot_session(app).await;
         let blast = world.blast_body();
         let created = expect_json(world.owner_session().post("/api/blasts", blast).await, StatusCode::CREATED).await;
         world.blast = created["blast"]["id"].as_i64().unwrap();
@@ -178,6 +185,49 @@ impl World {
             .unwrap()
     }
 
+    fn chatbot_body(n: u32) -> Value {
+        json!({"name": format!("Bot {n}"), "trigger": {"type": "keywords", "keywords": ["daftar"]},
+               "steps": [{"id": "a", "type": "ask", "prompt": "Nama?", "variable": "nama"}]})
+    }
+
+    async fn fresh_chatbot(&mut self) -> i64 {
+        self.numbers += 1;
+        let body = Self::chatbot_body(self.numbers);
+        expect_json(self.owner_session().post("/api/chatbots", body).await, StatusCode::CREATED).await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// A conversation of the owner's chatbot, written straight to the store (a turn after a
+    /// delay is written that way, without an inbound message).
+    async fn chatbot_session(&self, app: &TestApp) -> i64 {
+        let now = app.clock.now();
+        let session = store::SessionState {
+            chatbot_id: self.chatbot,
+            step: Some("a".into()),
+            variables: Default::default(),
+            status: "active",
+            retries: 0,
+            started_at: now,
+            expires_at: now.plus_secs(1800),
+            handed_over_until: None,
+            resume_at: None,
+        };
+        let turn = store::ChatbotTurn {
+            owner: self.owner,
+            outlet: domain::OutletId(self.outlet),
+            peer: "+6281311113333",
+            inbound_message_id: None,
+            replies: Vec::new(),
+            session,
+            cap: 10,
+            window_start: now,
+        };
+        app.store.write_chatbot_turn(turn, now).await.unwrap();
+        let s = app.store.chatbot_session_with(domain::OutletId(self.outlet), "+6281311113333").await.unwrap();
+        s.unwrap().id
+    }
+
     async fn fresh_webhook(&self) -> i64 {
         let body = json!({"url": "http://127.0.0.1:9/hook", "events": ["message.received"]});
         let created = expect_json(self.owner_session().post("/api/webhooks", body).await, StatusCode::CREATED).await;
@@ -211,6 +261,10 @@ impl World {
             if destructive { self.fresh_template().await } else { self.template }.to_string()
         } else if template.starts_with("/api/auto-replies/{id}") {
             if destructive { self.fresh_auto_reply().await } else { self.auto_reply }.to_string()
+        } else if template.starts_with("/api/chatbots/sessions/") {
+            self.chatbot_session.to_string()
+        } else if template.starts_with("/api/chatbots/{id}") {
+            if destructive { self.fresh_chatbot().await } else { self.chatbot }.to_string()
         } else if template.starts_with("/api/blasts/schedules/") {
             self.blast_schedule.to_string()
         } else if template.starts_with("/api/blasts/{id}") {
@@ -245,8 +299,13 @@ impl World {
             ("POST", "/api/contacts") => json!({"name": "Budi", "wa_number": format!("0818{n:08}")}),
             ("POST", "/api/templates") => json!({"name": format!("Promo {n}"), "body": "{Halo|Hai} {{name}}"}),
             ("PATCH", "/api/templates/{id}") => json!({"category": "reminder"}),
-            ("POST", "/api/auto-replies") => json!({"name": format!("Rule {n}"), "triggers": ["promo"], "reply": "Ada promo"}),
+            ("POST", "/api/auto-replies") => {
+                json!({"name": format!("Rule {n}"), "triggers": ["promo"], "reply": "Ada promo"})
+            }
             ("PATCH", "/api/auto-replies/{id}") => json!({"priority": 5}),
+            ("POST", "/api/chatbots" | "/api/chatbots/import") | ("PUT", "/api/chatbots/{id}") => Self::chatbot_body(n),
+            ("PATCH", "/api/chatbots/{id}") => json!({"session_minutes": 20}),
+            ("POST", "/api/chatbots/simulate") => json!({"flow": Self::chatbot_body(n), "messages": ["halo", "Ana"]}),
             ("POST", "/api/auto-replies/test") => json!({"text": "harga?", "outlet_id": self.outlet}),
             ("POST", "/api/templates/preview") => json!({"body": "Halo {{name}}", "contact_id": self.contact}),
             ("PATCH", "/api/outlets/{id}") => json!({"city": "Bogor"}),

@@ -10,6 +10,7 @@ mod auth;
 mod blast_media;
 mod blasts;
 mod browser;
+mod chatbots;
 mod cli;
 mod contact_import;
 mod contacts;

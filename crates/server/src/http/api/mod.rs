@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod auto_replies;
+mod chatbots;
 mod blast_uploads;
 mod blasts;
 mod contact_import;
@@ -49,6 +50,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(tags::router())
         .merge(templates::router(config))
         .merge(auto_replies::router())
+        .merge(chatbots::router())
         .merge(blasts::router())
         .merge(blast_uploads::router(config))
         .merge(contact_import::router())

@@ -34,6 +34,7 @@ use utoipa::OpenApi as _;
         (name = "contacts", description = "Customers, one per WhatsApp number, with custom fields for templates."),
         (name = "templates", description = "Message templates with variables and spintax, checked when saved, previewed per contact."),
         (name = "auto-replies", description = "Keyword rules that answer inbound messages by themselves, once per message, never in groups, capped per number."),
+        (name = "chatbots", description = "Chatbot flows (ask, branch, hand over…), their conversations with contacts, and a simulator."),
         (name = "messages", description = "Send and read messages; sends go through a durable outbox."),
         (name = "blasts", description = "One message to many recipients across outlets, paced per device, with schedules and a report."),
         (name = "webhooks", description = "Signed webhooks and their delivery log."),
