@@ -11,6 +11,13 @@ pub async fn purge_ended_sessions_and_old_deliveries(state: AppState) {
         Ok(n) => tracing::info!(replies = n, "purged the old automatic reply log"),
         Err(e) => tracing::error!(error = %e, "purging the automatic reply log"),
     }
+    // A day after their last message: the conversations list shows the recent ones, and the
+    // sessions table stays about as large as the day's conversations.
+    match state.store.purge_chatbot_sessions(state.clock.now().plus_secs(-86_400)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(conversations = n, "purged old chatbot conversations"),
+        Err(e) => tracing::error!(error = %e, "purging chatbot conversations"),
+    }
     match state.store.purge_web_sessions(state.clock.now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(sessions = n, "purged ended web sessions"),

@@ -88,6 +88,23 @@ async fn owner(app: &TestApp, email: &str, number: &str) -> (UserId, Session, i6
     (id, s, o)
 }
 
+/// A tracking service: `/track/{resi}` answers `{"data": {"status": "dikirim"}}`.
+#[allow(clippy::disallowed_methods)] // a test server, not our API
+async fn tracking_server() -> String {
+    let app = axum::Router::new().route(
+        "/track/{resi}",
+        axum::routing::get(|axum::extract::Path(resi): axum::extract::Path<String>| async move {
+            axum::Json(json!({"data": {"status": "dikirim", "resi": resi}}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
 async fn counts(app: &TestApp, owner: UserId) -> (i64, i64, i64) {
     let c = app.store.chatbot_counts(Some(owner), app.clock.now()).await.unwrap();
     (c.total, c.active, c.active_sessions)
@@ -281,6 +298,41 @@ both_backends! {
         expect_error(bob.post("/api/chatbots/simulate", json!({"chatbot_id": id, "messages": ["x"]})).await, StatusCode::NOT_FOUND).await;
         let (_, monitor) = app.as_new("eye@shop.id", Role::Monitoring).await;
         expect_error(monitor.get("/api/chatbots").await, StatusCode::FORBIDDEN).await;
+        app.stop().await;
+    }
+
+    async fn an_http_call_fills_variables_and_a_delay_goes_on_when_the_clock_says(db) {
+        let app = TestApp::start_with(db, |c| c.webhooks_allow_private = true).await;
+        let (_, s, o) = owner(&app, "ana@shop.id", "081200000001").await;
+        let base = tracking_server().await;
+        create(&s, json!({
+            "name": "Lacak", "active": true, "trigger": {"type": "keywords", "keywords": ["cek"]},
+            "steps": [
+                {"id": "resi", "type": "ask", "prompt": "Tulis nomor resi", "variable": "resi", "next": "lacak"},
+                {"id": "lacak", "type": "http", "url": format!("{base}/track/{{{{resi}}}}"), "timeout_secs": 5,
+                 "save": [{"pointer": "/data/status", "variable": "status"}], "next": "kabar", "on_error": "gagal"},
+                {"id": "kabar", "type": "send", "text": "Resi {{resi}}: {{status}}", "next": "tunggu"},
+                {"id": "tunggu", "type": "delay", "seconds": 120, "next": "serah"},
+                {"id": "serah", "type": "hand_over", "message": "Admin kami segera membantu", "minutes": 10},
+                {"id": "gagal", "type": "end", "message": "Maaf, coba lagi nanti"}
+            ]
+        })).await;
+        let c = "081311110001";
+        inbound(&s, o, c, "cek").await;
+        inbound(&s, o, c, "AB123").await;
+        assert_eq!(wait_replies(&s, o, c, 2).await, ["Tulis nomor resi", "Resi AB123: dikirim"]);
+        // The delay waits for the clock, not for real time: the worker looks for due delays
+        // every second, so a second and a half covers at least one look.
+        barrier(&s, o).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(replies_to(&s, o, c).await.len(), 2, "still waiting");
+        app.clock.advance_secs(121);
+        assert_eq!(wait_replies(&s, o, c, 3).await[2], "Admin kami segera membantu");
+        let handed = expect_json(s.get("/api/chatbots/sessions?status=handed_over").await, StatusCode::OK).await;
+        assert_eq!(handed["items"][0]["variables"]["status"], "dikirim", "{handed}");
+        inbound(&s, o, c, "halo?").await;
+        barrier(&s, o).await;
+        assert_eq!(replies_to(&s, o, c).await.len(), 3, "quiet after the hand-over step");
         app.stop().await;
     }
 }

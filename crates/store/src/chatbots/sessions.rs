@@ -218,11 +218,12 @@ impl Store {
         rows.into_iter().map(ChatbotSession::try_from).collect()
     }
 
-    /// Forgets closed or long-expired conversations last active before `before`, which keeps
-    /// the table (and the active-sessions count) small.
+    /// Forgets closed or long-expired conversations last active before `before` (a hand-over
+    /// still running is kept: the bot must stay quiet), which keeps the table small.
     pub async fn purge_chatbot_sessions(&self, before: Timestamp) -> Result<u64> {
         Ok(on_db!(self, write, pool => sqlx::query(
-            "DELETE FROM chatbot_sessions WHERE last_activity_at < $1 AND (status = 'closed' OR expires_at < $1)")
+            "DELETE FROM chatbot_sessions WHERE last_activity_at < $1 AND (status = 'closed'
+                 OR (expires_at < $1 AND (handed_over_until IS NULL OR handed_over_until < $1)))")
             .bind(before.millis())
             .execute(pool)
             .await
