@@ -463,6 +463,15 @@ $("every").addEventListener("change", showStart);
 
 let reviewed = null; // {request, preview}
 
+// What was reviewed is what is sent: any change to the form after the review asks for a new one.
+for (const type of ["input", "change"]) {
+  $("blast-form").addEventListener(type, () => {
+    if (!reviewed) return;
+    reviewed = null;
+    $("review-box").hidden = true;
+  });
+}
+
 function whenText(req) {
   if (req.start === "now") return t("js-blast-when-now");
   if (req.start === "draft") return t("js-blast-when-draft");

@@ -909,6 +909,11 @@ mod blast_page {
         assert!(review.contains("Halo Pak Budi!") && review.contains("Sample for Pak Budi"), "{review}");
         assert!(review.contains("Image: kewhats_blast_") && review.contains("the text is its caption"), "{review}");
         assert!(review.contains("1 recipients over 1 outlets"), "{review}");
+        // A change after the review asks for a new one: what is sent is what was reviewed.
+        b.eval(&set("#gap-max", "1")).await;
+        b.wait_for("the review withdrawn", "document.getElementById('review-box').hidden").await;
+        b.click("#review").await;
+        b.wait_for("the review again", "!document.getElementById('review-box').hidden").await;
         // The chips, the results, the file and the review pass the accessibility check too.
         let problems = b.accessibility_violations().await;
         assert!(problems.is_empty(), "{problems:?}");
