@@ -335,4 +335,28 @@ both_backends! {
         assert_eq!(replies_to(&s, o, c).await.len(), 3, "quiet after the hand-over step");
         app.stop().await;
     }
+
+    async fn two_flows_answering_each_other_stop_at_the_cap(db) {
+        let app = TestApp::start(db).await;
+        let (_, ana, a) = owner(&app, "ana@shop.id", "081200000001").await;
+        let (_, bob, b) = owner(&app, "bob@shop.id", "081200000002").await;
+        for (s, name) in [(&ana, "Ana"), (&bob, "Bob")] {
+            create(s, json!({"name": "Semua", "active": true, "trigger": {"type": "any"},
+                "steps": [{"id": "a", "type": "end", "message": format!("Otomatis {name}")}]})).await;
+        }
+        expect_json(ana.post("/api/messages", json!({"outlet_id": a, "to": "081200000002", "text": "Halo"})).await, StatusCode::ACCEPTED).await;
+        wait_replies(&ana, a, "081200000002", 6).await;
+        wait_replies(&bob, b, "081200000001", 5).await;
+        // Every message of the loop reached the other device before it was read.
+        for (s, o) in [(&ana, a), (&bob, b)] {
+            for m in outgoing(s, o).await {
+                wait_message(s, m["id"].as_i64().unwrap(), "read").await;
+            }
+        }
+        barrier(&ana, a).await;
+        barrier(&bob, b).await;
+        assert_eq!(replies_to(&ana, a, "081200000002").await.len(), 6, "Halo and 5 automatic replies");
+        assert_eq!(replies_to(&bob, b, "081200000001").await.len(), 5, "5 automatic replies a minute to a number");
+        app.stop().await;
+    }
 }

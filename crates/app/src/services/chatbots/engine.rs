@@ -179,9 +179,22 @@ impl<'a, C: Caller> Run<'a, C> {
 
     /// The text with the contact's values and the flow's variables filled in.
     fn render(&self, text: &str) -> String {
+        self.render_as(text, |v| v.to_string())
+    }
+
+    /// [`Run::render`] with each value passed through `escape` first: what a customer typed
+    /// goes into an HTTP call's URL percent-encoded and into its JSON body as string content,
+    /// so it cannot add a path, a query or a JSON field of its own.
+    fn render_as(&self, text: &str, escape: impl Fn(&str) -> String) -> String {
         let Ok(template) = Template::parse(text, &|_| true) else { return text.to_string() };
-        let mut values: HashMap<&str, &str> = self.env.values.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        values.extend(self.conversation.variables.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let escaped: Vec<(&str, String)> = self
+            .env
+            .values
+            .iter()
+            .chain(self.conversation.variables.iter())
+            .map(|(k, v)| (k.as_str(), escape(v)))
+            .collect();
+        let values: HashMap<&str, &str> = escaped.iter().map(|(k, v)| (*k, v.as_str())).collect();
         template.render(&values, self.env.seed)
     }
 
@@ -224,7 +237,10 @@ impl<'a, C: Caller> Run<'a, C> {
                     next.clone()
                 }
                 StepKind::Http { method, url, body, timeout_secs, save, next, on_error } => {
-                    let (url, body) = (self.render(url), body.as_deref().map(|b| self.render(b)));
+                    let url = self.render_as(url, |v| {
+                        percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string()
+                    });
+                    let body = body.as_deref().map(|b| self.render_as(b, json_content));
                     match self.caller.call(method, &url, body.as_deref(), *timeout_secs).await {
                         Ok(json) => {
                             for s in save {
@@ -270,6 +286,12 @@ impl<'a, C: Caller> Run<'a, C> {
         tracing::warn!("a chatbot run went through {MAX_RUN_STEPS} steps and was stopped");
         Ending::Ended
     }
+}
+
+/// A value as the inside of a JSON string (quotes, backslashes and control characters escaped).
+fn json_content(v: &str) -> String {
+    let quoted = serde_json::Value::String(v.to_string()).to_string();
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 #[cfg(test)]
@@ -319,5 +341,35 @@ mod tests {
         assert_eq!((later.ending, later.conversation.step.as_deref()), (Ending::Delayed { seconds: 60 }, Some("bye")));
         let resumed = resume(&steps, later.conversation, &env, &NoCalls).await;
         assert_eq!(texts(&resumed), ["Dadah"]);
+    }
+
+    /// Records the calls it is asked for.
+    struct Recorder(std::sync::Mutex<Vec<(String, Option<String>)>>);
+
+    impl Caller for Recorder {
+        async fn call(&self, _: &str, url: &str, body: Option<&str>, _: u32) -> Result<serde_json::Value, String> {
+            self.0.lock().unwrap().push((url.to_string(), body.map(str::to_string)));
+            Ok(serde_json::json!({"ok": true}))
+        }
+    }
+
+    #[tokio::test]
+    async fn what_a_customer_types_stays_a_value_in_an_http_call() {
+        let steps: Vec<Step> = serde_json::from_value(serde_json::json!([
+            {"id": "q", "type": "ask", "prompt": "Resi", "variable": "resi", "next": "h"},
+            {"id": "h", "type": "http", "method": "POST", "url": "https://api.example.com/track/{{resi}}",
+             "body": "{\"resi\": \"{{resi}}\"}", "save": [{"pointer": "/ok", "variable": "ok"}]}
+        ]))
+        .unwrap();
+        let values = BTreeMap::new();
+        let env = Env { now: Timestamp(0), time_zone: "Asia/Jakarta", values: &values, seed: 1 };
+        let calls = Recorder(Default::default());
+        let t = start(&steps, &env, &calls).await;
+        let t = answer(&steps, t.conversation, "x/../admin?a=\"1\", \"admin\": true", &env, &calls).await;
+        assert_eq!(t.conversation.variables["ok"], "true");
+        let (url, body) = calls.0.lock().unwrap()[0].clone();
+        assert_eq!(url, "https://api.example.com/track/x%2F%2E%2E%2Fadmin%3Fa%3D%221%22%2C%20%22admin%22%3A%20true");
+        let json: serde_json::Value = serde_json::from_str(&body.unwrap()).unwrap();
+        assert_eq!(json, serde_json::json!({"resi": "x/../admin?a=\"1\", \"admin\": true"}));
     }
 }
