@@ -40,6 +40,7 @@ fn default_hand_over_minutes() -> i64 {
 /// A whole flow: what a create, a replace or an import gives, and what an export answers.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = ChatbotInput)]
+#[serde(deny_unknown_fields)]
 pub struct FlowInput {
     pub name: String,
     /// Off until switched on, unless given.
@@ -62,6 +63,7 @@ pub struct FlowInput {
 /// What a PATCH changes; absent fields stay.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[schema(as = ChatbotChanges)]
+#[serde(deny_unknown_fields)]
 pub struct FlowChanges {
     pub name: Option<String>,
     pub active: Option<bool>,
@@ -317,6 +319,7 @@ pub async fn control(state: &AppState, actor: Actor, id: i64, control: Control) 
 /// What the simulator is asked: a saved flow or one being edited, and the messages so far.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = ChatbotSimulateInput)]
+#[serde(deny_unknown_fields)]
 pub struct SimulateInput {
     pub chatbot_id: Option<i64>,
     pub flow: Option<FlowInput>,

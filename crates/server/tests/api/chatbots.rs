@@ -249,6 +249,8 @@ both_backends! {
         let spin = refuse(json!([{"id": "a", "type": "send", "text": "x", "next": "b"},
             {"id": "b", "type": "set_variable", "variable": "v", "value": "1", "next": "a"}])).await;
         assert!(spin["message"].as_str().unwrap().contains("'a'"), "{spin}");
+        let unknown = refuse(json!([{"id": "a", "type": "end", "mesage": "typo"}])).await;
+        assert!(unknown["message"].as_str().unwrap().contains("mesage"), "{unknown}");
         let bad_regex = refuse(json!([{"id": "q", "type": "ask", "prompt": "?", "variable": "v",
             "validation": {"type": "regex", "pattern": "(x"}}])).await;
         assert!(bad_regex["message"].as_str().unwrap().contains("'q'"), "{bad_regex}");
@@ -301,7 +303,7 @@ both_backends! {
         app.stop().await;
     }
 
-    async fn an_http_call_fills_variables_and_a_delay_goes_on_when_the_clock_says(db) {
+    async fn an_http_call_fills_variables_a_delay_waits_for_the_clock_and_the_hand_over_is_announced(db) {
         let app = TestApp::start_with(db, |c| c.webhooks_allow_private = true).await;
         let (_, s, o) = owner(&app, "ana@shop.id", "081200000001").await;
         let base = tracking_server().await;
@@ -317,6 +319,7 @@ both_backends! {
                 {"id": "gagal", "type": "end", "message": "Maaf, coba lagi nanti"}
             ]
         })).await;
+        let mut events = s.get("/api/events").await;
         let c = "081311110001";
         inbound(&s, o, c, "cek").await;
         inbound(&s, o, c, "AB123").await;
@@ -328,6 +331,12 @@ both_backends! {
         assert_eq!(replies_to(&s, o, c).await.len(), 2, "still waiting");
         app.clock.advance_secs(121);
         assert_eq!(wait_replies(&s, o, c, 3).await[2], "Admin kami segera membantu");
+        let mut seen = String::new();
+        while !seen.contains("event: chatbot.handed_over") {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk()).await.expect("in time").unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains("\"peer\":\"+6281311110001\"") && !seen.contains("owner_id"), "{seen}");
         let handed = expect_json(s.get("/api/chatbots/sessions?status=handed_over").await, StatusCode::OK).await;
         assert_eq!(handed["items"][0]["variables"]["status"], "dikirim", "{handed}");
         inbound(&s, o, c, "halo?").await;
