@@ -85,3 +85,4 @@ error-contact-without-template = contact_id fills a template's variables: send i
 error-template-media-kind = '{ $kind }' is not a kind of media: use image or document
 error-template-media-no-file = send the image or document as the form part file
 error-template-no-media = this template has no image or document
+error-template-media-unknown-field = unknown form field '{ $field }': use file and kind

@@ -85,3 +85,4 @@ error-contact-without-template = contact_id mengisi variabel template: kirim ber
 error-template-media-kind = '{ $kind }' bukan jenis media: pakai image atau document
 error-template-media-no-file = kirim gambar atau dokumennya sebagai bagian formulir file
 error-template-no-media = template ini tidak punya gambar atau dokumen
+error-template-media-unknown-field = kolom formulir '{ $field }' tidak dikenal: gunakan file dan kind

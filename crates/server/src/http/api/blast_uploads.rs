@@ -3,13 +3,12 @@
 //! a `request` part, with a CSV or `.xlsx` `recipients_file`). The checks are the services'
 //! (`app::services::blasts`, `media`, `contact_import`).
 
+use super::media_form;
 use crate::http::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, ApiPath, Caller};
 use app::i18n::Text;
 use app::services::blasts::{self, BlastRequest, BlastView, Extras, RecipientFile};
 use app::services::contact_import::{self as import, MAX_FILE_BYTES};
-use app::services::media;
-use app::services::messages::Upload;
 use app::AppState;
 use axum::extract::multipart::MultipartError;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
@@ -150,42 +149,9 @@ async fn put_media(
     request: Request,
 ) -> AppResult<Json<BlastView>> {
     blasts::may_attach(caller.actor)?;
-    let limit = state.config.media_max_bytes();
-    let too_large = move || AppError::from(media::too_large(limit));
-    let unreadable = |e: MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text()))
-        }
-    };
-    let mut form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text())))?;
-    let (mut upload, mut kind, mut mode) = (None, None, None);
-    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
-        match field.name().unwrap_or("") {
-            "file" => {
-                let mime = field.content_type().unwrap_or("").to_string();
-                let file_name = field.file_name().unwrap_or("").to_string();
-                let mut data = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                    if data.len() + chunk.len() > limit {
-                        return Err(too_large());
-                    }
-                    data.extend_from_slice(&chunk);
-                }
-                upload = Some(Upload { data, mime, file_name });
-            }
-            "kind" => kind = Some(field.text().await.map_err(unreadable)?),
-            "caption_mode" => mode = Some(field.text().await.map_err(unreadable)?),
-            other => {
-                return Err(AppError::bad_request(Text::new("error-blast-media-unknown-field").arg("field", other)))
-            }
-        }
-    }
-    let upload = upload.ok_or_else(|| AppError::invalid("file", "error-template-media-no-file"))?;
-    Ok(Json(blasts::attach_media(&state, caller.actor, id, upload, kind.as_deref(), mode.as_deref()).await?))
+    let form = media_form::read(&state, request, &["caption_mode"], "error-blast-media-unknown-field").await?;
+    let mode = form.texts.get("caption_mode").map(String::as_str);
+    Ok(Json(blasts::attach_media(&state, caller.actor, id, form.upload, form.kind.as_deref(), mode).await?))
 }
 
 /// Get a blast's media

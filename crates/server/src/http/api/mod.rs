@@ -16,6 +16,7 @@ mod events;
 mod health;
 mod keys;
 mod me;
+mod media_form;
 mod messages;
 mod openapi;
 mod outlet_status;

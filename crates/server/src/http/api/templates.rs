@@ -1,15 +1,12 @@
 //! `/api/templates`: see `app::services::templates`. A template's image or document is put,
 //! read and removed at `/api/templates/{id}/media`.
 
-use crate::http::error::{AppError, AppResult};
+use super::media_form;
+use crate::http::error::AppResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use app::i18n::Text;
-use app::services::media;
-use app::services::messages::Upload;
 use app::services::templates::{self, Preview, TemplateChanges as Changes, TemplateInput};
 use app::AppState;
-use axum::extract::multipart::MultipartError;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -208,39 +205,8 @@ async fn put_media(
 ) -> AppResult<Json<MessageTemplate>> {
     // Who may attach is known before a large upload is read.
     templates::may_attach(caller.actor)?;
-    let limit = state.config.media_max_bytes();
-    let unreadable = |e: MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::from(media::too_large(limit))
-        } else {
-            AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text()))
-        }
-    };
-    let mut form = Multipart::from_request(request, &state)
-        .await
-        .map_err(|e| AppError::bad_request(Text::new("error-form-unreadable").arg("detail", e.body_text())))?;
-    let mut upload = None;
-    let mut kind = None;
-    while let Some(mut field) = form.next_field().await.map_err(unreadable)? {
-        match field.name().unwrap_or("") {
-            "file" => {
-                let mime = field.content_type().unwrap_or("").to_string();
-                let file_name = field.file_name().unwrap_or("").to_string();
-                let mut data = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                    if data.len() + chunk.len() > limit {
-                        return Err(media::too_large(limit).into());
-                    }
-                    data.extend_from_slice(&chunk);
-                }
-                upload = Some(Upload { data, mime, file_name });
-            }
-            "kind" => kind = Some(field.text().await.map_err(unreadable)?),
-            other => return Err(AppError::bad_request(Text::new("error-form-unknown-field").arg("field", other))),
-        }
-    }
-    let upload = upload.ok_or_else(|| AppError::invalid("file", "error-template-media-no-file"))?;
-    Ok(Json(templates::attach_media(&state, caller.actor, id, upload, kind.as_deref()).await?))
+    let form = media_form::read(&state, request, &[], "error-template-media-unknown-field").await?;
+    Ok(Json(templates::attach_media(&state, caller.actor, id, form.upload, form.kind.as_deref()).await?))
 }
 
 /// Get a template's media
