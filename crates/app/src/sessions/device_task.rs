@@ -434,8 +434,14 @@ impl Task {
                 // not hand the phone's own messages over yet, so there it never happens.)
                 let peer = format!("+{}", m.from.trim_start_matches('+'));
                 let now = self.inner.clock.now();
-                if let Err(e) = self.inner.store.chatbot_phone_replied(self.device.outlet_id, &peer, now).await {
-                    tracing::error!(device = %self.device.id, error = %e, "handing a chatbot conversation over");
+                match self.inner.store.chatbot_phone_replied(self.device.outlet_id, &peer, now).await {
+                    Ok(Some(session)) => {
+                        let _ = self.inner.hand_overs.send(session);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::error!(device = %self.device.id, error = %e, "handing a chatbot conversation over")
+                    }
                 }
             }
             // Groups, broadcasts, status updates and the phone's own messages: not stored, and

@@ -159,6 +159,9 @@ pub(crate) struct Inner {
     /// Inbound messages just stored, for the automations worker (`workers::automations`).
     inbound: mpsc::Sender<store::Message>,
     inbound_rx: Mutex<Option<mpsc::Receiver<store::Message>>>,
+    /// Chatbot conversations handed over because a person answered from the phone, for the
+    /// automations worker to announce on the event stream.
+    hand_overs: broadcast::Sender<store::ChatbotSession>,
 }
 
 /// Stored inbound messages waiting for the automations worker; beyond this they are not
@@ -192,6 +195,7 @@ impl Sessions {
         Sessions(Arc::new(Inner {
             inbound,
             inbound_rx: Mutex::new(Some(inbound_rx)),
+            hand_overs: broadcast::channel(64).0,
             store,
             engines,
             clock,
@@ -220,6 +224,11 @@ impl Sessions {
     /// the one automations worker; `None` after it was taken.
     pub fn take_inbound(&self) -> Option<mpsc::Receiver<store::Message>> {
         self.0.inbound_rx.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    /// Conversations handed over by a reply from the phone (see `device_task::record_inbound`).
+    pub fn subscribe_hand_overs(&self) -> broadcast::Receiver<store::ChatbotSession> {
+        self.0.hand_overs.subscribe()
     }
 
     pub fn engines(&self) -> &Engines {

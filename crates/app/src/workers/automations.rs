@@ -14,6 +14,7 @@ pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
     let mut inbound = state.sessions.take_inbound()?;
     let state = state.clone();
     let mut stop = state.stop.subscribe();
+    let mut hand_overs = state.sessions.subscribe_hand_overs();
     Some(tokio::spawn(async move {
         let mut matchers = automations::Matchers::default();
         // Chatbot delays come due on the clock (a test's manual one too): looked for every second.
@@ -26,6 +27,11 @@ pub fn spawn(state: &AppState) -> Option<JoinHandle<()>> {
                     None => return,
                 },
                 _ = due.tick() => None,
+                // A person answered from the phone: the owner hears of it like of a hand-over step.
+                Ok(session) = hand_overs.recv() => {
+                    chatbots::run::announce_hand_over(&state, &session, session.handed_over_until);
+                    continue;
+                }
                 _ = stop.wait_for(|s| *s) => return,
             };
             let Some(message) = message else {

@@ -169,9 +169,17 @@ both_backends! {
         let d = "081311110002";
         inbound(&s, o, d, "daftar").await;
         wait_replies(&s, o, d, 1).await;
+        let mut events = s.get("/api/events").await;
         let path = format!("/api/sandbox/outlets/{o}/inbound");
         let from_phone = json!({"from": d, "text": "Halo kak, saya bantu ya", "from_me": true});
         expect_json(s.post(&path, from_phone).await, StatusCode::ACCEPTED).await;
+        let mut seen = String::new();
+        while !seen.contains("event: chatbot.handed_over") {
+            let chunk = tokio::time::timeout(Duration::from_secs(10), events.chunk()).await.expect("in time").unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains("\"peer\":\"+6281311110002\""), "the owner hears of it: {seen}");
+        drop(events);
         inbound(&s, o, d, "Dewi").await;
         inbound(&s, o, d, "daftar").await;
         barrier(&s, o).await;
