@@ -343,6 +343,36 @@ mod tests {
         assert_eq!(texts(&resumed), ["Dadah"]);
     }
 
+    #[tokio::test]
+    async fn hours_variables_and_ranges_pick_the_way() {
+        let steps: Vec<Step> = serde_json::from_value(serde_json::json!([
+            {"id": "jam", "type": "business_hours", "hours": {"days": [1, 2, 3, 4, 5], "start_min": 480, "end_min": 1020},
+             "open": "set", "closed": "tutup"},
+            {"id": "set", "type": "set_variable", "variable": "sapa", "value": "Halo {{name}}", "next": "umur"},
+            {"id": "umur", "type": "ask", "prompt": "{{sapa}}, umur?", "variable": "umur",
+             "validation": {"type": "number"}, "next": "b"},
+            {"id": "b", "type": "branch", "variable": "umur",
+             "cases": [{"op": "range", "max": 17, "next": "muda"}], "otherwise": "dewasa"},
+            {"id": "muda", "type": "end", "message": "Muda"},
+            {"id": "dewasa", "type": "hand_over", "message": "Admin menyusul", "minutes": 30},
+            {"id": "tutup", "type": "end", "message": "Kami tutup"}
+        ]))
+        .unwrap();
+        assert_eq!(domain::chatbot::validate(&steps), Ok(()));
+        let values = BTreeMap::from([("name".to_string(), "Ana".to_string())]);
+        // Monday 2026-11-30 10:00 and 20:00 in Jakarta.
+        let monday = Timestamp(1_795_910_400_000 + 27 * 3600 * 1000);
+        let open = Env { now: monday, time_zone: "Asia/Jakarta", values: &values, seed: 1 };
+        let t = start(&steps, &open, &NoCalls).await;
+        assert_eq!(texts(&t), ["Halo Ana, umur?"]);
+        let young = answer(&steps, t.conversation.clone(), "12", &open, &NoCalls).await;
+        assert_eq!(texts(&young), ["Muda"]);
+        let old = answer(&steps, t.conversation, "40", &open, &NoCalls).await;
+        assert_eq!((texts(&old), old.ending), (vec!["Admin menyusul".to_string()], Ending::HandedOver { minutes: 30 }));
+        let closed = Env { now: monday.plus_secs(10 * 3600), ..open };
+        assert_eq!(texts(&start(&steps, &closed, &NoCalls).await), ["Kami tutup"]);
+    }
+
     /// Records the calls it is asked for.
     struct Recorder(std::sync::Mutex<Vec<(String, Option<String>)>>);
 
