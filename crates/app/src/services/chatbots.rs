@@ -16,7 +16,7 @@ use crate::state::AppState;
 use domain::chatbot::{validate, FlowError, Step, StepKind, Trigger};
 use domain::policy::{system_scope, whatsapp_scope};
 use domain::{Actor, Label, Matcher, OutletId, Scope, UserId};
-use engine::{Conversation, Ending, Env, NoCalls, Reply};
+use self::engine::{Conversation, Ending, Env, NoCalls, Reply};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use store::{Chatbot, ChatbotFields, ChatbotSession, Page, Paged};
