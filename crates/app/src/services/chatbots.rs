@@ -9,6 +9,7 @@
 pub mod engine;
 pub mod run;
 
+use self::engine::{Conversation, Ending, Env, NoCalls, Reply};
 use crate::error::{not_found_as, ServiceError, ServiceResult};
 use crate::i18n::errors::label;
 use crate::i18n::Text;
@@ -16,7 +17,6 @@ use crate::state::AppState;
 use domain::chatbot::{validate, FlowError, Step, StepKind, Trigger};
 use domain::policy::{system_scope, whatsapp_scope};
 use domain::{Actor, Label, Matcher, OutletId, Scope, UserId};
-use self::engine::{Conversation, Ending, Env, NoCalls, Reply};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use store::{Chatbot, ChatbotFields, ChatbotSession, Page, Paged};

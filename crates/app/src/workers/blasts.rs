@@ -13,7 +13,7 @@ use crate::services::blasts::{run_schedule, BlastProgress, Renderer};
 use crate::state::AppState;
 use crate::ServiceResult;
 use domain::policy::system_scope;
-use domain::{local_day, next_local_midnight, SendWindow, Timestamp};
+use domain::{local_day, next_local_midnight, OutletId, SendWindow, Timestamp};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -40,8 +40,9 @@ pub fn spawn(state: &AppState) -> JoinHandle<()> {
 
 async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut progress = Progress::default();
+    let mut devices = DeviceTurns::default();
     while !*stop.borrow() {
-        let wait = match round(&state, &mut progress).await {
+        let wait = match round(&state, &mut progress, &mut devices).await {
             Ok(wait) => wait,
             Err(e) => {
                 tracing::error!(error = %e, "blast dispatcher round");
@@ -54,6 +55,14 @@ async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => {}
         }
     }
+}
+
+/// When each device may hand over its next message, whichever blast it is for: the gap is the
+/// device's, so two blasts on one outlet do not double its pace. Kept here (this process runs
+/// the devices); after a restart each share's own next send time still holds.
+#[derive(Default)]
+struct DeviceTurns {
+    free_at: HashMap<OutletId, Timestamp>,
 }
 
 /// What was last published per blast, so progress events are throttled and only sent on change.
@@ -83,7 +92,7 @@ impl Progress {
     }
 }
 
-async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Duration> {
+async fn round(state: &AppState, progress: &mut Progress, devices: &mut DeviceTurns) -> ServiceResult<Duration> {
     let store = &state.store;
     let now = state.clock.now();
     let next_start = store.next_blast_start().await?;
@@ -111,12 +120,21 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
         .filter_map(|(id, share)| blasts.get(&id).map(|b| (b, share)))
         .collect();
     let with_share: HashSet<i64> = shares.iter().map(|(b, _)| b.id).collect();
+    // One share per device a round: the one due longest (shares come by next send time).
+    let mut outlets_seen = HashSet::new();
+    let shares: Vec<_> = shares.into_iter().filter(|(_, share)| outlets_seen.insert(share.outlet_id)).collect();
+    devices.free_at.retain(|_, at| *at > now);
     // Shares are worked side by side: each hand-off is a transaction of its own, and on
     // PostgreSQL their commits need not wait for one another (SQLite queues them on its writer).
     let mut results: Vec<ServiceResult<Turn>> = Vec::with_capacity(shares.len());
     for chunk in shares.chunks(SHARES_AT_ONCE) {
-        let turns: Vec<_> =
-            chunk.iter().map(|(blast, share)| work_share(state, blast, share.clone(), now, expires_at)).collect();
+        let turns: Vec<_> = chunk
+            .iter()
+            .map(|(blast, share)| {
+                let free_at = devices.free_at.get(&share.outlet_id).copied();
+                work_share(state, blast, share.clone(), now, expires_at, free_at)
+            })
+            .collect();
         results.extend(futures_util::future::join_all(turns).await);
     }
     // A share paused or resumed tells the page at once, counters changed or not.
@@ -125,6 +143,9 @@ async fn round(state: &AppState, progress: &mut Progress) -> ServiceResult<Durat
     for result in results {
         match result {
             Ok(turn) => {
+                if let Some(at) = turn.device_free_at {
+                    devices.free_at.insert(turn.outlet, at);
+                }
                 if let Some(template) = blasts.get(&turn.blast).and_then(|b| b.template_id).filter(|_| turn.queued > 0)
                 {
                     *template_uses.entry(template).or_default() += turn.queued;
@@ -177,6 +198,9 @@ struct Turn {
     pause_changed: bool,
     /// Messages it handed to the outbox.
     queued: i64,
+    outlet: OutletId,
+    /// When its device may send again, after a hand-off with a gap.
+    device_free_at: Option<Timestamp>,
 }
 
 /// One share's turn: pause or resume it by its device, respect its next send time and window,
@@ -187,8 +211,10 @@ async fn work_share(
     share: BlastShare,
     now: Timestamp,
     expires_at: Option<Timestamp>,
+    device_free_at: Option<Timestamp>,
 ) -> ServiceResult<Turn> {
-    let mut turn = Turn { blast: blast.id, next: None, pause_changed: false, queued: 0 };
+    let mut turn =
+        Turn { blast: blast.id, next: None, pause_changed: false, queued: 0, outlet: share.outlet_id, device_free_at };
     turn.next = share_turn(state, blast, share, now, expires_at, &mut turn).await?;
     Ok(turn)
 }
@@ -228,6 +254,10 @@ async fn share_turn(
     if share.next_send_at > now {
         return Ok(Some(share.next_send_at));
     }
+    // The device's gap after another blast's send.
+    if let Some(at) = turn.device_free_at.filter(|at| *at > now) {
+        return Ok(Some(at));
+    }
     let p = &blast.pacing;
     let window = SendWindow {
         start_min: i32::try_from(p.window_start_min).unwrap_or(0),
@@ -259,6 +289,7 @@ async fn share_turn(
                 turn.queued += 1;
                 state.sessions.wake_sender(device);
                 if gap_ms > 0 {
+                    turn.device_free_at = Some(now.plus_millis(gap_ms));
                     return Ok(Some(now.plus_millis(gap_ms)));
                 }
             }

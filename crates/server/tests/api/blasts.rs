@@ -55,6 +55,25 @@ async fn create(s: &Session, body: Value) -> Value {
     expect_json(s.post("/api/blasts", body).await, StatusCode::CREATED).await
 }
 
+/// Moves the clock `step` seconds at a time until every one of `ids` has completed (one device
+/// sends for one blast at a time, a gap apart).
+async fn step_until_completed(app: &TestApp, s: &Session, ids: &[i64], step: i64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut done = true;
+        for id in ids {
+            done &=
+                expect_json(s.get(&format!("/api/blasts/{id}")).await, StatusCode::OK).await["status"] == "completed";
+        }
+        if done {
+            return;
+        }
+        assert!(Instant::now() < deadline, "blasts {ids:?} never completed");
+        app.clock.advance_secs(step);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The kept counters agree with the recipient rows, once receipts have settled.
 async fn assert_counters_agree(app: &TestApp, id: i64) {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -413,8 +432,10 @@ both_backends! {
         wait_blast(&s, early, "run now completes", |b| b["status"] == "completed").await;
         assert_eq!(wait_blast(&s, id, "still waiting", |_| true).await["status"], "scheduled");
         app.clock.advance_secs(61);
-        wait_blast(&s, id, "started at its time and completed", |b| b["status"] == "completed" && b["started_at"].is_string()).await;
-        wait_blast(&s, drafted, "the scheduled draft too", |b| b["status"] == "completed").await;
+        // Both start at their time; their one device sends for one, then (a gap later) the other.
+        wait_blast(&s, id, "started at its time", |b| b["status"] == "running" || b["status"] == "completed").await;
+        step_until_completed(&app, &s, &[id, drafted], 1).await;
+        assert!(wait_blast(&s, id, "started", |_| true).await["started_at"].is_string());
         app.stop().await;
     }
 
@@ -539,6 +560,42 @@ both_backends! {
         let err = expect_error(s.post("/api/blasts", draft(json!({"tag_ids": [empty]}))).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(err["field"], "recipients", "{err}");
         assert_eq!(expect_json(s.get("/api/blasts").await, StatusCode::OK).await["total"], 3, "nothing half-written");
+        app.stop().await;
+    }
+
+    async fn two_blasts_on_one_outlet_keep_the_devices_gap(db) {
+        // The gap is the device's: a second blast on the same outlet waits for it too.
+        let app = TestApp::start(db).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let s = keyed(&s).await;
+        let o = create_outlet(&s, "Toko", "", "081200000001").await;
+        pair_sim(&app, &s, o).await;
+        let body = |name: &str, numbers: [&str; 2]| json!({"name": name, "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": numbers}, "start": "now", "pacing": pacing(10)});
+        let first = create(&s, body("Satu", ["081311110001", "081311110002"])).await["blast"]["id"].as_i64().unwrap();
+        wait_blast(&s, first, "the first's first", |b| handed(b) == 1).await;
+        let second = create(&s, body("Dua", ["081322220001", "081322220002"])).await["blast"]["id"].as_i64().unwrap();
+        several_rounds().await;
+        app.clock.advance_secs(5);
+        several_rounds().await;
+        let (a, b) = (wait_blast(&s, first, "first", |_| true).await, wait_blast(&s, second, "second", |_| true).await);
+        assert_eq!((handed(&a), handed(&b)), (1, 0), "the device's 10 s gap holds across blasts");
+        app.clock.advance_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let (a, b) = (wait_blast(&s, first, "first", |_| true).await, wait_blast(&s, second, "second", |_| true).await);
+            let total = handed(&a) + handed(&b);
+            assert!(total <= 2, "one send per gap: {a:#} {b:#}");
+            if total == 2 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the next send after the gap");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        several_rounds().await;
+        let (a, b) = (wait_blast(&s, first, "first", |_| true).await, wait_blast(&s, second, "second", |_| true).await);
+        assert_eq!(handed(&a) + handed(&b), 2, "still one per gap");
+        step_until_completed(&app, &s, &[first, second], 10).await;
+        assert!(sends_per_number(&s).await.values().all(|n| *n == 1));
         app.stop().await;
     }
 

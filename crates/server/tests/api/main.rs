@@ -5,8 +5,8 @@
 mod access_matrix;
 mod admin_users;
 mod api_keys;
-mod auto_replies;
 mod auth;
+mod auto_replies;
 mod blast_media;
 mod blasts;
 mod browser;

@@ -46,64 +46,74 @@ async fn events(
     let cb = state.chatbot_events.subscribe();
     let stop = state.stop.subscribe();
     let watch = Watch { state: state.clone(), credential: caller.credential(), scope, checked: Instant::now() };
-    let stream = stream::unfold((rx, bp, cb, stop, watch), move |(mut rx, mut bp, mut cb, mut stop, mut watch)| async move {
-        let every = Duration::from_secs(watch.state.config.events_recheck_secs);
-        let mut recheck = tokio::time::interval(every);
-        recheck.tick().await;
-        loop {
-            let step = tokio::select! {
-                r = rx.recv() => Step::Received(r),
-                p = bp.recv() => Step::Progress(p),
-                h = cb.recv() => Step::HandOver(h),
-                // Graceful shutdown waits for open responses; an event stream must end itself.
-                _ = stop.wait_for(|s| *s) => Step::Stop,
-                _ = recheck.tick() => Step::Recheck,
-            };
-            let received = match step {
-                Step::Stop => return None,
-                Step::Recheck => {
-                    if !watch.still_allowed().await {
-                        return None;
+    let stream =
+        stream::unfold((rx, bp, cb, stop, watch), move |(mut rx, mut bp, mut cb, mut stop, mut watch)| async move {
+            let every = Duration::from_secs(watch.state.config.events_recheck_secs);
+            let mut recheck = tokio::time::interval(every);
+            recheck.tick().await;
+            loop {
+                let step = tokio::select! {
+                    r = rx.recv() => Step::Received(r),
+                    p = bp.recv() => Step::Progress(p),
+                    h = cb.recv() => Step::HandOver(h),
+                    // Graceful shutdown waits for open responses; an event stream must end itself.
+                    _ = stop.wait_for(|s| *s) => Step::Stop,
+                    _ = recheck.tick() => Step::Recheck,
+                };
+                let received = match step {
+                    Step::Stop => return None,
+                    Step::Recheck => {
+                        if !watch.still_allowed().await {
+                            return None;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                Step::Received(r) => r,
-                Step::Progress(Ok(p)) if scope.covers(p.owner_id) => {
-                    if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
-                        return None;
+                    Step::Received(r) => r,
+                    Step::Progress(Ok(p)) if scope.covers(p.owner_id) => {
+                        if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
+                            return None;
+                        }
+                        let data = serde_json::to_string(&p).unwrap_or_default();
+                        return Some((
+                            Ok(Event::default().event("blast.progress").data(data)),
+                            (rx, bp, cb, stop, watch),
+                        ));
                     }
-                    let data = serde_json::to_string(&p).unwrap_or_default();
-                    return Some((Ok(Event::default().event("blast.progress").data(data)), (rx, bp, cb, stop, watch)));
-                }
-                // Another tenant's, or missed: the next one carries the whole counters again.
-                Step::Progress(_) => continue,
-                Step::HandOver(Ok(h)) if scope.covers(h.owner_id) => {
-                    if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
-                        return None;
+                    // Another tenant's, or missed: the next one carries the whole counters again.
+                    Step::Progress(_) => continue,
+                    Step::HandOver(Ok(h)) if scope.covers(h.owner_id) => {
+                        if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
+                            return None;
+                        }
+                        let data = serde_json::to_string(&h).unwrap_or_default();
+                        return Some((
+                            Ok(Event::default().event("chatbot.handed_over").data(data)),
+                            (rx, bp, cb, stop, watch),
+                        ));
                     }
-                    let data = serde_json::to_string(&h).unwrap_or_default();
-                    return Some((Ok(Event::default().event("chatbot.handed_over").data(data)), (rx, bp, cb, stop, watch)));
+                    // Another tenant's, or missed: the conversations list shows them all.
+                    Step::HandOver(_) => continue,
+                };
+                if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
+                    return None;
                 }
-                // Another tenant's, or missed: the conversations list shows them all.
-                Step::HandOver(_) => continue,
-            };
-            if watch.checked.elapsed() > every / 3 && !watch.still_allowed().await {
-                return None;
+                match received {
+                    Ok(ev) if events::visible(scope, &ev) => {
+                        let data = serde_json::to_string(&ev).unwrap_or_default();
+                        return Some((Ok(Event::default().event(ev.event).data(data)), (rx, bp, cb, stop, watch)));
+                    }
+                    Ok(_) => continue,
+                    // Too slow a reader missed events; tell it to reload what it shows.
+                    Err(RecvError::Lagged(n)) => {
+                        return Some((
+                            Ok(Event::default().event("lagged").data(n.to_string())),
+                            (rx, bp, cb, stop, watch),
+                        ));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
             }
-            match received {
-                Ok(ev) if events::visible(scope, &ev) => {
-                    let data = serde_json::to_string(&ev).unwrap_or_default();
-                    return Some((Ok(Event::default().event(ev.event).data(data)), (rx, bp, cb, stop, watch)));
-                }
-                Ok(_) => continue,
-                // Too slow a reader missed events; tell it to reload what it shows.
-                Err(RecvError::Lagged(n)) => {
-                    return Some((Ok(Event::default().event("lagged").data(n.to_string())), (rx, bp, cb, stop, watch)));
-                }
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    });
+        });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

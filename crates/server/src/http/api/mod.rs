@@ -4,9 +4,9 @@
 
 pub mod auth;
 mod auto_replies;
-mod chatbots;
 mod blast_uploads;
 mod blasts;
+mod chatbots;
 mod contact_import;
 mod contacts;
 mod csv_download;

@@ -77,7 +77,8 @@ async fn inbound(
     ApiJson(body): ApiJson<InboundBody>,
 ) -> AppResult<(StatusCode, Json<InboundSent>)> {
     let again = body.message_id.as_deref();
-    let written = sandbox::Written { from: &body.from, text: &body.text, again, chat: body.chat, from_me: body.from_me };
+    let written =
+        sandbox::Written { from: &body.from, text: &body.text, again, chat: body.chat, from_me: body.from_me };
     let message_id = sandbox::inbound(&state, caller.actor, OutletId(id), written).await?;
     Ok((StatusCode::ACCEPTED, Json(InboundSent { message_id })))
 }
