@@ -156,3 +156,88 @@ async fn seed_templates(store: &Store, now: Timestamp) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The first owner's automations, so the auto-reply and chatbot pages show real ones: two
+/// keyword rules and a sign-up flow (made through the services, checked as any would be; a name
+/// already taken means they are there).
+pub async fn seed_automations(state: &crate::AppState) -> anyhow::Result<usize> {
+    use crate::services::{auto_replies, chatbots};
+    let email = Email::parse("owner1@kewhats.app").map_err(anyhow::Error::msg)?;
+    let Some(owner) = state.store.user_credentials(&email).await? else { return Ok(0) };
+    let actor = Actor { user_id: owner.user.id, role: owner.user.role };
+    let mut made = 0;
+    let rules = [
+        ("Jam buka", vec!["jam buka", "buka jam"], "Halo {{name}}, {{outlet}} buka setiap hari pukul 08.00–21.00."),
+        (
+            "Lokasi",
+            vec!["alamat", "lokasi"],
+            "Alamat {{outlet}} ada di Google Maps: cari \"{{outlet}}\". Sampai jumpa!",
+        ),
+    ];
+    for (name, triggers, reply) in rules {
+        let input = auto_replies::RuleInput {
+            name: name.into(),
+            triggers: triggers.into_iter().map(String::from).collect(),
+            match_type: domain::MatchType::Contains,
+            case_sensitive: false,
+            priority: auto_replies::DEFAULT_PRIORITY,
+            reply: Some(reply.into()),
+            template_id: None,
+            outlet_ids: Vec::new(),
+            business_hours: None,
+            outside_hours_reply: None,
+            cooldown_secs: 600,
+            is_welcome: false,
+            active: true,
+        };
+        match auto_replies::create(state, actor, input).await {
+            Ok(_) => made += 1,
+            Err(crate::ServiceError::Conflict { .. }) => {}
+            Err(e) => return Err(anyhow::anyhow!("demo auto-reply {name}: {e}")),
+        }
+    }
+    let flow: chatbots::FlowInput = serde_json::from_value(serde_json::json!({
+        "name": "Daftar member", "active": true,
+        "trigger": {"type": "keywords", "keywords": ["daftar", "member"]},
+        "steps": [
+            {"id": "nama", "type": "ask", "prompt": "Terima kasih! Boleh tahu nama Anda?", "variable": "nama", "next": "pilih"},
+            {"id": "pilih", "type": "ask", "prompt": "Halo {{nama}}, ketik 1 untuk promo member atau 2 untuk alamat outlet",
+             "variable": "pilihan", "validation": {"type": "options", "options": ["1", "2"]},
+             "retry_message": "Ketik 1 atau 2 ya", "max_retries": 2, "next": "cabang"},
+            {"id": "cabang", "type": "branch", "cases": [{"op": "equals", "value": "1", "next": "promo"}], "otherwise": "alamat"},
+            {"id": "promo", "type": "end", "message": "{{nama}}, member dapat diskon 10% setiap Jumat. Sampai jumpa!"},
+            {"id": "alamat", "type": "end", "message": "Kunjungi {{outlet}} kapan saja, {{nama}}. Sampai jumpa!"}
+        ]
+    }))?;
+    match chatbots::create(state, actor, flow).await {
+        Ok(_) => made += 1,
+        Err(crate::ServiceError::Conflict { .. }) => {}
+        Err(e) => return Err(anyhow::anyhow!("demo chatbot: {e}")),
+    }
+    // A draft broadcast of the promo template to every customer, over the owner's outlets,
+    // planned (its exclusions shown) but not started.
+    let scope = whatsapp_scope(actor)?;
+    if state.store.list_blasts(scope, None, store::Page::new(Some(1), Some(1))).await?.total == 0 {
+        let outlets = state.store.list_outlets(scope, None, store::Page::new(Some(1), Some(50))).await?.items;
+        let templates = state
+            .store
+            .list_templates(
+                scope,
+                store::TemplateFilter { search: Some("Promo kaos"), category: None },
+                store::Page::new(Some(1), Some(50)),
+            )
+            .await?;
+        if let Some(promo) = templates.items.iter().find(|t| t.name == "Promo kaos") {
+            let request = crate::services::blasts::BlastRequest {
+                name: "Promo kaos akhir bulan".into(),
+                template_id: Some(promo.id),
+                outlet_ids: outlets.iter().map(|o| o.id.0).collect(),
+                recipients: crate::services::blasts::RecipientChoice { all_contacts: true, ..Default::default() },
+                ..Default::default()
+            };
+            crate::services::blasts::create(state, actor, request).await?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}

@@ -164,6 +164,8 @@ async fn serve(mode: Mode, overrides: Overrides) -> anyhow::Result<ExitCode> {
         demo::seed(&state.store, SystemClock.now()).await?;
         let customers = demo::seed_contacts(&state).await?;
         tracing::info!(customers, "demo contacts imported from the sample file");
+        let automations = demo::seed_automations(&state).await?;
+        tracing::info!(automations, "demo auto-replies and chatbot made");
     }
     // Signal handlers go in before anything is announced, so a SIGTERM sent as soon as the
     // server says it is up is not met by the default handler (which would kill it outright).

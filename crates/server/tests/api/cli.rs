@@ -238,6 +238,17 @@ async fn the_demo_shows_its_api_reference_and_metrics() {
     let templates: serde_json::Value =
         owner.get(format!("{base}/api/templates")).send().await.unwrap().json().await.unwrap();
     assert_eq!(templates["total"], 3);
+    // And automations to look at: two keyword rules and a sign-up chatbot, switched on.
+    let rules: serde_json::Value =
+        owner.get(format!("{base}/api/auto-replies")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(rules["total"], 2, "{rules}");
+    let bots: serde_json::Value = owner.get(format!("{base}/api/chatbots")).send().await.unwrap().json().await.unwrap();
+    assert_eq!((bots["total"].as_i64(), bots["items"][0]["active"].as_bool()), (Some(1), Some(true)), "{bots}");
+    // And a broadcast planned to every customer, left as a draft.
+    let blasts: serde_json::Value = owner.get(format!("{base}/api/blasts")).send().await.unwrap().json().await.unwrap();
+    let draft = &blasts["items"][0];
+    assert_eq!((blasts["total"].as_i64(), draft["status"].as_str()), (Some(1), Some("draft")), "{blasts}");
+    assert_eq!(draft["counters"]["total"], 994, "{draft}");
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(dir);
