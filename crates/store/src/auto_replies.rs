@@ -9,7 +9,6 @@ use crate::messages::{one, Row as MessageRow, COLUMNS as MESSAGE_COLUMNS};
 use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
 use domain::{BusinessHours, MatchType, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
-use std::collections::HashMap;
 
 /// The `origin` of a message a rule wrote.
 pub const AUTO_REPLY_ORIGIN: &str = "auto_reply";
@@ -266,7 +265,7 @@ impl Store {
         let row: Option<Row> =
             on_db!(self, read, pool => sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(pool).await)?;
         let Some(rule) = row.map(AutoReply::try_from).transpose()? else { return Ok(None) };
-        Ok(self.with_outlets(vec![rule]).await?.pop())
+        Ok(self.with_chosen_outlets(vec![rule], "auto_reply_outlets", "auto_reply_id").await?.pop())
     }
 
     /// Rules in `scope`, in the order they are tried (priority, then age).
@@ -283,7 +282,7 @@ impl Store {
             (rows, total)
         });
         let rules = rows.into_iter().map(AutoReply::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(Paged::new(self.with_outlets(rules).await?, total, page))
+        Ok(Paged::new(self.with_chosen_outlets(rules, "auto_reply_outlets", "auto_reply_id").await?, total, page))
     }
 
     /// `NotFound` for a missing rule or one outside `scope`.
@@ -308,32 +307,7 @@ impl Store {
         );
         let rows: Vec<Row> = on_db!(self, read, pool => sqlx::query_as(&sql).bind(owner.0).bind(outlet.map(|o| o.0)).fetch_all(pool).await)?;
         let rules = rows.into_iter().map(AutoReply::try_from).collect::<Result<Vec<_>>>()?;
-        self.with_outlets(rules).await
-    }
-
-    async fn with_outlets(&self, mut rules: Vec<AutoReply>) -> Result<Vec<AutoReply>> {
-        let chosen: Vec<i64> = rules.iter().filter(|r| !r.all_outlets).map(|r| r.id).collect();
-        if chosen.is_empty() {
-            return Ok(rules);
-        }
-        let sql = format!(
-            "SELECT auto_reply_id, outlet_id FROM auto_reply_outlets WHERE auto_reply_id IN ({}) ORDER BY outlet_id",
-            placeholders(1, chosen.len())
-        );
-        let pairs: Vec<(i64, i64)> = on_db!(self, read, pool => {
-            let mut q = sqlx::query_as(&sql);
-            for id in &chosen {
-                q = q.bind(id);
-            }
-            q.fetch_all(pool).await?
-        });
-        let index: HashMap<i64, usize> = rules.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        for (rule, outlet) in pairs {
-            if let Some(&i) = index.get(&rule) {
-                rules[i].outlet_ids.push(OutletId(outlet));
-            }
-        }
-        Ok(rules)
+        self.with_chosen_outlets(rules, "auto_reply_outlets", "auto_reply_id").await
     }
 
     /// Did `owner` receive a message from `peer` before the message `before`?
@@ -575,5 +549,17 @@ mod tests {
         async fn rules_cover_their_owners_outlets_and_answer_once_within_the_cap(db) {
             check(db).await;
         }
+    }
+}
+
+impl crate::chosen_outlets::ChosenOutlets for AutoReply {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn all_outlets(&self) -> bool {
+        self.all_outlets
+    }
+    fn outlet_ids_mut(&mut self) -> &mut Vec<OutletId> {
+        &mut self.outlet_ids
     }
 }

@@ -215,18 +215,16 @@ fn select() -> String {
         "SELECT b.id, b.owner_id, b.name, b.status, b.template_id, b.body, b.gap_min_secs, b.gap_max_secs, b.daily_cap,
              b.window_start_min, b.window_end_min, b.time_zone, b.skip_recent_duplicates, b.outlet_choice,
              b.recipient_choice, b.start_at, b.schedule_id, b.total, b.created_at, b.updated_at, b.started_at, b.finished_at,
-             (SELECT m.kind FROM blast_media m WHERE m.blast_id = b.id) AS media_kind,
-             (SELECT m.mime FROM blast_media m WHERE m.blast_id = b.id) AS media_mime,
-             (SELECT m.file_name FROM blast_media m WHERE m.blast_id = b.id) AS media_name,
-             (SELECT m.size FROM blast_media m WHERE m.blast_id = b.id) AS media_size,
-             (SELECT m.caption_mode FROM blast_media m WHERE m.blast_id = b.id) AS media_caption_mode",
+             m.kind AS media_kind, m.mime AS media_mime, m.file_name AS media_name, m.size AS media_size,
+             m.caption_mode AS media_caption_mode",
     );
     for c in ["pending", "queued", "sent", "delivered", "read", "failed", "skipped"] {
         sql.push_str(&format!(
             ", b.{c} + (SELECT CAST(COALESCE(SUM(s.{c}), 0) AS BIGINT) FROM blast_outlets s WHERE s.blast_id = b.id) AS {c}"
         ));
     }
-    sql.push_str(" FROM blasts b ");
+    // At most one media row per blast (its primary key), and never its bytes.
+    sql.push_str(" FROM blasts b LEFT JOIN blast_media m ON m.blast_id = b.id ");
     sql
 }
 

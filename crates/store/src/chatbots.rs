@@ -12,7 +12,6 @@ use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::chatbot::{Step, Trigger};
 use domain::{OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
-use std::collections::HashMap;
 
 pub use sessions::{ChatbotSession, ChatbotTurn, ChatbotWritten, SessionState, CHATBOT_ORIGIN};
 
@@ -227,7 +226,7 @@ impl Store {
         let row: Option<Row> =
             on_db!(self, read, pool => sqlx::query_as(&sql).bind(id).bind(owner).fetch_optional(pool).await)?;
         let Some(bot) = row.map(Chatbot::try_from).transpose()? else { return Ok(None) };
-        Ok(self.bots_with_outlets(vec![bot]).await?.pop())
+        Ok(self.with_chosen_outlets(vec![bot], "chatbot_outlets", "chatbot_id").await?.pop())
     }
 
     pub async fn list_chatbots(&self, scope: Scope, page: Page) -> Result<Paged<Chatbot>> {
@@ -242,7 +241,7 @@ impl Store {
             (rows, total)
         });
         let bots = rows.into_iter().map(Chatbot::try_from).collect::<Result<Vec<_>>>()?;
-        Ok(Paged::new(self.bots_with_outlets(bots).await?, total, page))
+        Ok(Paged::new(self.with_chosen_outlets(bots, "chatbot_outlets", "chatbot_id").await?, total, page))
     }
 
     /// The active flows of `owner` that answer on `outlet`, oldest first.
@@ -255,7 +254,7 @@ impl Store {
         let rows: Vec<Row> =
             on_db!(self, read, pool => sqlx::query_as(&sql).bind(owner.0).bind(outlet.0).fetch_all(pool).await)?;
         let bots = rows.into_iter().map(Chatbot::try_from).collect::<Result<Vec<_>>>()?;
-        self.bots_with_outlets(bots).await
+        self.with_chosen_outlets(bots, "chatbot_outlets", "chatbot_id").await
     }
 
     /// The monitoring numbers of one owner, or of everyone. Flows from the counter rows;
@@ -276,29 +275,16 @@ impl Store {
         });
         Ok(ChatbotCounts { total: total.unwrap_or(0), active: active.unwrap_or(0), active_sessions: sessions })
     }
+}
 
-    async fn bots_with_outlets(&self, mut bots: Vec<Chatbot>) -> Result<Vec<Chatbot>> {
-        let chosen: Vec<i64> = bots.iter().filter(|b| !b.all_outlets).map(|b| b.id).collect();
-        if chosen.is_empty() {
-            return Ok(bots);
-        }
-        let sql = format!(
-            "SELECT chatbot_id, outlet_id FROM chatbot_outlets WHERE chatbot_id IN ({}) ORDER BY outlet_id",
-            placeholders(1, chosen.len())
-        );
-        let pairs: Vec<(i64, i64)> = on_db!(self, read, pool => {
-            let mut q = sqlx::query_as(&sql);
-            for id in &chosen {
-                q = q.bind(id);
-            }
-            q.fetch_all(pool).await?
-        });
-        let index: HashMap<i64, usize> = bots.iter().enumerate().map(|(i, b)| (b.id, i)).collect();
-        for (bot, outlet) in pairs {
-            if let Some(&i) = index.get(&bot) {
-                bots[i].outlet_ids.push(OutletId(outlet));
-            }
-        }
-        Ok(bots)
+impl crate::chosen_outlets::ChosenOutlets for Chatbot {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn all_outlets(&self) -> bool {
+        self.all_outlets
+    }
+    fn outlet_ids_mut(&mut self) -> &mut Vec<OutletId> {
+        &mut self.outlet_ids
     }
 }

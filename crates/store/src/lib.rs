@@ -9,6 +9,7 @@ mod api_keys;
 mod auto_replies;
 mod blasts;
 mod chatbots;
+mod chosen_outlets;
 mod contact_import;
 mod contacts;
 mod db;
