@@ -120,22 +120,31 @@ async fn round(state: &AppState, progress: &mut Progress, devices: &mut DeviceTu
         .filter_map(|(id, share)| blasts.get(&id).map(|b| (b, share)))
         .collect();
     let with_share: HashSet<i64> = shares.iter().map(|(b, _)| b.id).collect();
-    // One share per device a round: the one due longest (shares come by next send time).
-    let mut outlets_seen = HashSet::new();
-    let shares: Vec<_> = shares.into_iter().filter(|(_, share)| outlets_seen.insert(share.outlet_id)).collect();
+    // A device's shares take turns, the one due longest first (shares come by next send time):
+    // after one hands a message over, the others wait for the device's gap; one that cannot send
+    // (outside its window, at its cap) lets the next try.
+    let mut devices_shares: Vec<Vec<(&Blast, BlastShare)>> = Vec::new();
+    let mut slot: HashMap<OutletId, usize> = HashMap::new();
+    for (blast, share) in shares {
+        let i = *slot.entry(share.outlet_id).or_insert_with(|| {
+            devices_shares.push(Vec::new());
+            devices_shares.len() - 1
+        });
+        devices_shares[i].push((blast, share));
+    }
     devices.free_at.retain(|_, at| *at > now);
-    // Shares are worked side by side: each hand-off is a transaction of its own, and on
+    // Devices are worked side by side: each hand-off is a transaction of its own, and on
     // PostgreSQL their commits need not wait for one another (SQLite queues them on its writer).
-    let mut results: Vec<ServiceResult<Turn>> = Vec::with_capacity(shares.len());
-    for chunk in shares.chunks(SHARES_AT_ONCE) {
+    let mut results: Vec<ServiceResult<Turn>> = Vec::new();
+    for chunk in devices_shares.chunks(SHARES_AT_ONCE) {
         let turns: Vec<_> = chunk
             .iter()
-            .map(|(blast, share)| {
-                let free_at = devices.free_at.get(&share.outlet_id).copied();
-                work_share(state, blast, share.clone(), now, expires_at, free_at)
+            .map(|shares| {
+                let free_at = shares.first().and_then(|(_, s)| devices.free_at.get(&s.outlet_id).copied());
+                work_device(state, shares, now, expires_at, free_at)
             })
             .collect();
-        results.extend(futures_util::future::join_all(turns).await);
+        results.extend(futures_util::future::join_all(turns).await.into_iter().flatten());
     }
     // A share paused or resumed tells the page at once, counters changed or not.
     let mut paused_or_resumed = HashSet::new();
@@ -201,6 +210,25 @@ struct Turn {
     outlet: OutletId,
     /// When its device may send again, after a hand-off with a gap.
     device_free_at: Option<Timestamp>,
+}
+
+/// One device's shares in turn, each told when the device is next free.
+async fn work_device(
+    state: &AppState,
+    shares: &[(&Blast, BlastShare)],
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+    mut free_at: Option<Timestamp>,
+) -> Vec<ServiceResult<Turn>> {
+    let mut turns = Vec::with_capacity(shares.len());
+    for (blast, share) in shares {
+        let turn = work_share(state, blast, share.clone(), now, expires_at, free_at).await;
+        if let Ok(t) = &turn {
+            free_at = free_at.max(t.device_free_at);
+        }
+        turns.push(turn);
+    }
+    turns
 }
 
 /// One share's turn: pause or resume it by its device, respect its next send time and window,

@@ -571,6 +571,12 @@ both_backends! {
         let o = create_outlet(&s, "Toko", "", "081200000001").await;
         pair_sim(&app, &s, o).await;
         let body = |name: &str, numbers: [&str; 2]| json!({"name": name, "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": numbers}, "start": "now", "pacing": pacing(10)});
+        // A blast on the same outlet that cannot send yet (its hours begin later) holds up nobody.
+        let local_min = (app.clock.now().millis() / 60_000 + 7 * 60).rem_euclid(1440);
+        let hhmm = |m: i64| format!("{:02}:{:02}", m.rem_euclid(1440) / 60, m.rem_euclid(1440) % 60);
+        let closed = json!({"name": "Nanti", "body": "Halo", "outlet_ids": [o], "recipients": {"numbers": ["081333330001"]}, "start": "now",
+            "pacing": {"gap_min_secs": 10, "gap_max_secs": 10, "window_start": hhmm(local_min + 120), "window_end": hhmm(local_min + 180)}});
+        let closed = create(&s, closed).await["blast"]["id"].as_i64().unwrap();
         let first = create(&s, body("Satu", ["081311110001", "081311110002"])).await["blast"]["id"].as_i64().unwrap();
         wait_blast(&s, first, "the first's first", |b| handed(b) == 1).await;
         let second = create(&s, body("Dua", ["081322220001", "081322220002"])).await["blast"]["id"].as_i64().unwrap();
@@ -596,6 +602,7 @@ both_backends! {
         assert_eq!(handed(&a) + handed(&b), 2, "still one per gap");
         step_until_completed(&app, &s, &[first, second], 10).await;
         assert!(sends_per_number(&s).await.values().all(|n| *n == 1));
+        assert_eq!(handed(&wait_blast(&s, closed, "still waiting for its hours", |_| true).await), 0);
         app.stop().await;
     }
 
