@@ -3,7 +3,6 @@
 //! answered inbound message (unique, so a message is never answered twice), written in the
 //! same transaction as the reply's outbox rows and the rule's counters.
 
-use crate::contacts::placeholders;
 use crate::error::Taken;
 use crate::messages::{one, Row as MessageRow, COLUMNS as MESSAGE_COLUMNS};
 use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
@@ -158,25 +157,6 @@ macro_rules! bind_fields {
     }};
 }
 
-/// Replaces the rule's outlets with those of `ids` its owner has (inside a transaction).
-macro_rules! set_outlets {
-    ($tx:expr, $rule:expr, $owner:expr, $ids:expr) => {{
-        sqlx::query("DELETE FROM auto_reply_outlets WHERE auto_reply_id = $1").bind($rule).execute(&mut *$tx).await?;
-        if !$ids.is_empty() {
-            let sql = format!(
-                "INSERT INTO auto_reply_outlets (auto_reply_id, outlet_id)
-                 SELECT $1, id FROM outlets WHERE owner_id = $2 AND id IN ({})",
-                placeholders(3, $ids.len())
-            );
-            let mut q = sqlx::query(&sql).bind($rule).bind($owner);
-            for id in $ids {
-                q = q.bind(id.0);
-            }
-            q.execute(&mut *$tx).await?;
-        }
-    }};
-}
-
 /// An automatic reply to write: its outbox rows and what it answers.
 pub struct NewAutoReply<'a> {
     pub rule: Option<i64>,
@@ -222,7 +202,7 @@ impl Store {
             let q = sqlx::query_as::<_, Row>(&sql).bind(owner.0).bind(now.millis());
             let row: Row = bind_fields!(q, fields).fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::AutoReplyName))?;
-            set_outlets!(tx, row.id, owner.0, fields.outlet_ids);
+            crate::chosen_outlets::set_chosen_outlets!(tx, "auto_reply_outlets", "auto_reply_id", row.id, owner.0, fields.outlet_ids);
             tx.commit().await?;
             row.id
         });
@@ -250,7 +230,7 @@ impl Store {
             let row: Option<Row> = bind_fields!(q, fields).bind(scope.owner().map(|u| u.0)).fetch_optional(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::AutoReplyName))?;
             let row = row.ok_or(StoreError::NotFound)?;
-            set_outlets!(tx, row.id, row.owner_id, fields.outlet_ids);
+            crate::chosen_outlets::set_chosen_outlets!(tx, "auto_reply_outlets", "auto_reply_id", row.id, row.owner_id, fields.outlet_ids);
             tx.commit().await?;
         });
         self.auto_reply(scope, id).await?.ok_or(StoreError::NotFound)

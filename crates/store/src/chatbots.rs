@@ -6,7 +6,6 @@
 
 mod sessions;
 
-use crate::contacts::placeholders;
 use crate::error::Taken;
 use crate::{on_db, Page, Paged, Result, Store, StoreError};
 use domain::chatbot::{Step, Trigger};
@@ -116,24 +115,6 @@ macro_rules! bind_fields {
     }};
 }
 
-macro_rules! set_outlets {
-    ($tx:expr, $bot:expr, $owner:expr, $ids:expr) => {{
-        sqlx::query("DELETE FROM chatbot_outlets WHERE chatbot_id = $1").bind($bot).execute(&mut *$tx).await?;
-        if !$ids.is_empty() {
-            let sql = format!(
-                "INSERT INTO chatbot_outlets (chatbot_id, outlet_id)
-                 SELECT $1, id FROM outlets WHERE owner_id = $2 AND id IN ({})",
-                placeholders(3, $ids.len())
-            );
-            let mut q = sqlx::query(&sql).bind($bot).bind($owner);
-            for id in $ids {
-                q = q.bind(id.0);
-            }
-            q.execute(&mut *$tx).await?;
-        }
-    }};
-}
-
 /// Adds to an owner's counters (inside the change's transaction).
 macro_rules! count {
     ($tx:expr, $owner:expr, $total:expr, $active:expr) => {{
@@ -163,7 +144,7 @@ impl Store {
             let q = sqlx::query_as::<_, Row>(&sql).bind(owner.0).bind(now.millis());
             let row: Row = bind_fields!(q, fields).fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::ChatbotName))?;
-            set_outlets!(tx, row.id, owner.0, fields.outlet_ids);
+            crate::chosen_outlets::set_chosen_outlets!(tx, "chatbot_outlets", "chatbot_id", row.id, owner.0, fields.outlet_ids);
             count!(tx, owner.0, 1i64, i64::from(fields.active));
             tx.commit().await?;
             row.id
@@ -192,7 +173,7 @@ impl Store {
                 .bind(id).bind(now.millis());
             bind_fields!(q, fields).execute(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::ChatbotName))?;
-            set_outlets!(tx, id, owner_id, fields.outlet_ids);
+            crate::chosen_outlets::set_chosen_outlets!(tx, "chatbot_outlets", "chatbot_id", id, owner_id, fields.outlet_ids);
             let delta = i64::from(fields.active) - i64::from(was_active);
             if delta != 0 {
                 count!(tx, owner_id, 0i64, delta);

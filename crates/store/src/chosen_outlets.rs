@@ -7,6 +7,32 @@ use crate::{on_db, Result, Store};
 use domain::OutletId;
 use std::collections::HashMap;
 
+/// Inside a transaction: replaces the chosen outlets of `$item` in `$table` (keyed by `$key`;
+/// fixed names, not input) with those of `$ids` that `$owner` has.
+macro_rules! set_chosen_outlets {
+    ($tx:expr, $table:literal, $key:literal, $item:expr, $owner:expr, $ids:expr) => {{
+        sqlx::query(concat!("DELETE FROM ", $table, " WHERE ", $key, " = $1")).bind($item).execute(&mut *$tx).await?;
+        if !$ids.is_empty() {
+            let sql = format!(
+                concat!(
+                    "INSERT INTO ",
+                    $table,
+                    " (",
+                    $key,
+                    ", outlet_id) SELECT $1, id FROM outlets WHERE owner_id = $2 AND id IN ({})"
+                ),
+                $crate::contacts::placeholders(3, $ids.len())
+            );
+            let mut q = sqlx::query(&sql).bind($item).bind($owner);
+            for id in $ids {
+                q = q.bind(id.0);
+            }
+            q.execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use set_chosen_outlets;
+
 pub(crate) trait ChosenOutlets {
     fn id(&self) -> i64;
     fn all_outlets(&self) -> bool;
