@@ -53,6 +53,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "auto_replies.ftl",
     "chatbots.ftl",
     "auto_reply_page.ftl",
+    "chatbot_page.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

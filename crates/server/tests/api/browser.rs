@@ -40,6 +40,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
         "Templates",
         "Broadcasts",
         "Auto-replies",
+        "Chatbots",
         "Webhooks",
         "API keys",
         "Profile",
@@ -1211,6 +1212,176 @@ mod auto_reply_page {
     }
 }
 
+mod chatbot_page {
+    use super::*;
+
+    /// Sets a `<select>` in the page and tells the page it changed.
+    async fn choose(b: &Browser, css: &str, value: &str) {
+        b.eval(&format!(
+            "const s = document.querySelector('{css}'); s.value = '{value}'; s.dispatchEvent(new Event('change')); return 1"
+        ))
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_two_step_flow_built_in_the_page_runs_in_the_simulator_then_on_whatsapp_and_is_handed_over() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        let jkt = create_outlet(&owner, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        pair_sim(&app, &owner, jkt).await;
+
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/chatbots")).await;
+        b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+        assert!(b.text().await.contains("No chatbots yet."));
+        b.click("#empty-create").await;
+        assert_eq!(b.eval("return document.activeElement.id").await, json!("bot-name"));
+        b.type_into("#bot-name", "Daftar member").await;
+        b.type_into("#bot-keywords", "daftar, member").await;
+
+        // Two steps, added top to bottom: a question, then the end. The first goes on to the
+        // second by itself. (No "?" in the question: the sandbox's customers answer questions.)
+        b.click("#add-step").await; // (a question is the kind offered first)
+        b.wait_for("the first step", "document.querySelectorAll('#step-list li.flow-step').length === 1").await;
+        let first = "#step-list li.flow-step:nth-child(1)";
+        b.type_into(&format!("{first} [name=prompt]"), "Tulis nama kakak ya").await;
+        choose(&b, "#new-step-type", "end").await;
+        b.click("#add-step").await;
+        b.wait_for("the second step", "document.querySelectorAll('#step-list li.flow-step').length === 2").await;
+        let second = "#step-list li.flow-step:nth-child(2)";
+        b.type_into(&format!("{second} [name=message]"), "Terima kasih {{nama}}, sudah terdaftar.").await;
+        let arrow = b
+            .eval(&format!(
+                "const s = document.querySelector('{first} select[name=next]'); return s.options[s.selectedIndex].text"
+            ))
+            .await;
+        assert_eq!(arrow, json!("2. step-2"));
+        let text = b.text().await;
+        assert!(text.contains("1. Ask a question") && text.contains("2. End the conversation"), "{text}");
+
+        // Saving without the variable the answer is kept in: refused, naming the step.
+        b.click("#bot-form button[type=submit]").await;
+        b.wait_for("the refusal at the steps", "!document.getElementById('err-steps').hidden").await;
+        let refusal = b.eval("return document.getElementById('err-steps').textContent").await;
+        assert!(refusal.as_str().unwrap().contains("step-1"), "{refusal}");
+        assert_eq!(expect_json(owner.get("/api/chatbots").await, reqwest::StatusCode::OK).await["total"], 0);
+        b.type_into(&format!("{first} [name=variable]"), "nama").await;
+
+        // The simulator runs the flow as it is in the editor, before it is saved.
+        b.type_into("#sim-text", "daftar").await;
+        b.click("#sim-form button[type=submit]").await;
+        b.wait_for("the question", "document.querySelectorAll('#sim-log li.bot').length === 1").await;
+        assert_eq!(
+            b.eval("return document.querySelector('#sim-log li.bot').innerText").await,
+            json!("Tulis nama kakak ya")
+        );
+        assert!(b
+            .eval("return document.getElementById('sim-log').innerText")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("The bot waits for the answer."));
+        b.type_into("#sim-text", "Budi").await;
+        b.click("#sim-form button[type=submit]").await;
+        b.wait_for("the thanks", "document.querySelectorAll('#sim-log li.bot').length === 2").await;
+        let log = b.eval("return [...document.querySelectorAll('#sim-log li')].map(li => li.innerText)").await;
+        assert_eq!(
+            log,
+            json!([
+                "daftar",
+                "Tulis nama kakak ya",
+                "The bot waits for the answer.",
+                "Budi",
+                "Terima kasih Budi, sudah terdaftar.",
+                "The conversation ended."
+            ])
+        );
+        let kept = b.eval("return [...document.querySelectorAll('#sim-variables dt')].map(dt => [dt.textContent, dt.nextElementSibling.textContent])").await;
+        assert!(kept.as_array().unwrap().contains(&json!(["nama", "Budi"])), "{kept}");
+        assert_eq!(
+            expect_json(owner.get("/api/messages").await, reqwest::StatusCode::OK).await["total"],
+            0,
+            "the simulator sends nothing"
+        );
+
+        // Saved switched on: in the list, and the API holds the two steps with their arrow.
+        b.click("#bot-active").await;
+        b.click("#bot-form button[type=submit]").await;
+        b.wait_for("the chatbot in the list", "document.querySelectorAll('#bots-table tbody tr').length === 1").await;
+        let row = b.eval("return document.querySelector('#bots-table tbody tr').innerText").await;
+        let row = row.as_str().unwrap();
+        for shown in ["Daftar member", "daftar", "member", "All outlets", "2"] {
+            assert!(row.contains(shown), "{shown} in {row}");
+        }
+        let bots = expect_json(owner.get("/api/chatbots").await, reqwest::StatusCode::OK).await;
+        let bot = &bots["items"][0];
+        assert_eq!(bot["active"], json!(true));
+        assert_eq!(
+            bot["trigger"],
+            json!({"type": "keywords", "keywords": ["daftar", "member"], "match_type": "exact"})
+        );
+        assert_eq!(bot["steps"][0]["next"], json!("step-2"));
+        assert_eq!(bot["steps"][0]["variable"], json!("nama"));
+
+        // A customer starts it on WhatsApp: the conversation is listed, waiting at the question.
+        let path = format!("/api/sandbox/outlets/{jkt}/inbound");
+        expect_json(
+            owner.post(&path, json!({"from": "081311110001", "text": "Daftar"})).await,
+            reqwest::StatusCode::ACCEPTED,
+        )
+        .await;
+        let listed = "document.querySelector('#sessions-table tbody tr[data-status=active]')";
+        for _ in 0..50 {
+            b.click("#sessions-refresh").await;
+            if b.eval(&format!("return !!{listed}")).await == json!(true) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        b.wait_for("the conversation", listed).await;
+        let row = b.eval("return document.querySelector('#sessions-table tbody tr').innerText").await;
+        let row = row.as_str().unwrap();
+        for shown in ["+6281311110001", "Daftar member", "Kopi Jakarta", "Active", "step-1"] {
+            assert!(row.contains(shown), "{shown} in {row}");
+        }
+
+        // Taken over from the page, for 15 minutes: the bot keeps quiet to that customer.
+        b.click("#sessions-table tbody tr button.hand-over").await;
+        b.wait_for("the question", "document.querySelector('dialog[open] input[name=minutes]')").await;
+        b.type_into("dialog[open] input[name=minutes]", "15").await;
+        b.click("dialog[open] button.primary").await;
+        b.wait_for("handed over", "document.querySelector('#sessions-table tbody tr[data-status=handed_over]')").await;
+        let sessions =
+            expect_json(owner.get("/api/chatbots/sessions?status=handed_over").await, reqwest::StatusCode::OK).await;
+        assert_eq!(sessions["total"], 1);
+        assert!(sessions["items"][0]["handed_over_until"].is_string());
+        assert!(b
+            .eval("return document.querySelector('#sessions-table tbody tr').innerText")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("quiet until"));
+
+        // The question went out on WhatsApp, marked as the chatbot's.
+        b.goto(&app.url("/messages")).await;
+        b.wait_for(
+            "the chatbot's message",
+            "document.querySelector('#messages-table tbody .badge.origin[data-origin=chatbot]')",
+        )
+        .await;
+        let marked = b
+            .eval("return document.querySelector('#messages-table tbody .badge.origin').closest('tr').innerText")
+            .await;
+        assert!(marked.as_str().unwrap().contains("Tulis nama kakak ya"), "{marked}");
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+}
+
 /// Each page, and what shows that its script has filled it in.
 const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "document.querySelector('.cards .stat')"),
@@ -1225,6 +1396,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/blast", "document.querySelectorAll('#outlet-list li').length > 0 && document.getElementById('recipient-count').textContent && document.getElementById('preview-text').textContent && (document.getElementById('advanced').open = true) && (window.__opened ||= !!document.querySelector('#blasts-table tbody tr button.open')?.click() || !!document.querySelector('#blasts-table tbody tr button.open')) && !document.getElementById('detail').hidden && document.querySelectorAll('#recipients-table tbody tr').length > 0"),
     // (With a rule in the editor and the tester's answer shown, so that both are checked too.)
     ("/auto-replies", "document.querySelectorAll('#rules-table tbody tr').length > 0 && document.querySelectorAll('#outlet-choices input').length > 0 && (window.__edited ||= !!document.querySelector('#rules-table tbody tr button.edit')?.click() || true) && (window.__tried ||= (document.getElementById('test-text').value = 'harga', !!document.querySelector('#tester-form button[type=submit]')?.click() || true)) && !document.getElementById('test-result').hidden"),
+    // (With a flow in the editor, its steps shown, and a conversation listed.)
+    ("/chatbots", "document.querySelectorAll('#bots-table tbody tr').length > 0 && document.querySelectorAll('#sessions-table tbody tr').length > 0 && (window.__opened ||= !!document.querySelector('#bots-table tbody tr button.edit')?.click() || true) && document.querySelectorAll('#step-list li.flow-step').length > 1"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
@@ -1250,6 +1423,24 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
     let rule = json!({"name": "Harga", "triggers": ["harga", "price"], "reply": "Halo {{name}}", "outlet_ids": [outlet],
         "business_hours": {"days": [1, 2, 3, 4, 5], "start_min": 480, "end_min": 1020}, "outside_hours_reply": "Kami tutup"});
     expect_json(admin.post("/api/auto-replies", rule).await, reqwest::StatusCode::CREATED).await;
+    // Every kind of step, so that each one's fields are checked; and a conversation with it.
+    let bot = json!({"name": "Daftar", "active": true, "trigger": {"type": "keywords", "keywords": ["daftar"]}, "steps": [
+        {"id": "tanya", "type": "ask", "prompt": "Pilih 1 atau 2", "variable": "nama", "validation": {"type": "options", "options": ["1", "2"]}, "retry_message": "1 atau 2", "next": "pilih"},
+        {"id": "pilih", "type": "branch", "cases": [{"op": "equals", "value": "1", "next": "jam"}, {"op": "range", "min": 2, "max": 3, "next": "simpan"}], "otherwise": "akhir"},
+        {"id": "jam", "type": "business_hours", "hours": {"days": [1, 2, 3, 4, 5], "start_min": 480, "end_min": 1020}, "open": "kirim", "closed": "admin"},
+        {"id": "kirim", "type": "send", "text": "Halo {{nama}}", "next": "tunggu"},
+        {"id": "tunggu", "type": "delay", "seconds": 5, "next": "akhir"},
+        {"id": "simpan", "type": "set_variable", "variable": "kode", "value": "A1", "next": "cek"},
+        {"id": "cek", "type": "http", "method": "POST", "url": "https://example.com/cek", "body": "{}", "save": [{"pointer": "/ok", "variable": "ok"}], "next": "akhir", "on_error": "admin"},
+        {"id": "admin", "type": "hand_over", "message": "Sebentar", "minutes": 30},
+        {"id": "akhir", "type": "end", "message": "Terima kasih"}]});
+    expect_json(admin.post("/api/chatbots", bot).await, reqwest::StatusCode::CREATED).await;
+    let inbound = format!("/api/sandbox/outlets/{outlet}/inbound");
+    expect_json(
+        admin.post(&inbound, json!({"from": "081311119999", "text": "daftar"})).await,
+        reqwest::StatusCode::ACCEPTED,
+    )
+    .await;
     let blast = json!({"name": "Promo", "body": "Halo {{name}}", "outlet_ids": [outlet], "recipients": {"tag_ids": [tag["id"]]}, "start": "now"});
     expect_json(admin.post("/api/blasts", blast).await, reqwest::StatusCode::CREATED).await;
 

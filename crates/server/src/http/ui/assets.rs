@@ -31,6 +31,8 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/templates.js",
     "js/blasts.js",
     "js/auto_replies.js",
+    "js/chatbots.js",
+    "js/chatbot_steps.js",
     "js/users.js",
     "js/profile.js",
     "css/api_docs.css",

@@ -82,6 +82,7 @@ impl Shell {
             nav.push(("/templates", "nav-templates"));
             nav.push(("/blast", "nav-blasts"));
             nav.push(("/auto-replies", "nav-auto-replies"));
+            nav.push(("/chatbots", "nav-chatbots"));
         }
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "nav-users"));
@@ -377,6 +378,19 @@ pub async fn auto_replies(State(state): State<AppState>, viewer: Viewer) -> Resp
         Err(e) => return AppError::from(e).into_response(),
     };
     render(AutoRepliesPage { shell: Shell::new(&state, &viewer, "/auto-replies"), variables })
+}
+
+#[derive(Template)]
+#[template(path = "chatbots.html")]
+struct ChatbotsPage {
+    shell: Shell,
+}
+
+pub async fn chatbots(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    render(ChatbotsPage { shell: Shell::new(&state, &viewer, "/chatbots") })
 }
 
 #[derive(Template)]
