@@ -39,14 +39,17 @@ async fn phone_of(client: &Client, jid: &Jid, alt: Option<&Jid>) -> String {
     }
 }
 
-/// An incoming message from a person, or `None` for what the gateway does not handle:
-/// our own messages (sent from the phone), group and broadcast traffic, and protocol-only
-/// messages (reactions, edits, key distribution) that carry no text or media.
+/// An incoming message from a person, or `None` for what the gateway does not handle: group
+/// and broadcast traffic, and protocol-only messages (reactions, edits, key distribution)
+/// that carry no text or media. A message the linked phone sent in a direct chat comes
+/// through marked `from_me`, with `from` the chat's other party: it is not stored or
+/// answered, but tells a chatbot that a person took the conversation over.
 pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<IncomingMessage> {
     let info = &m.info;
-    if info.source.is_from_me || !is_direct_chat(&info.source) {
+    if !is_direct_chat(&info.source) {
         return None;
     }
+    let from_me = info.source.is_from_me;
     let text = match m.message.text_content().or_else(|| m.message.get_caption()) {
         Some(t) => t.to_string(),
         None if !info.media_type.is_empty() => format!("[{}]", info.media_type),
@@ -54,13 +57,16 @@ pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<Inco
     };
     Some(IncomingMessage {
         id: info.id.to_string(),
-        from: phone_of(client, &info.source.sender, info.source.sender_alt.as_ref()).await,
+        from: if from_me {
+            phone_of(client, &info.source.chat, info.source.recipient_alt.as_ref()).await
+        } else {
+            phone_of(client, &info.source.sender, info.source.sender_alt.as_ref()).await
+        },
         text,
         at: Timestamp(info.timestamp.timestamp_millis()),
-        // The others were dropped above; hand-over on a reply from the phone (chatbot flows)
-        // will let `is_from_me` messages through.
+        // The others were dropped above.
         chat: engine::ChatKind::Direct,
-        from_me: false,
+        from_me,
     })
 }
 

@@ -430,11 +430,10 @@ impl Task {
         if let Some(why) = crate::services::automations::not_a_conversation(&m) {
             if m.from_me && m.chat == engine::ChatKind::Direct {
                 // A person answered from the phone: the bot's conversation with that contact
-                // is handed over to them. (The sim engine reports these; the web engine does
-                // not hand the phone's own messages over yet, so there it never happens.)
+                // (`from` names the chat's other party here) is handed over to them.
                 let peer = format!("+{}", m.from.trim_start_matches('+'));
                 let now = self.inner.clock.now();
-                match self.inner.store.chatbot_phone_replied(self.device.outlet_id, &peer, now).await {
+                match self.inner.store.chatbot_phone_replied(self.device.outlet_id, &peer, &m.id, now).await {
                     Ok(Some(session)) => {
                         let _ = self.inner.hand_overs.send(session);
                     }

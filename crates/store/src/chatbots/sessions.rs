@@ -4,7 +4,7 @@
 //! auto-reply rules, so a replay answers nothing and the per-number cap counts both), the
 //! outbox rows marked `chatbot`, and the conversation's new state.
 
-use crate::messages::{one, Row as MessageRow, COLUMNS as MESSAGE_COLUMNS};
+use crate::automatic::{claim_answer, insert_automatic, insert_sql, Claim};
 use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
 use domain::{OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
@@ -186,15 +186,21 @@ impl Store {
         &self,
         outlet: OutletId,
         peer: &str,
+        wa_message_id: &str,
         now: Timestamp,
     ) -> Result<Option<ChatbotSession>> {
+        // A message this gateway sent itself (the bot's own, echoed back by another device of
+        // the account) is no person answering.
         let done = on_db!(self, write, pool => sqlx::query(
             "UPDATE chatbot_sessions SET status = 'handed_over', resume_at = NULL, last_activity_at = $3,
                  handed_over_until = $3 + 60000 * (SELECT hand_over_minutes FROM chatbots b WHERE b.id = chatbot_id)
-             WHERE outlet_id = $1 AND peer = $2 AND status <> 'closed' AND expires_at > $3")
+             WHERE outlet_id = $1 AND peer = $2 AND status <> 'closed' AND expires_at > $3
+               AND NOT EXISTS (SELECT 1 FROM messages m
+                               WHERE m.outlet_id = $1 AND m.wa_message_id = $4 AND m.direction = 'out')")
             .bind(outlet.0)
             .bind(peer)
             .bind(now.millis())
+            .bind(wa_message_id)
             .execute(pool)
             .await
             .map(|r| r.rows_affected()))?;
@@ -233,55 +239,23 @@ impl Store {
     /// Writes one turn (see the module notes), unless the inbound message was answered already
     /// or the number reached the cap.
     pub async fn write_chatbot_turn(&self, turn: ChatbotTurn<'_>, now: Timestamp) -> Result<ChatbotWritten> {
-        let insert = format!(
-            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at,
-                 expires_at, kind, media_mime, media_name, media_size, origin)
-             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, '{CHATBOT_ORIGIN}')
-             RETURNING {MESSAGE_COLUMNS}"
-        );
+        let insert = insert_sql(CHATBOT_ORIGIN);
         let s = &turn.session;
         let variables = serde_json::to_string(&s.variables).unwrap_or_else(|_| "{}".into());
         on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
             if let Some(inbound) = turn.inbound_message_id {
-                let recent: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM auto_reply_log WHERE owner_id = $1 AND peer = $2 AND created_at > $3")
-                    .bind(turn.owner.0).bind(turn.peer).bind(turn.window_start.millis())
-                    .fetch_one(&mut *tx).await?;
-                if recent >= turn.cap {
-                    return Ok(ChatbotWritten::OverCap);
-                }
-                let log: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO auto_reply_log (owner_id, outlet_id, peer, inbound_message_id, created_at)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (inbound_message_id) DO NOTHING RETURNING id")
-                    .bind(turn.owner.0).bind(turn.outlet.0).bind(turn.peer).bind(inbound).bind(now.millis())
-                    .fetch_optional(&mut *tx).await?;
-                if log.is_none() {
-                    return Ok(ChatbotWritten::AlreadyAnswered);
+                let claim = claim_answer!(tx, owner: turn.owner.0, outlet: turn.outlet.0, peer: turn.peer, inbound: inbound,
+                    rule: None::<i64>, window_start: turn.window_start.millis(), cap: turn.cap, now: now.millis());
+                match claim {
+                    Claim::OverCap => return Ok(ChatbotWritten::OverCap),
+                    Claim::AlreadyAnswered => return Ok(ChatbotWritten::AlreadyAnswered),
+                    Claim::Logged(_) => {}
                 }
             }
             let mut written = Vec::with_capacity(turn.replies.len());
             for m in &turn.replies {
-                let media = m.media.as_ref();
-                let row: Option<MessageRow> = sqlx::query_as(&insert)
-                    .bind(m.owner.0)
-                    .bind(m.outlet.0)
-                    .bind(m.to)
-                    .bind(m.body)
-                    .bind(now.millis())
-                    .bind(m.expires_at.map(Timestamp::millis))
-                    .bind(media.map_or("text", |x| x.kind))
-                    .bind(media.map(|x| x.mime))
-                    .bind(media.map(|x| x.file_name))
-                    .bind(media.map(|x| i64::try_from(x.data.len()).unwrap_or(i64::MAX)))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let message = one(row)?.ok_or_else(|| StoreError::Corrupt("a chatbot reply was not written".into()))?;
-                if let Some(x) = media {
-                    sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
-                        .bind(message.id).bind(x.data).execute(&mut *tx).await?;
-                }
-                written.push(message);
+                written.push(insert_automatic!(tx, &insert, m, now.millis()));
             }
             sqlx::query(
                 "INSERT INTO chatbot_sessions (owner_id, outlet_id, peer, chatbot_id, step, variables, status, retries,
