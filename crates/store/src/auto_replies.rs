@@ -3,8 +3,8 @@
 //! answered inbound message (unique, so a message is never answered twice), written in the
 //! same transaction as the reply's outbox rows and the rule's counters.
 
+use crate::automatic::{claim_answer, insert_automatic, insert_sql, Claim};
 use crate::error::Taken;
-use crate::messages::{one, Row as MessageRow, COLUMNS as MESSAGE_COLUMNS};
 use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
 use domain::{BusinessHours, MatchType, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
@@ -327,62 +327,20 @@ impl Store {
     /// the outbox rows marked `auto_reply`, and the rule's counters — unless the inbound
     /// message was answered already or the number reached the cap.
     pub async fn write_auto_reply(&self, new: NewAutoReply<'_>, now: Timestamp) -> Result<AutoReplyWritten> {
-        let insert = format!(
-            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at,
-                 expires_at, kind, media_mime, media_name, media_size, origin)
-             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, '{AUTO_REPLY_ORIGIN}')
-             RETURNING {MESSAGE_COLUMNS}"
-        );
+        let insert = insert_sql(AUTO_REPLY_ORIGIN);
         let r = &new.reply;
         on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let recent: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM auto_reply_log WHERE owner_id = $1 AND peer = $2 AND created_at > $3")
-                .bind(r.owner.0)
-                .bind(r.to)
-                .bind(new.window_start.millis())
-                .fetch_one(&mut *tx)
-                .await?;
-            if recent >= new.cap {
-                return Ok(AutoReplyWritten::OverCap);
-            }
-            let log: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO auto_reply_log (owner_id, outlet_id, peer, inbound_message_id, auto_reply_id, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (inbound_message_id) DO NOTHING RETURNING id")
-                .bind(r.owner.0)
-                .bind(r.outlet.0)
-                .bind(r.to)
-                .bind(new.inbound_message_id)
-                .bind(new.rule)
-                .bind(now.millis())
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(log) = log else { return Ok(AutoReplyWritten::AlreadyAnswered) };
+            let claim = claim_answer!(tx, owner: r.owner.0, outlet: r.outlet.0, peer: r.to, inbound: new.inbound_message_id,
+                rule: new.rule, window_start: new.window_start.millis(), cap: new.cap, now: now.millis());
+            let log = match claim {
+                Claim::OverCap => return Ok(AutoReplyWritten::OverCap),
+                Claim::AlreadyAnswered => return Ok(AutoReplyWritten::AlreadyAnswered),
+                Claim::Logged(id) => id,
+            };
             let mut written = Vec::with_capacity(2);
             for m in new.lead.iter().chain(std::iter::once(&new.reply)) {
-                let media = m.media.as_ref();
-                let row: Option<MessageRow> = sqlx::query_as(&insert)
-                    .bind(m.owner.0)
-                    .bind(m.outlet.0)
-                    .bind(m.to)
-                    .bind(m.body)
-                    .bind(now.millis())
-                    .bind(m.expires_at.map(Timestamp::millis))
-                    .bind(media.map_or("text", |x| x.kind))
-                    .bind(media.map(|x| x.mime))
-                    .bind(media.map(|x| x.file_name))
-                    .bind(media.map(|x| i64::try_from(x.data.len()).unwrap_or(i64::MAX)))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let message = one(row)?.ok_or_else(|| StoreError::Corrupt("an auto reply was not written".into()))?;
-                if let Some(x) = media {
-                    sqlx::query("INSERT INTO message_media (message_id, data) VALUES ($1, $2)")
-                        .bind(message.id)
-                        .bind(x.data)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                written.push(message);
+                written.push(insert_automatic!(tx, &insert, m, now.millis()));
             }
             let reply_id = written.last().map(|m| m.id);
             sqlx::query("UPDATE auto_reply_log SET message_id = $2 WHERE id = $1")

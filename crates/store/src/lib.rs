@@ -7,6 +7,7 @@
 
 mod api_keys;
 mod auto_replies;
+mod automatic;
 mod blasts;
 mod chatbots;
 mod chosen_outlets;

@@ -13,12 +13,14 @@ use crate::error::{not_found_as, ServiceError, ServiceResult};
 use crate::i18n::errors::label;
 use crate::i18n::Text;
 use crate::services::messages::MAX_TEXT_CHARS;
+use crate::services::present;
 use crate::services::templates;
 use crate::state::AppState;
 use domain::policy::{system_scope, whatsapp_scope};
 use domain::{
     Actor, BusinessHours, Label, MatchType, Matcher, OutletId, Scope, Template, Timestamp, TriggerError, UserId,
 };
+use serde::Deserialize;
 use std::collections::HashMap;
 use store::{AutoReply, AutoReplyFields, Page, Paged, TemplateMedia};
 
@@ -31,38 +33,89 @@ pub const MAX_COOLDOWN_SECS: i64 = 7 * 24 * 3600;
 /// The priority of a rule that does not say.
 pub const DEFAULT_PRIORITY: i64 = 100;
 
-/// A whole rule as asked for, unchecked (a create, or an update merged onto the stored rule).
-#[derive(Debug, Clone)]
+fn yes() -> bool {
+    true
+}
+
+fn default_priority() -> i64 {
+    DEFAULT_PRIORITY
+}
+
+/// A whole rule as asked for, unchecked: a create, or an update merged onto the stored rule.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = NewAutoReply)]
 pub struct RuleInput {
+    #[schema(example = "Harga", max_length = 100)]
     pub name: String,
+    /// Words or phrases (at most 50, each at most 200 characters); one matching is enough.
+    /// Leave empty for a welcome rule. A `regex` trigger that does not compile is refused (422,
+    /// field `triggers`) with the reason.
+    #[serde(default)]
+    #[schema(example = json!(["harga", "price list"]))]
     pub triggers: Vec<String>,
+    /// `contains` by default.
+    #[serde(default)]
     pub match_type: MatchType,
+    /// Off by default: case and accents do not matter.
+    #[serde(default)]
     pub case_sensitive: bool,
+    /// Lower is tried first (0 to 1,000,000; 100 by default).
+    #[serde(default = "default_priority")]
     pub priority: i64,
+    /// The reply, with `{{variables}}` and `{a|b}` spintax as in templates. Give this or
+    /// `template_id`.
+    #[schema(example = "Halo {{name}}, daftar harga kami: ...", max_length = 4096)]
     pub reply: Option<String>,
+    /// A template of the caller's whose text (and image or document) answers.
     pub template_id: Option<i64>,
-    /// Empty: every outlet of the owner.
+    /// The caller's outlets it answers on; every outlet when empty or left out.
+    #[serde(default)]
     pub outlet_ids: Vec<i64>,
+    /// Answers only inside these hours, in the owner's time zone.
     pub business_hours: Option<BusinessHours>,
+    /// Sent instead outside the business hours; nothing then when left out.
+    #[schema(max_length = 4096)]
     pub outside_hours_reply: Option<String>,
+    /// Stays silent to a number for this long after answering it (0 to 604,800).
+    #[serde(default)]
     pub cooldown_secs: i64,
+    /// Answers the first message ever received from a number.
+    #[serde(default)]
     pub is_welcome: bool,
+    #[serde(default = "yes")]
     pub active: bool,
 }
 
-/// What an update changes; `None` keeps it, `Some(None)` clears a field that may be empty.
-#[derive(Debug, Default)]
+/// What an update changes: a field left out stays as it is, `null` clears one that may be
+/// empty.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AutoReplyChanges)]
 pub struct RuleChanges {
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     pub triggers: Option<Vec<String>>,
     pub match_type: Option<MatchType>,
     pub case_sensitive: Option<bool>,
     pub priority: Option<i64>,
-    /// A reply text replaces the template, and a template the reply text.
+    /// A reply text replaces the rule's template.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 4096)]
     pub reply: Option<Option<String>>,
+    /// A template replaces the rule's reply text.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
     pub template_id: Option<Option<i64>>,
+    /// Empty: every outlet.
     pub outlet_ids: Option<Vec<i64>>,
+    /// `null` removes the business hours (and the rule answers at any time).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<BusinessHours>)]
     pub business_hours: Option<Option<BusinessHours>>,
+    /// `null` sends nothing outside the business hours.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 4096)]
     pub outside_hours_reply: Option<Option<String>>,
     pub cooldown_secs: Option<i64>,
     pub is_welcome: Option<bool>,
@@ -340,14 +393,18 @@ pub(crate) fn answer_at<'a>(rule: &'a AutoReply, now: Timestamp, time_zone: &str
 }
 
 /// What the tester is asked.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = AutoReplyTest)]
 pub struct TestInput {
+    #[schema(example = "Berapa harganya?", max_length = 4096)]
     pub text: String,
-    /// Only the rules that answer on this outlet; all of the owner's without it.
+    /// Only the rules that answer on this outlet; all of the owner's active rules without it.
     pub outlet_id: Option<i64>,
-    /// Fills the reply's variables; sample values without it.
+    /// The contact whose values fill the reply; sample values without it.
     pub contact_id: Option<i64>,
-    /// Treat the text as the first message ever from the number (welcome rules answer).
+    /// As the first message ever from the number: welcome rules answer.
+    #[serde(default)]
     pub first_message: bool,
 }
 

@@ -24,3 +24,9 @@ pub mod tags;
 pub mod templates;
 pub mod webhook_deliveries;
 pub mod webhooks;
+
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<Option<T>>`: tells a
+/// field sent as `null` (`Some(None)`) from one left out (`None`).
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}

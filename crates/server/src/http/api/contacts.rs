@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::OutletId;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use store::{Contact, ContactFilter, Paged};
 use utoipa::ToSchema;
@@ -118,24 +118,19 @@ struct ContactChangesBody {
     name: Option<String>,
     wa_number: Option<String>,
     /// An empty text or `null` removes the e-mail.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "app::services::present")]
     #[schema(value_type = Option<String>)]
     email: Option<Option<String>>,
     #[schema(max_length = 1000)]
     notes: Option<String>,
     /// `null` removes the home outlet.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "app::services::present")]
     #[schema(value_type = Option<i64>)]
     home_outlet_id: Option<Option<i64>>,
     /// Replaces every custom field.
     fields: Option<BTreeMap<String, String>>,
     /// A blocked contact is never messaged by a blast.
     blocked: Option<bool>,
-}
-
-/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`, by `default`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 /// Change a contact
