@@ -284,3 +284,105 @@ impl Store {
         })
     }
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+    use crate::{ChatbotFields, NewOutlet, NewUser, StoreOptions};
+    use domain::chatbot::{Step, StepKind, Trigger};
+    use domain::{Email, Label, PhoneNumber, Plan, Role};
+
+    async fn check(db: &TestDb) {
+        let store = Store::open(&db.url, &StoreOptions::default()).await.unwrap();
+        let email = Email::parse("ana@cb.id").unwrap();
+        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Free };
+        let ana = store.create_user(new, Timestamp(0)).await.unwrap().id;
+        let (name, city) = (Label::parse("Toko", 100).unwrap(), Label::parse("Bandung", 100).unwrap());
+        let number = PhoneNumber::parse("081200000001").unwrap();
+        let outlet =
+            store.create_outlet(NewOutlet { owner: ana, name: &name, city: &city, wa_number: &number }, Timestamp(0));
+        let outlet = outlet.await.unwrap().id;
+        let ask = StepKind::Ask {
+            prompt: "Nama".into(),
+            variable: "nama".into(),
+            validation: None,
+            retry_message: None,
+            max_retries: 3,
+            next: None,
+            on_fail: None,
+        };
+        let steps = vec![Step { id: "tanya".into(), kind: ask }];
+        let fields = ChatbotFields {
+            name: "Daftar",
+            active: true,
+            trigger: &Trigger::Any,
+            outlet_ids: &[],
+            steps: &steps,
+            session_minutes: 30,
+            end_keyword: "#selesai",
+            hand_over_minutes: 60,
+        };
+        let bot = store.create_chatbot(ana, &fields, Timestamp(0)).await.unwrap();
+        let peer = "+6281300000001";
+        let prompt = NewOutgoing {
+            owner: ana,
+            outlet,
+            to: peer,
+            body: "Nama",
+            media: None,
+            api_key_id: None,
+            idempotency_key: None,
+            expires_at: None,
+        };
+        let session = SessionState {
+            chatbot_id: bot.id,
+            step: Some("tanya".into()),
+            variables: BTreeMap::new(),
+            status: "active",
+            retries: 0,
+            started_at: Timestamp(1000),
+            expires_at: Timestamp(1000 + 30 * 60_000),
+            handed_over_until: None,
+            resume_at: None,
+        };
+        let turn = ChatbotTurn {
+            owner: ana,
+            outlet,
+            peer,
+            inbound_message_id: None,
+            replies: vec![prompt],
+            session,
+            cap: 5,
+            window_start: Timestamp(0),
+        };
+        let ChatbotWritten::Queued(sent) = store.write_chatbot_turn(turn, Timestamp(1000)).await.unwrap() else {
+            panic!("the turn was not written")
+        };
+        let ours = "UPDATE messages SET wa_message_id = 'OURS' WHERE id = $1";
+        on_db!(store, write, pool => sqlx::query(ours).bind(sent[0].id).execute(pool).await.map(|_| ())).unwrap();
+
+        // The bot's own message, echoed back by another device of the account: nobody answered.
+        assert!(store.chatbot_phone_replied(outlet, peer, "OURS", Timestamp(2000)).await.unwrap().is_none());
+        assert_eq!(store.chatbot_session_with(outlet, peer).await.unwrap().unwrap().status, "active");
+        // A person's message from the phone: handed over for the flow's minutes.
+        let handed = store.chatbot_phone_replied(outlet, peer, "PHONE1", Timestamp(2000)).await.unwrap().unwrap();
+        assert_eq!(
+            (handed.status.as_str(), handed.handed_over_until),
+            ("handed_over", Some(Timestamp(2000 + 3_600_000)))
+        );
+        // Another number's conversation is not touched.
+        assert!(store
+            .chatbot_phone_replied(outlet, "+6281300000002", "PHONE2", Timestamp(2000))
+            .await
+            .unwrap()
+            .is_none());
+        store.close().await;
+    }
+
+    crate::both_backends! {
+        async fn only_a_person_answering_from_the_phone_hands_a_conversation_over(db) {
+            check(db).await;
+        }
+    }
+}
