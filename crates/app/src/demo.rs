@@ -189,6 +189,7 @@ pub async fn seed_automations(state: &crate::AppState) -> anyhow::Result<usize> 
             cooldown_secs: 600,
             is_welcome: false,
             active: true,
+            in_groups: false,
         };
         match auto_replies::create(state, actor, input).await {
             Ok(_) => made += 1,

@@ -107,11 +107,16 @@ impl Connection for WebConnection {
         if !self.is_live() {
             return Err(EngineError::NotConnected);
         }
-        let to_digits = digits(&message.to);
-        if to_digits.is_empty() {
-            return Err(EngineError::Rejected(format!("not a phone number: {:?}", message.to)));
-        }
-        let to = Jid::pn(to_digits);
+        let to = match message.to.strip_suffix(engine::GROUP_SUFFIX) {
+            Some(group) if !group.is_empty() => Jid::group(group),
+            _ => {
+                let to_digits = digits(&message.to);
+                if to_digits.is_empty() {
+                    return Err(EngineError::Rejected(format!("not a phone number: {:?}", message.to)));
+                }
+                Jid::pn(to_digits)
+            }
+        };
         let client = self.client();
         let wa_message = match message.body {
             MessageBody::Text(text) => {

@@ -39,14 +39,18 @@ async fn phone_of(client: &Client, jid: &Jid, alt: Option<&Jid>) -> String {
     }
 }
 
-/// An incoming message from a person, or `None` for what the gateway does not handle: group
-/// and broadcast traffic, and protocol-only messages (reactions, edits, key distribution)
+/// An incoming message from a person or in a group, or `None` for what the gateway does not
+/// handle: status and broadcast traffic, and protocol-only messages (reactions, edits, key distribution)
 /// that carry no text or media. A message the linked phone sent in a direct chat comes
 /// through marked `from_me`, with `from` the chat's other party: it is not stored or
 /// answered, but tells a chatbot that a person took the conversation over.
 pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<IncomingMessage> {
     let info = &m.info;
-    if !is_direct_chat(&info.source) {
+    // A group's message comes through marked as such, with the group to answer in: the
+    // gateway stores and answers it only where a rule or flow of the owner asks for groups.
+    let group = (info.source.is_group && info.source.chat.server == Server::Group)
+        .then(|| format!("{}{}", info.source.chat.user, engine::GROUP_SUFFIX));
+    if group.is_none() && !is_direct_chat(&info.source) {
         return None;
     }
     let from_me = info.source.is_from_me;
@@ -57,15 +61,15 @@ pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<Inco
     };
     Some(IncomingMessage {
         id: info.id.to_string(),
-        from: if from_me {
+        from: if from_me && group.is_none() {
             phone_of(client, &info.source.chat, info.source.recipient_alt.as_ref()).await
         } else {
             phone_of(client, &info.source.sender, info.source.sender_alt.as_ref()).await
         },
         text,
         at: Timestamp(info.timestamp.timestamp_millis()),
-        // The others were dropped above.
-        chat: engine::ChatKind::Direct,
+        chat: if group.is_some() { engine::ChatKind::Group } else { engine::ChatKind::Direct },
+        group,
         from_me,
     })
 }

@@ -45,6 +45,9 @@ pub struct IncomingMessage {
     pub at: Timestamp,
     /// The kind of chat it was written in.
     pub chat: ChatKind,
+    /// A group message's group: its address (`<id>@g.us`, see [`GROUP_SUFFIX`]), which is
+    /// where a reply goes.
+    pub group: Option<String>,
     /// Written by the linked phone itself (or another of its devices), not by the other party.
     pub from_me: bool,
 }
@@ -77,9 +80,21 @@ pub struct Receipt {
     pub from: String,
 }
 
+/// How a group's address ends; any other address is a phone number.
+pub const GROUP_SUFFIX: &str = "@g.us";
+
+/// Where a message to `peer` goes: a group's address as it is, else the number's digits.
+pub fn address(peer: &str) -> String {
+    if peer.ends_with(GROUP_SUFFIX) {
+        peer.to_string()
+    } else {
+        peer.chars().filter(char::is_ascii_digit).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutgoingMessage {
-    /// The recipient's number as digits.
+    /// The recipient's number as digits, or a group's address ([`address`]).
     pub to: String,
     pub body: MessageBody,
 }
@@ -98,5 +113,14 @@ impl MessageBody {
             MessageBody::Text(t) => t,
             MessageBody::Image { caption, .. } | MessageBody::Document { caption, .. } => caption,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_group_is_addressed_as_it_is_and_a_number_by_its_digits() {
+        assert_eq!(super::address("+62 812-3456-7890"), "6281234567890");
+        assert_eq!(super::address("120363000000000001@g.us"), "120363000000000001@g.us");
     }
 }

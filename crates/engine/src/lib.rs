@@ -8,7 +8,9 @@
 mod event;
 pub mod sim;
 
-pub use event::{ChatKind, EngineEvent, IncomingMessage, MessageBody, OutgoingMessage, Receipt, ReceiptKind};
+pub use event::{
+    address, ChatKind, EngineEvent, IncomingMessage, MessageBody, OutgoingMessage, Receipt, ReceiptKind, GROUP_SUFFIX,
+};
 
 use async_trait::async_trait;
 use domain::{DeviceId, EngineKind};

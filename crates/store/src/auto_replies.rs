@@ -42,6 +42,8 @@ pub struct AutoReply {
     /// Answers the first message ever received from a number (and has no triggers).
     pub is_welcome: bool,
     pub active: bool,
+    /// Also answers in group chats (ignored otherwise).
+    pub in_groups: bool,
     /// How many automatic replies this rule wrote.
     pub trigger_count: i64,
     pub last_triggered_at: Option<Timestamp>,
@@ -65,6 +67,7 @@ pub struct AutoReplyFields<'a> {
     pub cooldown_secs: i64,
     pub is_welcome: bool,
     pub active: bool,
+    pub in_groups: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -86,6 +89,7 @@ struct Row {
     cooldown_secs: i64,
     is_welcome: bool,
     active: bool,
+    in_groups: bool,
     trigger_count: i64,
     last_triggered_at: Option<i64>,
     created_at: i64,
@@ -122,6 +126,7 @@ impl TryFrom<Row> for AutoReply {
             cooldown_secs: r.cooldown_secs,
             is_welcome: r.is_welcome,
             active: r.active,
+            in_groups: r.in_groups,
             trigger_count: r.trigger_count,
             last_triggered_at: r.last_triggered_at.map(Timestamp),
             created_at: Timestamp(r.created_at),
@@ -132,9 +137,9 @@ impl TryFrom<Row> for AutoReply {
 
 const COLUMNS: &str = "id, owner_id, name, triggers, match_type, case_sensitive, priority, reply, template_id,
     all_outlets, hours_days, hours_start_min, hours_end_min, outside_reply, cooldown_secs, is_welcome, active,
-    trigger_count, last_triggered_at, created_at, updated_at";
+    in_groups, trigger_count, last_triggered_at, created_at, updated_at";
 
-/// Binds `$3…$17` of an insert or update from the fields.
+/// Binds `$3…$18` of an insert or update from the fields.
 macro_rules! bind_fields {
     ($q:expr, $f:expr) => {{
         let f = $f;
@@ -154,6 +159,7 @@ macro_rules! bind_fields {
             .bind(f.cooldown_secs)
             .bind(f.is_welcome)
             .bind(f.active)
+            .bind(f.in_groups)
     }};
 }
 
@@ -193,8 +199,8 @@ impl Store {
         let sql = format!(
             "INSERT INTO auto_replies (owner_id, created_at, updated_at, name, triggers, match_type, case_sensitive,
                  priority, reply, template_id, all_outlets, hours_days, hours_start_min, hours_end_min, outside_reply,
-                 cooldown_secs, is_welcome, active)
-             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                 cooldown_secs, is_welcome, active, in_groups)
+             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
              RETURNING {COLUMNS}"
         );
         let id = on_db!(self, write, pool => {
@@ -221,8 +227,8 @@ impl Store {
             "UPDATE auto_replies SET updated_at = $2, name = $3, triggers = $4, match_type = $5, case_sensitive = $6,
                  priority = $7, reply = $8, template_id = $9, all_outlets = $10, hours_days = $11,
                  hours_start_min = $12, hours_end_min = $13, outside_reply = $14, cooldown_secs = $15,
-                 is_welcome = $16, active = $17
-             WHERE id = $1 AND ($18 IS NULL OR owner_id = $18) RETURNING {COLUMNS}"
+                 is_welcome = $16, active = $17, in_groups = $18
+             WHERE id = $1 AND ($19 IS NULL OR owner_id = $19) RETURNING {COLUMNS}"
         );
         on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
@@ -398,6 +404,7 @@ mod tests {
             cooldown_secs: 0,
             is_welcome: false,
             active: true,
+            in_groups: false,
         }
     }
 

@@ -33,6 +33,8 @@ pub struct Chatbot {
     pub end_keyword: String,
     /// How long the bot stays quiet when a person answers from the phone.
     pub hand_over_minutes: i64,
+    /// Also holds conversations in group chats (ignored otherwise).
+    pub in_groups: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -48,6 +50,7 @@ pub struct ChatbotFields<'a> {
     pub session_minutes: i64,
     pub end_keyword: &'a str,
     pub hand_over_minutes: i64,
+    pub in_groups: bool,
 }
 
 /// Flows of an owner (or all of them): the monitoring numbers.
@@ -71,6 +74,7 @@ struct Row {
     session_minutes: i64,
     end_keyword: String,
     hand_over_minutes: i64,
+    in_groups: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -91,6 +95,7 @@ impl TryFrom<Row> for Chatbot {
             session_minutes: r.session_minutes,
             end_keyword: r.end_keyword,
             hand_over_minutes: r.hand_over_minutes,
+            in_groups: r.in_groups,
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
         })
@@ -98,9 +103,9 @@ impl TryFrom<Row> for Chatbot {
 }
 
 const COLUMNS: &str = "id, owner_id, name, active, trigger_spec, all_outlets, steps, session_minutes, end_keyword,
-    hand_over_minutes, created_at, updated_at";
+    hand_over_minutes, in_groups, created_at, updated_at";
 
-/// Binds `$3…$10` of an insert or update.
+/// Binds `$3…$11` of an insert or update.
 macro_rules! bind_fields {
     ($q:expr, $f:expr) => {{
         let f = $f;
@@ -112,6 +117,7 @@ macro_rules! bind_fields {
             .bind(f.session_minutes)
             .bind(f.end_keyword)
             .bind(f.hand_over_minutes)
+            .bind(f.in_groups)
     }};
 }
 
@@ -136,8 +142,8 @@ impl Store {
     pub async fn create_chatbot(&self, owner: UserId, fields: &ChatbotFields<'_>, now: Timestamp) -> Result<Chatbot> {
         let sql = format!(
             "INSERT INTO chatbots (owner_id, created_at, updated_at, name, active, trigger_spec, all_outlets, steps,
-                 session_minutes, end_keyword, hand_over_minutes)
-             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+                 session_minutes, end_keyword, hand_over_minutes, in_groups)
+             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {COLUMNS}"
         );
         let id = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
@@ -169,7 +175,8 @@ impl Store {
             let Some((owner_id, was_active)) = was else { return Err(StoreError::NotFound) };
             let q = sqlx::query(
                 "UPDATE chatbots SET updated_at = $2, name = $3, active = $4, trigger_spec = $5, all_outlets = $6,
-                     steps = $7, session_minutes = $8, end_keyword = $9, hand_over_minutes = $10 WHERE id = $1")
+                     steps = $7, session_minutes = $8, end_keyword = $9, hand_over_minutes = $10, in_groups = $11
+                 WHERE id = $1")
                 .bind(id).bind(now.millis());
             bind_fields!(q, fields).execute(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::ChatbotName))?;
@@ -236,6 +243,23 @@ impl Store {
             on_db!(self, read, pool => sqlx::query_as(&sql).bind(owner.0).bind(outlet.0).fetch_all(pool).await)?;
         let bots = rows.into_iter().map(Chatbot::try_from).collect::<Result<Vec<_>>>()?;
         self.with_chosen_outlets(bots, "chatbot_outlets", "chatbot_id").await
+    }
+
+    /// Does an active rule or flow of `owner` answer in group chats on `outlet`? Group messages
+    /// are neither stored nor answered otherwise.
+    pub async fn answers_groups(&self, owner: UserId, outlet: OutletId) -> Result<bool> {
+        let found: Option<i64> = on_db!(self, read, pool => sqlx::query_scalar(
+            "SELECT r.id FROM auto_replies r WHERE owner_id = $1 AND active AND in_groups
+               AND (all_outlets OR EXISTS (SELECT 1 FROM auto_reply_outlets o WHERE o.auto_reply_id = r.id AND o.outlet_id = $2))
+             UNION ALL
+             SELECT b.id FROM chatbots b WHERE owner_id = $1 AND active AND in_groups
+               AND (all_outlets OR EXISTS (SELECT 1 FROM chatbot_outlets o WHERE o.chatbot_id = b.id AND o.outlet_id = $2))
+             LIMIT 1")
+            .bind(owner.0)
+            .bind(outlet.0)
+            .fetch_optional(pool)
+            .await)?;
+        Ok(found.is_some())
     }
 
     /// The monitoring numbers of one owner, or of everyone. Flows from the counter rows;

@@ -50,6 +50,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 16, "0016_blast_media"),
     migration!("sqlite", 17, "0017_auto_replies"),
     migration!("sqlite", 18, "0018_chatbots"),
+    migration!("sqlite", 19, "0019_group_opt_in"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -70,6 +71,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 16, "0016_blast_media"),
     migration!("postgres", 17, "0017_auto_replies"),
     migration!("postgres", 18, "0018_chatbots"),
+    migration!("postgres", 19, "0019_group_opt_in"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

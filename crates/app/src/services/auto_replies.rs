@@ -85,6 +85,9 @@ pub struct RuleInput {
     pub is_welcome: bool,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Also answers in group chats (off: groups are ignored).
+    #[serde(default)]
+    pub in_groups: bool,
 }
 
 /// What an update changes: a field left out stays as it is, `null` clears one that may be
@@ -120,6 +123,7 @@ pub struct RuleChanges {
     pub cooldown_secs: Option<i64>,
     pub is_welcome: Option<bool>,
     pub active: Option<bool>,
+    pub in_groups: Option<bool>,
 }
 
 pub async fn list(state: &AppState, actor: Actor, page: Page) -> ServiceResult<Paged<AutoReply>> {
@@ -193,6 +197,7 @@ fn merge(rule: AutoReply, c: RuleChanges) -> RuleInput {
         cooldown_secs: c.cooldown_secs.unwrap_or(rule.cooldown_secs),
         is_welcome: c.is_welcome.unwrap_or(rule.is_welcome),
         active: c.active.unwrap_or(rule.active),
+        in_groups: c.in_groups.unwrap_or(rule.in_groups),
     }
 }
 
@@ -211,6 +216,7 @@ fn fields<'a>(input: &'a RuleInput, outlets: &'a [OutletId]) -> AutoReplyFields<
         cooldown_secs: input.cooldown_secs,
         is_welcome: input.is_welcome,
         active: input.active,
+        in_groups: input.in_groups,
     }
 }
 

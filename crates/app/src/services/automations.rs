@@ -4,7 +4,8 @@
 //!
 //! Safety, in order:
 //! - only one-to-one chats, never a message the linked phone sent itself ([`not_a_conversation`],
-//!   applied before a message is even stored), never an outgoing message;
+//!   applied before a message is even stored), never an outgoing message; a group chat only
+//!   where a rule or flow opts in (`in_groups`), and then only those answer;
 //! - each WhatsApp message id once: the session hands a message over only when its row was new
 //!   (unique per outlet and id), and the reply's log row is unique per inbound message and
 //!   written in the reply's transaction, so a replay after a reconnect answers nothing;
@@ -38,6 +39,12 @@ pub fn not_a_conversation(m: &IncomingMessage) -> Option<&'static str> {
         ChatKind::Broadcast => Some("a broadcast list"),
         ChatKind::Status => Some("a status update"),
     }
+}
+
+/// Written in a group chat (stored only because a rule or flow of the owner answers in
+/// groups): only those answer it.
+pub(crate) fn in_group(message: &Message) -> bool {
+    message.peer.ends_with(engine::GROUP_SUFFIX)
 }
 
 /// What became of an inbound message.
@@ -92,7 +99,10 @@ pub async fn on_inbound(state: &AppState, matchers: &mut Matchers, message: &Mes
     if let Some(outcome) = chatbots::run::on_inbound(state, message, &values).await? {
         return Ok(outcome);
     }
-    let rules = state.store.active_auto_replies(owner, Some(message.outlet_id)).await?;
+    let mut rules = state.store.active_auto_replies(owner, Some(message.outlet_id)).await?;
+    if in_group(message) {
+        rules.retain(|r| r.in_groups);
+    }
     if rules.is_empty() {
         return Ok(Outcome::NoRule);
     }

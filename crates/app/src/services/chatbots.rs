@@ -58,6 +58,10 @@ pub struct FlowInput {
     pub end_keyword: String,
     #[serde(default = "default_hand_over_minutes")]
     pub hand_over_minutes: i64,
+    /// Also holds conversations in group chats, each group one conversation (off: groups are
+    /// ignored).
+    #[serde(default)]
+    pub in_groups: bool,
 }
 
 /// What a PATCH changes; absent fields stay.
@@ -73,6 +77,7 @@ pub struct FlowChanges {
     pub session_minutes: Option<i64>,
     pub end_keyword: Option<String>,
     pub hand_over_minutes: Option<i64>,
+    pub in_groups: Option<bool>,
 }
 
 pub fn export_of(bot: &Chatbot) -> FlowInput {
@@ -85,6 +90,7 @@ pub fn export_of(bot: &Chatbot) -> FlowInput {
         session_minutes: bot.session_minutes,
         end_keyword: bot.end_keyword.clone(),
         hand_over_minutes: bot.hand_over_minutes,
+        in_groups: bot.in_groups,
     }
 }
 
@@ -121,6 +127,7 @@ pub async fn update(state: &AppState, actor: Actor, id: i64, changes: FlowChange
         session_minutes: changes.session_minutes.unwrap_or(old.session_minutes),
         end_keyword: changes.end_keyword.unwrap_or(old.end_keyword),
         hand_over_minutes: changes.hand_over_minutes.unwrap_or(old.hand_over_minutes),
+        in_groups: changes.in_groups.unwrap_or(old.in_groups),
     };
     let outlets = check(state, bot.owner_id, &input).await?;
     state
@@ -140,6 +147,7 @@ pub async fn replace(state: &AppState, actor: Actor, id: i64, input: FlowInput) 
         session_minutes: Some(input.session_minutes),
         end_keyword: Some(input.end_keyword),
         hand_over_minutes: Some(input.hand_over_minutes),
+        in_groups: Some(input.in_groups),
     };
     update(state, actor, id, changes).await
 }
@@ -182,6 +190,7 @@ fn fields<'a>(input: &'a FlowInput, outlets: &'a [OutletId]) -> ChatbotFields<'a
         session_minutes: input.session_minutes,
         end_keyword: input.end_keyword.trim(),
         hand_over_minutes: input.hand_over_minutes,
+        in_groups: input.in_groups,
     }
 }
 

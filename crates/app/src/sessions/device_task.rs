@@ -365,7 +365,7 @@ impl Task {
             }
         };
         let result = match self.body_of(&message).await {
-            Ok(Some(body)) => conn.send(OutgoingMessage { to: digits(&message.peer), body }).await,
+            Ok(Some(body)) => conn.send(OutgoingMessage { to: engine::address(&message.peer), body }).await,
             Ok(None) => Err(EngineError::Rejected("the media to send is missing".into())),
             Err(e) => {
                 // A passing database fault must not fail the message: it waits for the next turn.
@@ -427,7 +427,8 @@ impl Task {
     }
 
     async fn record_inbound(&self, m: engine::IncomingMessage) {
-        if let Some(why) = crate::services::automations::not_a_conversation(&m) {
+        let group = self.group_to_answer(&m).await;
+        if let Some(why) = crate::services::automations::not_a_conversation(&m).filter(|_| group.is_none()) {
             if m.from_me && m.chat == engine::ChatKind::Direct {
                 // A person answered from the phone: the bot's conversation with that contact
                 // (`from` names the chat's other party here) is handed over to them.
@@ -447,7 +448,8 @@ impl Task {
             // so never answered.
             return tracing::debug!(device = %self.device.id, why, "an inbound message left alone");
         }
-        let from = format!("+{}", m.from.trim_start_matches('+'));
+        // A group's message is the group's conversation: the reply goes to the group.
+        let from = group.unwrap_or_else(|| format!("+{}", m.from.trim_start_matches('+')));
         // PostgreSQL text cannot hold NUL; drop it rather than the whole message.
         let text = m.text.replace('\0', "");
         let new = store::NewInbound {
@@ -461,7 +463,9 @@ impl Task {
         match self.inner.store.record_inbound(new, self.inner.clock.now()).await {
             Ok(Some(message)) => {
                 self.inner.metrics.message("received", 1);
-                if domain::opt_out::is_stop_request(&text, &self.inner.settings.stop_words) {
+                // (One member's "stop" in a group opts nobody out.)
+                let person = !from.ends_with(engine::GROUP_SUFFIX);
+                if person && domain::opt_out::is_stop_request(&text, &self.inner.settings.stop_words) {
                     self.opt_out(&from, &text).await;
                 }
                 // After the opt-out, so that a stop word is never answered. A replay (below)
@@ -475,6 +479,19 @@ impl Task {
             // WhatsApp delivered it again (after a reconnect): stored and counted already.
             Ok(None) => {}
             Err(e) => tracing::error!(device = %self.device.id, error = %e, "storing an incoming message"),
+        }
+    }
+
+    /// The group of a group message that a rule or flow of the owner answers in on this outlet
+    /// (none: the message is left alone, as every group's is by default).
+    async fn group_to_answer(&self, m: &engine::IncomingMessage) -> Option<String> {
+        let group = m.group.as_ref().filter(|_| m.chat == engine::ChatKind::Group && !m.from_me)?;
+        match self.inner.store.answers_groups(self.device.owner_id, self.device.outlet_id).await {
+            Ok(answers) => answers.then(|| group.clone()),
+            Err(e) => {
+                tracing::error!(device = %self.device.id, error = %e, "checking for rules that answer in groups");
+                None
+            }
         }
     }
 

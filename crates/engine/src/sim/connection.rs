@@ -120,6 +120,7 @@ impl Connection for SimConnection {
                     text: message.body.preview().to_string(),
                     at: SystemClock.now(),
                     chat: crate::ChatKind::Direct,
+                    group: None,
                     from_me: false,
                 };
                 emit(&peer, EngineEvent::Message(msg)).await;

@@ -21,6 +21,9 @@ use network::Network;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The group every sandbox group message is written in.
+pub const SIM_GROUP: &str = "120363000000000001@g.us";
+
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     pub first_qr: Duration,
@@ -99,7 +102,9 @@ impl SimEngine {
     ) -> Result<String, EngineError> {
         let (events, _) = self.lock().live_events(device)?;
         let id = id.map_or_else(network::message_id, str::to_string);
-        let msg = crate::IncomingMessage { chat, from_me, ..network::incoming(&id, from, text) };
+        // Every group message of the sandbox is written in the one group.
+        let group = (chat == crate::ChatKind::Group).then(|| SIM_GROUP.to_string());
+        let msg = crate::IncomingMessage { chat, group, from_me, ..network::incoming(&id, from, text) };
         connection::emit(&events, EngineEvent::Message(msg)).await;
         Ok(id)
     }

@@ -83,6 +83,7 @@ pub(crate) fn incoming(id: &str, from: &str, text: &str) -> IncomingMessage {
         text: text.to_string(),
         at: SystemClock.now(),
         chat: crate::ChatKind::Direct,
+        group: None,
         from_me: false,
     }
 }

@@ -143,6 +143,7 @@ function edit(rule) {
   $("rule-outside").value = rule.outside_hours_reply || "";
   $("rule-cooldown").value = Math.round(rule.cooldown_secs / 60);
   $("rule-active").checked = rule.active;
+  $("rule-groups").checked = rule.in_groups;
   showWelcome();
   showReplySource();
   showOutletScope();
@@ -179,6 +180,7 @@ function ruleBody() {
     cooldown_secs: Math.round(Number($("rule-cooldown").value || 0) * 60),
     is_welcome: welcome,
     active: $("rule-active").checked,
+    in_groups: $("rule-groups").checked,
   };
 }
 

@@ -59,6 +59,7 @@ function flowBody() {
     session_minutes: Number($("bot-session").value || 30),
     end_keyword: $("bot-end").value.trim(),
     hand_over_minutes: Number($("bot-hand-over").value || 60),
+    in_groups: $("bot-groups").checked,
   };
 }
 
@@ -74,6 +75,7 @@ function fill(bot) {
   $("bot-session").value = bot?.session_minutes ?? 30;
   $("bot-end").value = bot?.end_keyword ?? "#selesai";
   $("bot-hand-over").value = bot?.hand_over_minutes ?? 60;
+  $("bot-groups").checked = !!bot?.in_groups;
   loadSteps(bot?.steps ?? []);
   showTrigger();
   showOutletScope();

@@ -275,6 +275,45 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn a_group_is_answered_only_by_rules_and_flows_that_opt_in(db) {
+        let app = TestApp::start(db).await;
+        let (s, o) = owner(&app, "ana@shop.id", "081200000001").await;
+        ping_rule(&s).await;
+        let path = format!("/api/sandbox/outlets/{o}/inbound");
+        let in_group = |text: &str| json!({"from": "081311110002", "text": text, "chat": "group"});
+        rule(&s, json!({"name": "Harga", "triggers": ["harga"], "priority": 10, "reply": "Harga pribadi"})).await;
+        let group_rule = rule(&s, json!({"name": "Grup", "triggers": ["harga"], "priority": 20, "reply": "Harga grup", "in_groups": true, "active": false})).await;
+        // No rule answers in groups yet: the group's message is neither stored nor answered.
+        expect_json(s.post(&path, in_group("harga")).await, StatusCode::ACCEPTED).await;
+        assert_eq!(barrier(&s, o, "081311110003").await, ["pong"]);
+
+        // Switched on, the group rule answers in the group, though a rule before it matches too
+        // (that one does not answer in groups); a person's message still gets the first rule.
+        expect_json(s.patch(&format!("/api/auto-replies/{}", group_rule["id"]), json!({"active": true})).await, StatusCode::OK).await;
+        expect_json(s.post(&path, in_group("harga dong")).await, StatusCode::ACCEPTED).await;
+        inbound(&s, o, "081311110002", "harga").await;
+        assert_eq!(barrier(&s, o, "081311110003").await, ["pong", "Harga grup", "Harga pribadi", "pong"]);
+        let sent = outgoing(&s, o).await;
+        let group = engine::sim::SIM_GROUP;
+        assert_eq!(sent[1]["peer"], group, "the reply goes to the group: {}", sent[1]);
+        wait_message(&s, sent[1]["id"].as_i64().unwrap(), "read").await;
+        let inbox = expect_json(s.get(&format!("/api/messages?direction=in&outlet_id={o}&per_page=50")).await, StatusCode::OK).await;
+        let from_group = inbox["items"].as_array().unwrap().iter().filter(|m| m["peer"] == group).count();
+        assert_eq!(from_group, 1, "only the message after the opt-in was stored: {inbox}");
+
+        // A flow that opts in holds the group's conversation; one that does not, does not start.
+        let flow = |name: &str, keyword: &str, in_groups: bool| json!({"name": name, "active": true, "in_groups": in_groups,
+            "trigger": {"type": "keywords", "keywords": [keyword]},
+            "steps": [{"id": "akhir", "type": "end", "message": format!("{name} selesai")}]});
+        expect_json(s.post("/api/chatbots", flow("Pribadi", "daftar", false)).await, StatusCode::CREATED).await;
+        expect_json(s.post("/api/chatbots", flow("Arisan", "arisan", true)).await, StatusCode::CREATED).await;
+        expect_json(s.post(&path, in_group("daftar")).await, StatusCode::ACCEPTED).await;
+        expect_json(s.post(&path, in_group("arisan")).await, StatusCode::ACCEPTED).await;
+        let got = barrier(&s, o, "081311110003").await;
+        assert_eq!(got[4..], ["Arisan selesai", "pong"]);
+        app.stop().await;
+    }
+
     async fn a_loop_between_two_automated_numbers_stops_at_the_cap(db) {
         let app = TestApp::start(db).await;
         let (ana, a) = owner(&app, "ana@shop.id", "081200000001").await;

@@ -322,6 +322,7 @@ mod tests {
             session_minutes: 30,
             end_keyword: "#selesai",
             hand_over_minutes: 60,
+            in_groups: false,
         };
         let bot = store.create_chatbot(ana, &fields, Timestamp(0)).await.unwrap();
         let peer = "+6281300000001";

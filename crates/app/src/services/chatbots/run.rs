@@ -13,7 +13,7 @@
 
 use super::engine::{self, Conversation, Ending, Env, Reply, Turn};
 use crate::error::ServiceResult;
-use crate::services::automations::Outcome;
+use crate::services::automations::{in_group, Outcome};
 use crate::services::templates;
 use crate::state::AppState;
 use domain::chatbot::Trigger;
@@ -92,7 +92,8 @@ pub async fn on_inbound(
             return Ok(Some(Outcome::Silent));
         }
         Some(s) if s.status == "active" && s.expires_at > now => {
-            state.store.chatbot(system_scope(), s.chatbot_id).await?.filter(|b| b.active).map(|b| (s, b))
+            let bot = state.store.chatbot(system_scope(), s.chatbot_id).await?;
+            bot.filter(|b| b.active && (b.in_groups || !in_group(message))).map(|b| (s, b))
         }
         _ => None,
     };
@@ -127,8 +128,9 @@ pub async fn on_inbound(
 /// The first active flow for the message's outlet whose trigger matches it.
 async fn triggered(state: &AppState, message: &Message) -> ServiceResult<Option<Chatbot>> {
     let bots = state.store.active_chatbots(message.owner_id, message.outlet_id).await?;
+    let group = in_group(message);
     let mut first: Option<bool> = None;
-    for bot in bots {
+    for bot in bots.into_iter().filter(|b| !group || b.in_groups) {
         let hit = match &bot.trigger {
             Trigger::Any => true,
             Trigger::First => {
