@@ -353,6 +353,36 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn a_first_message_flow_greets_a_new_number_once_with_a_template_and_its_image(db) {
+        let app = TestApp::start(db).await;
+        let (_, s, o) = owner(&app, "ana@shop.id", "081200000001").await;
+        let body = json!({"name": "Sambutan", "body": "Selamat datang di {{outlet}}", "caption_mode": "caption"});
+        let t = expect_json(s.post("/api/templates", body).await, StatusCode::CREATED).await;
+        let file = reqwest::multipart::Part::bytes(&b"\x89PNG\r\n\x1a\nsambutan"[..]).file_name("sambutan.png");
+        let put = s.client.put(format!("{}/api/templates/{}/media", s.base, t["id"])).header("x-csrf-token", &s.csrf);
+        let put = put.multipart(reqwest::multipart::Form::new().part("file", file)).send().await.unwrap();
+        expect_json(put, StatusCode::OK).await;
+        // A number that wrote before the flow existed is no new number.
+        inbound(&s, o, "081311110002", "halo").await;
+        barrier(&s, o).await;
+        create(&s, json!({"name": "Sambutan", "active": true, "trigger": {"type": "first"},
+            "steps": [{"id": "sapa", "type": "send", "template_id": t["id"], "next": "akhir"},
+                      {"id": "akhir", "type": "end", "message": "Ketik menu untuk melihat menu"}]})).await;
+
+        inbound(&s, o, "081311110001", "permisi").await;
+        inbound(&s, o, "081311110001", "permisi lagi").await;
+        inbound(&s, o, "081311110002", "halo lagi").await;
+        barrier(&s, o).await;
+        let sent: Vec<Value> = outgoing(&s, o).await.into_iter().filter(|m| m["peer"] == "+6281311110001").collect();
+        let shape = |m: &Value| (m["kind"].clone(), m["body"].clone(), m["origin"].clone());
+        assert_eq!(sent.len(), 2, "greeted once: {sent:?}");
+        assert_eq!(shape(&sent[0]), (json!("image"), json!("Selamat datang di Outlet"), json!("chatbot")));
+        assert_eq!(shape(&sent[1]), (json!("text"), json!("Ketik menu untuk melihat menu"), json!("chatbot")));
+        assert_eq!(wait_message(&s, sent[0]["id"].as_i64().unwrap(), "read").await["media_mime"], "image/png");
+        assert!(replies_to(&s, o, "081311110002").await.is_empty(), "not a new number");
+        app.stop().await;
+    }
+
     async fn two_flows_answering_each_other_stop_at_the_cap(db) {
         let app = TestApp::start(db).await;
         let (_, ana, a) = owner(&app, "ana@shop.id", "081200000001").await;
