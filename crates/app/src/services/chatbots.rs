@@ -215,7 +215,7 @@ fn flow_error(e: FlowError) -> ServiceError {
 /// Checks a whole flow for `owner`; answers its outlets.
 async fn check(state: &AppState, owner: UserId, input: &FlowInput) -> ServiceResult<Vec<OutletId>> {
     Label::parse(&input.name, NAME_MAX).map_err(|e| ServiceError::invalid("name", label("field-chatbot-name", e)))?;
-    validate(&input.steps).map_err(flow_error)?;
+    check_steps(state, owner, &input.steps).await?;
     if let Trigger::Keywords { keywords, match_type } = &input.trigger {
         if keywords.is_empty() {
             return Err(ServiceError::invalid("trigger", "error-chatbot-keywords-required"));
@@ -223,7 +223,13 @@ async fn check(state: &AppState, owner: UserId, input: &FlowInput) -> ServiceRes
         Matcher::new(*match_type, false, keywords)
             .map_err(|e| ServiceError::invalid("trigger", Text::new("error-chatbot-keyword").arg("reason", e)))?;
     }
-    for step in &input.steps {
+    check_settings(state, owner, input).await
+}
+
+/// The steps as a whole, and the templates they send are `owner`'s.
+async fn check_steps(state: &AppState, owner: UserId, steps: &[domain::chatbot::Step]) -> ServiceResult<()> {
+    validate(steps).map_err(flow_error)?;
+    for step in steps {
         if let StepKind::Send { template_id: Some(id), .. } = step.kind {
             match state.store.template(system_scope(), id).await? {
                 Some(t) if t.owner_id == owner => {}
@@ -237,6 +243,11 @@ async fn check(state: &AppState, owner: UserId, input: &FlowInput) -> ServiceRes
             }
         }
     }
+    Ok(())
+}
+
+/// The conversation settings and outlets; answers the outlets.
+async fn check_settings(state: &AppState, owner: UserId, input: &FlowInput) -> ServiceResult<Vec<OutletId>> {
     if !(1..=MAX_SESSION_MINUTES).contains(&input.session_minutes) {
         let text = Text::new("error-chatbot-session-minutes").arg("max", MAX_SESSION_MINUTES);
         return Err(ServiceError::invalid("session_minutes", text));
@@ -366,7 +377,8 @@ pub async fn simulate(state: &AppState, actor: Actor, input: SimulateInput) -> S
             (bot.owner_id, export_of(&bot))
         }
         (None, Some(flow)) => {
-            check(state, actor.user_id, &flow).await?;
+            // Only what a run needs: a flow being made may have no name or keywords yet.
+            check_steps(state, actor.user_id, &flow.steps).await?;
             (actor.user_id, flow)
         }
         _ => return Err(ServiceError::invalid("flow", "error-chatbot-simulate-one")),

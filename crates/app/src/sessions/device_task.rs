@@ -429,10 +429,14 @@ impl Task {
     async fn record_inbound(&self, m: engine::IncomingMessage) {
         let group = self.group_to_answer(&m).await;
         if let Some(why) = crate::services::automations::not_a_conversation(&m).filter(|_| group.is_none()) {
-            if m.from_me && m.chat == engine::ChatKind::Direct {
+            let answered_in = match (m.chat, &m.group) {
+                (engine::ChatKind::Direct, _) => Some(format!("+{}", m.from.trim_start_matches('+'))),
+                (engine::ChatKind::Group, Some(group)) => Some(group.clone()),
+                _ => None,
+            };
+            if let Some(peer) = answered_in.filter(|_| m.from_me) {
                 // A person answered from the phone: the bot's conversation with that contact
-                // (`from` names the chat's other party here) is handed over to them.
-                let peer = format!("+{}", m.from.trim_start_matches('+'));
+                // (`from` names the chat's other party here) or in that group is handed over.
                 let now = self.inner.clock.now();
                 match self.inner.store.chatbot_phone_replied(self.device.outlet_id, &peer, &m.id, now).await {
                     Ok(Some(session)) => {
@@ -486,6 +490,17 @@ impl Task {
     /// (none: the message is left alone, as every group's is by default).
     async fn group_to_answer(&self, m: &engine::IncomingMessage) -> Option<String> {
         let group = m.group.as_ref().filter(|_| m.chat == engine::ChatKind::Group && !m.from_me)?;
+        // A blocked or opted-out member gets nothing, in a group either.
+        if let Ok(number) = domain::PhoneNumber::parse(&format!("+{}", m.from)) {
+            match self.inner.store.contact_by_number(self.device.owner_id, &number).await {
+                Ok(Some(c)) if c.blocked || c.opted_out_at.is_some() => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(device = %self.device.id, error = %e, "reading a group member's contact");
+                    return None;
+                }
+            }
+        }
         match self.inner.store.answers_groups(self.device.owner_id, self.device.outlet_id).await {
             Ok(answers) => answers.then(|| group.clone()),
             Err(e) => {

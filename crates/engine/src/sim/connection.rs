@@ -126,7 +126,11 @@ impl Connection for SimConnection {
                 emit(&peer, EngineEvent::Message(msg)).await;
                 self.spawn_receipts(id.clone(), message.to, false);
             }
-            None => self.spawn_receipts(id.clone(), message.to, reply_wanted(&message.body)),
+            // (A group does not answer the way a customer does.)
+            None => {
+                let reply = reply_wanted(&message.body) && !message.to.ends_with(crate::GROUP_SUFFIX);
+                self.spawn_receipts(id.clone(), message.to, reply)
+            }
         }
         Ok(id)
     }

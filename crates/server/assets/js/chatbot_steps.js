@@ -87,6 +87,7 @@ export function flowSteps() {
   return steps.map((s) => {
     const out = { id: s.id.trim(), type: s.type };
     for (const f of TARGETS[s.type]) {
+      if (f === "on_fail" && !s.check) continue; // (not shown: no answer is refused)
       if (s[f]) out[f] = idOf.get(s[f]);
       else if (REQUIRED.has(f)) out[f] = "";
     }
@@ -96,7 +97,7 @@ export function flowSteps() {
         else out.text = s.text;
         break;
       case "ask":
-        Object.assign(out, { prompt: s.prompt, variable: s.variable.trim(), retry_message: opt(s.retry_message), max_retries: Number(s.max_retries) });
+        Object.assign(out, { prompt: s.prompt, variable: s.variable.trim(), retry_message: opt(s.retry_message), max_retries: s.max_retries === "" ? 3 : Number(s.max_retries) });
         if (s.check === "options") out.validation = { type: "options", options: s.options.split(",").map((o) => o.trim()).filter(Boolean) };
         else if (s.check === "regex") out.validation = { type: "regex", pattern: s.pattern };
         else if (s.check) out.validation = { type: s.check };
@@ -111,7 +112,7 @@ export function flowSteps() {
         break;
       case "set_variable": Object.assign(out, { variable: s.variable.trim(), value: s.value }); break;
       case "http":
-        Object.assign(out, { method: s.method, url: s.url.trim(), body: s.method === "POST" ? opt(s.body) : null,
+        Object.assign(out, { method: s.method, url: s.url.trim(), body: opt(s.body),
           timeout_secs: Number(s.timeout_secs), save: s.save.filter((x) => x.pointer || x.variable) });
         break;
       case "delay": out.seconds = Number(s.seconds); break;
@@ -140,7 +141,10 @@ function move(i, by) {
   if (j < 0 || j >= steps.length) return;
   [steps[i], steps[j]] = [steps[j], steps[i]];
   render();
-  list.children[j]?.querySelector(by < 0 ? "button.up" : "button.down")?.focus();
+  // The same button again, or the other one where it is now disabled (first or last place).
+  const moved = list.children[j];
+  const same = moved?.querySelector(by < 0 ? "button.up" : "button.down");
+  (same && !same.disabled ? same : moved?.querySelector(by < 0 ? "button.down" : "button.up"))?.focus();
 }
 
 function remove(i) {
@@ -150,6 +154,7 @@ function remove(i) {
     for (const c of s.cases || []) if (c.next === gone.key) c.next = "";
   }
   render();
+  (list.children[Math.min(i, steps.length - 1)]?.querySelector("button.remove-step") ?? $("add-step")).focus();
 }
 
 // ---- Fields, each writing into the step as it is typed.
@@ -205,10 +210,10 @@ function textFields(step) {
         field(t("js-chatbots-check"), choice(step, "check", checks, render)),
         step.check === "options" ? field(t("js-chatbots-options"), input(step, "options", { placeholder: "1, 2, 3" })) : null,
         step.check === "regex" ? field(t("js-chatbots-pattern"), input(step, "pattern", { maxlength: 500 })) : null,
-        step.check ? [
+        ...(step.check ? [
           field(t("js-chatbots-retry"), input(step, "retry_message", { rows: 2, placeholder: t("js-chatbots-retry-example") })),
           field(t("js-chatbots-retries"), input(step, "max_retries", { type: "number", min: 0, max: 10 }), "narrow"),
-        ] : null,
+        ] : []),
       ];
     }
     case "branch":
@@ -299,9 +304,10 @@ function stepItem(step, i) {
   const id = el("input", { name: "step-id", maxlength: 40, required: true });
   id.value = step.id;
   id.addEventListener("input", () => { step.id = id.value; });
-  id.addEventListener("change", render); // the "go to" lists name it
+  // The "go to" lists name it: their texts change, nothing is rebuilt (the focus stays).
+  id.addEventListener("input", relabel);
   const label = t(`js-chatbots-type-${step.type}`);
-  return el("li", { class: "flow-step", "data-type": step.type, "data-id": step.id },
+  return el("li", { class: "flow-step", "data-type": step.type, "data-id": step.id, "data-key": step.key },
     el("div", { class: "flow-step-head" },
       el("h3", {}, `${i + 1}. ${label}`, i === 0 ? el("span", { class: "badge ok" }, t("js-chatbots-start")) : null),
       field(t("js-chatbots-step-name"), id, "step-id"),
@@ -315,7 +321,19 @@ function stepItem(step, i) {
         .map((f) => target(step, f, t(TARGET_LABELS[f]), REQUIRED.has(f)))));
 }
 
+// Every "go to" option of step `key` shows its number and name.
+function relabel() {
+  steps.forEach((s, i) => {
+    for (const option of list.querySelectorAll(`option[value="${s.key}"]`)) option.textContent = `${i + 1}. ${s.id}`;
+  });
+}
+
+// Rebuilds the list (a step added, moved, removed or changed in kind of field); the field that
+// had the focus gets it back.
 function render() {
+  const had = document.activeElement?.closest("li.flow-step") ? document.activeElement : null;
+  const where = had && [had.closest("li.flow-step").dataset.key, had.name, [...had.closest("li.flow-step").querySelectorAll(`[name="${had.name}"]`)].indexOf(had)];
   list.replaceChildren(...steps.map(stepItem));
   $("no-steps").hidden = steps.length > 0;
+  if (where) list.querySelector(`li[data-key="${where[0]}"]`)?.querySelectorAll(`[name="${where[1]}"]`)[where[2]]?.focus();
 }

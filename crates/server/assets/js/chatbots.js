@@ -271,7 +271,7 @@ async function control(session, action) {
     const answer = await ask({ message: t("js-chatbots-hand-over-ask", { number: session.peer }), yes: t("js-chatbots-hand-over"),
       fields: [{ name: "minutes", label: t("js-chatbots-quiet-minutes"), value: "60" }] });
     if (!answer) return;
-    path += `?minutes=${encodeURIComponent(answer.minutes)}`;
+    if (answer.minutes) path += `?minutes=${encodeURIComponent(answer.minutes)}`;
   } else if (action === "close") {
     const sure = await ask({ message: t("js-chatbots-close-ask", { number: session.peer }), yes: t("js-chatbots-close"), danger: true });
     if (!sure) return;

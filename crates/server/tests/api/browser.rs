@@ -1397,7 +1397,7 @@ const PAGES: &[(&str, &str)] = &[
     // (With a rule in the editor and the tester's answer shown, so that both are checked too.)
     ("/auto-replies", "document.querySelectorAll('#rules-table tbody tr').length > 0 && document.querySelectorAll('#outlet-choices input').length > 0 && (window.__edited ||= !!document.querySelector('#rules-table tbody tr button.edit')?.click() || true) && (window.__tried ||= (document.getElementById('test-text').value = 'harga', !!document.querySelector('#tester-form button[type=submit]')?.click() || true)) && !document.getElementById('test-result').hidden"),
     // (With a flow in the editor, its steps shown, and a conversation listed.)
-    ("/chatbots", "document.querySelectorAll('#bots-table tbody tr').length > 0 && document.querySelectorAll('#sessions-table tbody tr').length > 0 && (window.__opened ||= !!document.querySelector('#bots-table tbody tr button.edit')?.click() || true) && document.querySelectorAll('#step-list li.flow-step').length > 1"),
+    ("/chatbots", "document.querySelectorAll('#bots-table tbody tr').length > 0 && document.querySelectorAll('#sessions-table tbody tr').length > 0 && (window.__opened ||= !!document.querySelector('#bots-table tbody tr button.edit')?.click() || true) && document.querySelectorAll('#step-list li.flow-step').length > 1 && document.querySelector('#step-list [name=retry_message]') && !document.getElementById('step-list').textContent.includes('[object')"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
