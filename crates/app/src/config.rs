@@ -152,6 +152,8 @@ settings! {
     events_recheck_secs: u64 = "15";
     /// let webhooks and `media_url`s reach private and loopback addresses (trusted local setups only)
     webhooks_allow_private: bool = "false";
+    /// Telegram's Bot API, which Telegram integrations post to
+    telegram_api_url: String = "https://api.telegram.org";
     /// attempts per webhook delivery before it is `failed`; with the defaults the retries span roughly 7–14 hours
     webhook_max_attempts: u32 = "12";
     /// how long a receiver has to answer one attempt

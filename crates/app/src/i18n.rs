@@ -54,6 +54,8 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "chatbots.ftl",
     "auto_reply_page.ftl",
     "chatbot_page.ftl",
+    "integrations.ftl",
+    "integration_page.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

@@ -13,6 +13,10 @@ pub enum EventKind {
     /// A blast changed its lifecycle status.
     #[serde(rename = "blast.status")]
     BlastStatus,
+    /// A chatbot handed a conversation over to a person (a hand-over step, or a reply from
+    /// the phone).
+    #[serde(rename = "chatbot.handed_over")]
+    ChatbotHandedOver,
     /// Sent on request from the webhooks page or API; never subscribed to.
     #[serde(rename = "webhook.test")]
     WebhookTest,
@@ -20,12 +24,18 @@ pub enum EventKind {
 
 crate::role::string_enum!(EventKind, "event",
     MessageReceived => "message.received", MessageStatus => "message.status",
-    DeviceStatus => "device.status", BlastStatus => "blast.status", WebhookTest => "webhook.test");
+    DeviceStatus => "device.status", BlastStatus => "blast.status", ChatbotHandedOver => "chatbot.handed_over",
+    WebhookTest => "webhook.test");
 
 impl EventKind {
     /// The events a webhook can subscribe to.
-    pub const SUBSCRIBABLE: &'static [EventKind] =
-        &[EventKind::MessageReceived, EventKind::MessageStatus, EventKind::DeviceStatus, EventKind::BlastStatus];
+    pub const SUBSCRIBABLE: &'static [EventKind] = &[
+        EventKind::MessageReceived,
+        EventKind::MessageStatus,
+        EventKind::DeviceStatus,
+        EventKind::BlastStatus,
+        EventKind::ChatbotHandedOver,
+    ];
 }
 
 /// `pending → delivering → delivered`, or back to `pending` for a retry, or `failed` for good.

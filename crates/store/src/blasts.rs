@@ -423,7 +423,8 @@ pub(crate) use mirror_to_blast;
 /// Inside a transaction: a `blast.status` webhook event for a blast whose status changed.
 macro_rules! status_event {
     ($tx:expr, $blast:expr, $now:expr) => {{
-        let event = WebhookEvent::new($blast.owner_id, EventKind::BlastStatus, &$blast, $now);
+        let finished = ($blast.status == BlastStatus::Completed).then_some(domain::ForwardEvent::BlastFinished);
+        let event = WebhookEvent::new($blast.owner_id, EventKind::BlastStatus, &$blast, $now).forwarded(finished, None);
         enqueue!($tx, event, $now)
     }};
 }

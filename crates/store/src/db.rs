@@ -47,6 +47,8 @@ pub struct Store {
     /// Signalled when a transaction committed new webhook deliveries, so the worker need not
     /// poll to notice them.
     pub(crate) deliveries_waiting: std::sync::Arc<tokio::sync::Notify>,
+    /// Wakes the integrations worker (see `integrations::forwards`).
+    pub(crate) forwards_waiting: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Runs `$body` with `$pool` bound to the right pool of either backend. `read` picks SQLite's
@@ -125,7 +127,12 @@ impl Store {
                 redact(url)
             )));
         };
-        Ok(Store { db, round_trips: Default::default(), deliveries_waiting: Default::default() })
+        Ok(Store {
+            db,
+            round_trips: Default::default(),
+            deliveries_waiting: Default::default(),
+            forwards_waiting: Default::default(),
+        })
     }
 
     /// How many store calls have gone to the database so far.

@@ -4,7 +4,7 @@
 //! them and records the outcome.
 
 use crate::{on_db, Page, Paged, Refusal, Result, Store, StoreError};
-use domain::{DeliveryStatus, EventKind, Timestamp, UserId};
+use domain::{DeliveryStatus, EventKind, ForwardEvent, OutletId, Timestamp, UserId};
 use rand::RngCore;
 use serde::Serialize;
 use std::sync::Arc;
@@ -20,6 +20,16 @@ pub struct WebhookEvent {
     pub id: String,
     /// The whole body: `{"id", "event", "timestamp", "data"}`.
     pub payload: String,
+    /// What integrations forward it as (see [`WebhookEvent::forwarded`]), if anything.
+    pub forward: Option<ForwardAs>,
+}
+
+/// An event as integrations forward it: which of theirs, and the outlet it happened on (none:
+/// every integration of the owner that forwards it, as for a blast over several outlets).
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardAs {
+    pub event: ForwardEvent,
+    pub outlet: Option<OutletId>,
 }
 
 impl WebhookEvent {
@@ -30,7 +40,13 @@ impl WebhookEvent {
         let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
         let payload =
             serde_json::json!({ "id": id, "event": kind.as_str(), "timestamp": at, "data": data }).to_string();
-        WebhookEvent { owner, kind, id, payload }
+        WebhookEvent { owner, kind, id, payload, forward: None }
+    }
+
+    /// The same event, also forwarded by the owner's integrations that ask for `event`.
+    pub fn forwarded(mut self, event: Option<ForwardEvent>, outlet: Option<OutletId>) -> WebhookEvent {
+        self.forward = event.map(|event| ForwardAs { event, outlet });
+        self
     }
 
     /// The `LIKE` pattern that finds this event in a webhook's comma-separated filter.
@@ -39,24 +55,50 @@ impl WebhookEvent {
     }
 }
 
-/// Writes one delivery row per active webhook of the owner that asked for the event. Use it on
-/// the transaction that records the change, inside [`on_db!`]; evaluates to the rows written.
+/// Writes one delivery row per active webhook of the owner that asked for the event, and one
+/// forward per active integration of the owner that forwards it on that outlet. Use it on the
+/// transaction that records the change, inside [`on_db!`]; evaluates to the rows written.
 macro_rules! enqueue {
     ($tx:expr, $event:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (webhook_id, owner_id, event_id, event, payload, next_attempt_at, created_at, updated_at)
-             SELECT id, owner_id, $2, $3, $4, $5, $5, $5 FROM webhooks
-             WHERE owner_id = $1 AND active AND (',' || events || ',') LIKE $6",
-        )
-        .bind($event.owner.0)
-        .bind(&$event.id)
-        .bind($event.kind.as_str())
-        .bind(&$event.payload)
-        .bind($now.millis())
-        .bind($event.filter_pattern())
-        .execute(&mut *$tx)
+        async {
+            let event = &$event;
+            let mut written = sqlx::query(
+                "INSERT INTO webhook_deliveries (webhook_id, owner_id, event_id, event, payload, next_attempt_at, created_at, updated_at)
+                 SELECT id, owner_id, $2, $3, $4, $5, $5, $5 FROM webhooks
+                 WHERE owner_id = $1 AND active AND (',' || events || ',') LIKE $6",
+            )
+            .bind(event.owner.0)
+            .bind(&event.id)
+            .bind(event.kind.as_str())
+            .bind(&event.payload)
+            .bind($now.millis())
+            .bind(event.filter_pattern())
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            if let Some(forward) = event.forward {
+                written += sqlx::query(
+                    "INSERT INTO integration_forwards (integration_id, owner_id, event_id, event, payload, next_attempt_at,
+                         created_at, updated_at)
+                     SELECT id, owner_id, $2, $3, $4, $5, $5, $5 FROM integrations i
+                     WHERE owner_id = $1 AND active AND (',' || events || ',') LIKE $6
+                       AND ($7 IS NULL OR all_outlets
+                            OR EXISTS (SELECT 1 FROM integration_outlets o WHERE o.integration_id = i.id AND o.outlet_id = $7))",
+                )
+                .bind(event.owner.0)
+                .bind(&event.id)
+                .bind(forward.event.as_str())
+                .bind(&event.payload)
+                .bind($now.millis())
+                .bind(format!("%,{},%", forward.event.as_str()))
+                .bind(forward.outlet.map(|o| o.0))
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+            }
+            Ok::<u64, sqlx::Error>(written)
+        }
         .await
-        .map(|r| r.rows_affected())
     };
 }
 pub(crate) use enqueue;
@@ -182,6 +224,7 @@ impl Store {
     pub(crate) fn announce_deliveries(&self, written: u64) {
         if written > 0 {
             self.deliveries_waiting.notify_one();
+            self.forwards_waiting.notify_one();
         }
     }
 

@@ -205,7 +205,8 @@ impl Store {
             let data = serde_json::json!({
                 "device_id": id, "outlet_id": outlet, "status": to, "from": from, "reason": change.reason, "at": now,
             });
-            let event = WebhookEvent::new(UserId(owner), EventKind::DeviceStatus, &data, now);
+            let event = WebhookEvent::new(UserId(owner), EventKind::DeviceStatus, &data, now)
+                .forwarded(domain::ForwardEvent::of_device_status(to), Some(OutletId(outlet)));
             let written = enqueue!(tx, event, now)?;
             tx.commit().await?;
             written

@@ -55,6 +55,8 @@ pub enum Taken {
     AutoReplyName,
     #[error("a chatbot with this name already exists")]
     ChatbotName,
+    #[error("an integration with this name already exists")]
+    IntegrationName,
     #[error("the message was not written")]
     IdempotencyKey,
 }
@@ -64,6 +66,8 @@ pub enum Taken {
 pub enum Refusal {
     #[error("the webhook is inactive; turn it on to send a test event")]
     WebhookInactive,
+    #[error("the integration is paused; turn it on to send a test")]
+    IntegrationPaused,
     #[error("this delivery is still queued; it will be tried again by itself")]
     DeliveryQueued,
     #[error("this is the last active superadmin; promote another superadmin first")]

@@ -161,7 +161,9 @@ macro_rules! status_events {
                     .await?;
             }
             crate::blasts::mirror_to_blast!($tx, message, $now);
-            let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now);
+            let failed = (message.status == MessageStatus::Failed).then_some(domain::ForwardEvent::MessageFailed);
+            let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now)
+                .forwarded(failed, Some(message.outlet_id));
             written += enqueue!($tx, event, $now)?;
             messages.push(message);
         }
@@ -269,7 +271,8 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(message) = one(row)? else { return Ok(None) };
-            let event = WebhookEvent::new(message.owner_id, EventKind::MessageReceived, &message, now);
+            let event = WebhookEvent::new(message.owner_id, EventKind::MessageReceived, &message, now)
+                .forwarded(Some(domain::ForwardEvent::MessageReceived), Some(message.outlet_id));
             let written = enqueue!(tx, event, now)?;
             tx.commit().await?;
             (message, written)

@@ -51,6 +51,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 17, "0017_auto_replies"),
     migration!("sqlite", 18, "0018_chatbots"),
     migration!("sqlite", 19, "0019_group_opt_in"),
+    migration!("sqlite", 20, "0020_integrations"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -72,6 +73,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 17, "0017_auto_replies"),
     migration!("postgres", 18, "0018_chatbots"),
     migration!("postgres", 19, "0019_group_opt_in"),
+    migration!("postgres", 20, "0020_integrations"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

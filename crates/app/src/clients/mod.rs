@@ -1,6 +1,10 @@
-//! Outbound HTTP to addresses outside the process. Today the guarded client for tenant URLs
-//! (webhooks, media); later the Telegram, Slack, Discord, SMTP and payment clients.
+//! Requests to services outside the process: the guarded client for tenant URLs (webhooks,
+//! media), the signed post of webhooks, and the channels integrations forward to (Telegram,
+//! Discord, Slack, SMTP).
 
+pub mod channels;
+pub mod email;
 pub mod outbound;
+pub mod signed;
 
-pub use outbound::{describe, Outbound};
+pub use outbound::{describe, excerpt, Outbound};

@@ -100,6 +100,22 @@ pub fn describe(e: &reqwest::Error) -> String {
     }
 }
 
+/// The start of an answer's body (at most `chars` characters), for a log: read no further than
+/// needed, printable characters only (a NUL would not even fit in a PostgreSQL text column).
+pub async fn excerpt(mut response: reqwest::Response, chars: usize) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < chars * 4 {
+        match response.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let printable = text.chars().map(|c| if c.is_control() { ' ' } else { c });
+    let excerpt: String = printable.collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+    excerpt.chars().take(chars).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,6 +111,7 @@ impl From<store::Taken> for Text {
             store::Taken::TemplateName => "error-taken-template-name",
             store::Taken::AutoReplyName => "error-taken-auto-reply-name",
             store::Taken::ChatbotName => "error-taken-chatbot-name",
+            store::Taken::IntegrationName => "error-taken-integration-name",
             store::Taken::IdempotencyKey => "error-taken-idempotency-key",
         })
     }
@@ -120,6 +121,7 @@ impl From<&store::Refusal> for Text {
     fn from(r: &store::Refusal) -> Text {
         Text::new(match r {
             store::Refusal::WebhookInactive => "error-webhook-inactive",
+            store::Refusal::IntegrationPaused => "error-integration-paused",
             store::Refusal::DeliveryQueued => "error-delivery-queued",
             store::Refusal::LastSuperadmin => "error-last-superadmin",
             store::Refusal::StatusChanged => "error-status-changed",

@@ -26,7 +26,6 @@ use store::{AutoReply, AutoReplyFields, Page, Paged, TemplateMedia};
 
 const NAME_MAX: usize = 100;
 pub const MAX_TRIGGERS: usize = 50;
-pub const MAX_OUTLETS: usize = 200;
 pub const MAX_PRIORITY: i64 = 1_000_000;
 /// A week. The reply log is kept a day longer (`workers::retention`).
 pub const MAX_COOLDOWN_SECS: i64 = 7 * 24 * 3600;
@@ -312,27 +311,7 @@ async fn check(state: &AppState, owner: UserId, input: &RuleInput) -> ServiceRes
         }
         check_text(state, owner, "outside_hours_reply", text).await?;
     }
-    if input.outlet_ids.len() > MAX_OUTLETS {
-        return Err(ServiceError::invalid(
-            "outlet_ids",
-            Text::new("error-auto-reply-too-many-outlets").arg("max", MAX_OUTLETS),
-        ));
-    }
-    let mut outlets: Vec<OutletId> = Vec::with_capacity(input.outlet_ids.len());
-    for &id in &input.outlet_ids {
-        match state.store.outlet(system_scope(), OutletId(id)).await? {
-            Some(o) if o.owner_id == owner => outlets.push(o.id),
-            _ => {
-                return Err(ServiceError::invalid(
-                    "outlet_ids",
-                    Text::new("error-auto-reply-outlet-unknown").arg("id", id),
-                ))
-            }
-        }
-    }
-    outlets.sort();
-    outlets.dedup();
-    Ok(outlets)
+    crate::services::outlets::chosen(state, owner, &input.outlet_ids).await
 }
 
 /// A reply text: a template body (variables the owner's contacts have, spintax), not too long.

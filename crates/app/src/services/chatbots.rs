@@ -22,7 +22,6 @@ use std::collections::BTreeMap;
 use store::{Chatbot, ChatbotFields, ChatbotSession, Page, Paged};
 
 const NAME_MAX: usize = 100;
-const MAX_OUTLETS: usize = 200;
 const MAX_SESSION_MINUTES: i64 = 24 * 60;
 const MAX_HAND_OVER_MINUTES: i64 = domain::chatbot::MAX_HAND_OVER_MINUTES as i64;
 const MAX_SIMULATED: usize = 50;
@@ -260,23 +259,7 @@ async fn check_settings(state: &AppState, owner: UserId, input: &FlowInput) -> S
     if keyword.is_empty() || keyword.chars().count() > 50 {
         return Err(ServiceError::invalid("end_keyword", "error-chatbot-end-keyword"));
     }
-    if input.outlet_ids.len() > MAX_OUTLETS {
-        let text = Text::new("error-auto-reply-too-many-outlets").arg("max", MAX_OUTLETS);
-        return Err(ServiceError::invalid("outlet_ids", text));
-    }
-    let mut outlets = Vec::with_capacity(input.outlet_ids.len());
-    for &id in &input.outlet_ids {
-        match state.store.outlet(system_scope(), OutletId(id)).await? {
-            Some(o) if o.owner_id == owner => outlets.push(o.id),
-            _ => {
-                let text = Text::new("error-auto-reply-outlet-unknown").arg("id", id);
-                return Err(ServiceError::invalid("outlet_ids", text));
-            }
-        }
-    }
-    outlets.sort();
-    outlets.dedup();
-    Ok(outlets)
+    crate::services::outlets::chosen(state, owner, &input.outlet_ids).await
 }
 
 /// Conversations in the caller's scope; `status` one of active, handed_over, closed.

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod devices;
 pub mod events;
+pub mod integrations;
 pub mod login_limiter;
 pub mod media;
 pub mod messages;

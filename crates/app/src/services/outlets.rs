@@ -90,3 +90,28 @@ pub async fn delete(state: &AppState, actor: Actor, id: OutletId) -> ServiceResu
     }
     state.store.delete_outlet(scope, id, state.clock.now()).await.map_err(not_found_as("error-outlet-not-found"))
 }
+
+/// Most outlets an automation or integration may be limited to.
+pub const MAX_CHOSEN: usize = 200;
+
+/// The outlets something of `owner`'s is limited to (an auto-reply rule, a chatbot, an
+/// integration), checked: each one `owner`'s, at most [`MAX_CHOSEN`]; sorted, once each.
+pub async fn chosen(state: &AppState, owner: UserId, ids: &[i64]) -> ServiceResult<Vec<OutletId>> {
+    if ids.len() > MAX_CHOSEN {
+        let text = crate::i18n::Text::new("error-auto-reply-too-many-outlets").arg("max", MAX_CHOSEN);
+        return Err(ServiceError::invalid("outlet_ids", text));
+    }
+    let mut outlets = Vec::with_capacity(ids.len());
+    for &id in ids {
+        match state.store.outlet(domain::policy::system_scope(), OutletId(id)).await? {
+            Some(o) if o.owner_id == owner => outlets.push(o.id),
+            _ => {
+                let text = crate::i18n::Text::new("error-auto-reply-outlet-unknown").arg("id", id);
+                return Err(ServiceError::invalid("outlet_ids", text));
+            }
+        }
+    }
+    outlets.sort();
+    outlets.dedup();
+    Ok(outlets)
+}

@@ -1,10 +1,11 @@
 //! Everything that runs beside the requests, started and stopped in one place: the device
 //! sessions (only in the process that holds the device lock), their reconciler, the webhook
-//! sender, message expiry and log retention.
+//! and integration senders, message expiry and log retention.
 
 pub mod automations;
 pub mod blasts;
 pub mod expiry;
+pub mod integrations;
 pub mod reconciler;
 pub mod retention;
 pub mod webhooks;
@@ -29,7 +30,7 @@ impl Workers {
     pub async fn start(state: &AppState) -> anyhow::Result<Workers> {
         let stop = || state.stop.subscribe();
         // The one start that can fail goes first, before devices run under the lock.
-        let mut tasks = vec![("webhooks", webhooks::spawn(state)?)];
+        let mut tasks = vec![("webhooks", webhooks::spawn(state)?), ("integrations", integrations::spawn(state)?)];
         let device_lock = state.store.try_lock_devices().await?;
         if device_lock.is_some() {
             let devices = state.sessions.start_all().await?;

@@ -30,5 +30,10 @@ pub async fn purge_ended_sessions_and_old_deliveries(state: AppState) {
             Ok(n) => tracing::info!(deliveries = n, "purged old webhook deliveries"),
             Err(e) => tracing::error!(error = %e, "purging webhook deliveries"),
         }
+        match state.store.purge_forwards(state.clock.now().plus_secs(-days * 86_400)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(forwards = n, "purged old integration forwards"),
+            Err(e) => tracing::error!(error = %e, "purging integration forwards"),
+        }
     }
 }

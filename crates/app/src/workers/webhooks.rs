@@ -6,7 +6,7 @@
 //! process dies mid-post the lease runs out and the delivery is posted again with the same
 //! `webhook-id`, which receivers use to drop the repeat.
 
-use crate::clients::{describe, Outbound};
+use crate::clients::{excerpt, signed, Outbound};
 use crate::crypto::SecretBox;
 use crate::metrics::Metrics;
 use crate::services::webhooks::secret_binding;
@@ -188,52 +188,16 @@ impl Worker {
             Ok(s) => String::from_utf8_lossy(&s).into_owned(),
             Err(e) => return unreachable(format!("the signing secret could not be read: {e}")),
         };
-        let signer = match standardwebhooks::Webhook::new(&secret) {
-            Ok(s) => s,
-            Err(e) => return unreachable(format!("the signing secret is invalid: {e}")),
-        };
         let timestamp = self.clock.now().millis() / 1000;
-        let signature = match signer.sign(&d.event_id, timestamp, d.payload.as_bytes()) {
-            Ok(s) => s,
-            Err(e) => return unreachable(format!("signing failed: {e}")),
-        };
-        let request = match self.outbound.request(reqwest::Method::POST, &d.url) {
-            Ok(r) => r,
-            Err(e) => return unreachable(format!("refused to send: {e}")),
-        };
-        let response = request
-            .header("content-type", "application/json")
-            .header("webhook-id", &d.event_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(d.payload.clone())
-            .send()
-            .await;
-        match response {
-            Err(e) => unreachable(describe(&e)),
+        match signed::post(&self.outbound, &d.url, &secret, &d.event_id, &d.payload, timestamp).await {
+            Err(e) => unreachable(e),
             Ok(r) if r.status().is_success() => AttemptOutcome::Delivered { status: r.status().as_u16() },
             Ok(r) => {
                 let status = r.status();
-                let body = error_excerpt(r).await;
+                let body = excerpt(r, ERROR_BODY_CHARS).await;
                 let error = if body.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {body}") };
                 AttemptOutcome::Rejected { status: status.as_u16(), error }
             }
         }
     }
-}
-
-/// The start of a refusal's body, for the delivery log: read no further than needed, printable
-/// characters only (a NUL would not even fit in a PostgreSQL text column).
-async fn error_excerpt(mut response: reqwest::Response) -> String {
-    let mut bytes = Vec::new();
-    while bytes.len() < ERROR_BODY_CHARS * 4 {
-        match response.chunk().await {
-            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let printable = text.chars().map(|c| if c.is_control() { ' ' } else { c });
-    let excerpt: String = printable.collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
-    excerpt.chars().take(ERROR_BODY_CHARS).collect()
 }

@@ -84,7 +84,14 @@ pub const ENDPOINTS: &[Row] = &[
     ("GET",    "/api/messages",                                      [U, O, O, F, O, O]),
     ("POST",   "/api/messages",                                      [U, O, N, F, O, O]),
     ("GET",    "/api/messages/{id}",                                 [U, O, N, F, O, O]),
-    // Webhooks are one's own, even for staff: they carry the owner's messages.
+    // Integrations and webhooks are one's own, even for staff: they carry the owner's messages.
+    ("GET",    "/api/integrations",                                  [U, O, O, F, O, O]),
+    ("POST",   "/api/integrations",                                  [U, O, O, F, O, O]),
+    ("GET",    "/api/integrations/{id}",                             [U, O, N, F, N, N]),
+    ("PATCH",  "/api/integrations/{id}",                             [U, O, N, F, N, N]),
+    ("DELETE", "/api/integrations/{id}",                             [U, O, N, F, N, N]),
+    ("POST",   "/api/integrations/{id}/test",                        [U, O, N, F, N, N]),
+    ("GET",    "/api/integrations/{id}/log",                         [U, O, N, F, N, N]),
     ("GET",    "/api/webhooks",                                      [U, O, O, F, O, O]),
     ("POST",   "/api/webhooks",                                      [U, O, O, F, O, O]),
     ("GET",    "/api/webhooks/{id}",                                 [U, O, N, F, N, N]),

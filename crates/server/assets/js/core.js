@@ -149,14 +149,20 @@ export function pager(box, { total, page, per_page }, go, counted = "total") {
 }
 
 // A paged, searchable table fed by a list endpoint returning {items,total,page,per_page}.
+// `url` may be a function, read at each load; while it gives nothing, nothing is loaded.
 export function pagedTable({ url, tbody, row, empty, pager: box, search, params: extra }) {
-  let page = 1, q = "";
+  let page = 1, q = "", loads = 0;
   async function load() {
+    const path = typeof url === "function" ? url() : url;
+    if (!path) return;
+    // Two loads under way (a quick second click): only the later one's answer is shown.
+    const mine = ++loads;
     try {
       const params = new URLSearchParams({ page, per_page: 25 });
       if (q) params.set("q", q);
       for (const [k, v] of Object.entries(extra ? extra() : {})) if (v) params.set(k, v);
-      const data = await api("GET", `${url}?${params}`);
+      const data = await api("GET", `${path}?${params}`);
+      if (mine !== loads) return;
       tbody.replaceChildren(...data.items.map(row));
       empty.hidden = data.items.length > 0;
       pager(box, data, (p) => { page = p; load(); });

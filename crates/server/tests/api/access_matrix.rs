@@ -26,6 +26,7 @@ struct World {
     message: i64,
     webhook: i64,
     delivery: i64,
+    integration: i64,
     contact: i64,
     template: i64,
     tag: i64,
@@ -81,6 +82,7 @@ impl World {
             message: 0,
             webhook: 0,
             delivery: 0,
+            integration: 0,
             contact: 0,
             template: 0,
             tag: 0,
@@ -100,6 +102,7 @@ impl World {
         world.webhook = world.fresh_webhook().await;
         let test = world.owner_session().post(&format!("/api/webhooks/{}/test", world.webhook), json!({})).await;
         world.delivery = expect_json(test, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
+        world.integration = world.fresh_integration().await;
         world.contact = world.fresh_contact().await;
         world.template = world.fresh_template().await;
         // The template has an image, so that reading its media is served.
@@ -234,6 +237,18 @@ impl World {
         created["webhook"]["id"].as_i64().unwrap()
     }
 
+    async fn fresh_integration(&mut self) -> i64 {
+        self.numbers += 1;
+        let body = Self::integration_body(self.numbers);
+        let created =
+            expect_json(self.owner_session().post("/api/integrations", body).await, StatusCode::CREATED).await;
+        created["integration"]["id"].as_i64().unwrap()
+    }
+
+    fn integration_body(n: u32) -> Value {
+        json!({"name": format!("Slack {n}"), "channel": {"type": "slack", "webhook_url": "http://127.0.0.1:9/services/T/B/x"}})
+    }
+
     /// The concrete path for a call; a call that removes or ends what it touches gets a fresh one.
     async fn path(&mut self, app: &TestApp, method: &str, template: &str) -> String {
         let destructive = method == "DELETE" || template.ends_with("/device/logout") || template.ends_with("/scan");
@@ -251,6 +266,8 @@ impl World {
             outlet.to_string()
         } else if template.starts_with("/api/webhooks/") {
             webhook.to_string()
+        } else if template.starts_with("/api/integrations/{id}") {
+            if destructive { self.fresh_integration().await } else { self.integration }.to_string()
         } else if template.starts_with("/api/contacts/imports/") {
             self.import.clone()
         } else if template.starts_with("/api/contacts/") {
@@ -317,6 +334,8 @@ impl World {
             ("POST", "/api/messages") => json!({"outlet_id": self.outlet, "to": "081311112222", "text": "Halo"}),
             ("POST", "/api/webhooks") => json!({"url": "http://127.0.0.1:9/new", "events": ["message.status"]}),
             ("PATCH", "/api/webhooks/{id}") => json!({"active": true}),
+            ("POST", "/api/integrations") => Self::integration_body(n),
+            ("PATCH", "/api/integrations/{id}") => json!({"events": ["message.received", "device.banned"]}),
             ("POST", "/api/admin/users") => {
                 json!({"email": format!("new{n}@matrix.id"), "password": PASSWORD, "role": "user"})
             }

@@ -41,6 +41,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
         "Broadcasts",
         "Auto-replies",
         "Chatbots",
+        "Integrations",
         "Webhooks",
         "API keys",
         "Profile",
@@ -1382,6 +1383,81 @@ mod chatbot_page {
     }
 }
 
+mod integration_page {
+    use super::*;
+    use crate::providers::{Kind, Provider};
+
+    #[tokio::test]
+    async fn a_telegram_integration_added_in_the_page_gets_its_test_and_the_log_says_delivered() {
+        let tg = Provider::start(Kind::Telegram).await;
+        let db = TestDb::sqlite();
+        let base = tg.base();
+        let app = TestApp::start_with(&db, move |c| {
+            c.webhooks_allow_private = true;
+            c.telegram_api_url = base;
+        })
+        .await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, owner) = app.as_new("owner@shop.id", Role::User).await;
+        log_in(&b, &app, "owner@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/integrations")).await;
+        b.wait_for("the empty state", "!document.getElementById('empty').hidden").await;
+        assert!(b.text().await.contains("No integrations yet."));
+        b.click("#empty-create").await;
+
+        // A wrong token is refused at the channel, saying what a token looks like.
+        b.type_into("#bot-token", "token-saya").await;
+        b.type_into("#chat-id", "-1001234567890").await;
+        b.type_into("#integration-name", "Grup admin").await;
+        b.click("#integration-form button[type=submit]").await;
+        b.wait_for("the refusal", "!document.getElementById('err-channel').hidden").await;
+        let refusal = b.eval("return document.getElementById('err-channel').textContent").await;
+        assert!(refusal.as_str().unwrap().contains("@BotFather"), "{refusal}");
+        b.type_into("#bot-token", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw").await;
+        b.click("#integration-form button[type=submit]").await;
+        b.wait_for(
+            "the integration in the list",
+            "document.querySelectorAll('#integrations-table tbody tr').length === 1",
+        )
+        .await;
+        let row = b.eval("return document.querySelector('#integrations-table tbody tr').innerText").await;
+        let row = row.as_str().unwrap();
+        for shown in ["Grup admin", "Telegram", "customer messages", "Not used yet"] {
+            assert!(row.contains(shown), "{shown} in {row}");
+        }
+        assert!(!b.text().await.contains("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"), "the token is not shown");
+
+        // Send test: the log opens and, refreshed, says delivered; Telegram got the test.
+        b.click("#integrations-table tbody tr button.test").await;
+        b.wait_for("the log", "!document.getElementById('log-card').hidden").await;
+        let delivered = "document.querySelector('#log-table tbody tr[data-status=delivered]')";
+        for _ in 0..50 {
+            if b.eval(&format!("return !!{delivered}")).await == json!(true) {
+                break;
+            }
+            b.click("#log-refresh").await;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        b.wait_for("delivered in the log", delivered).await;
+        let line = b.eval("return document.querySelector('#log-table tbody tr').innerText").await;
+        assert!(line.as_str().unwrap().contains("Delivered") && line.as_str().unwrap().contains("test"), "{line}");
+        let calls = tg.calls();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].body["chat_id"], "-1001234567890");
+        assert!(calls[0].body["text"].as_str().unwrap().contains("This integration works"));
+        // Refreshing the log refreshes the list too: the integration works.
+        b.click("#log-refresh").await;
+        b.wait_for("working", "document.querySelector('#integrations-table tbody tr')?.dataset.status === 'connected'")
+            .await;
+        let listed = expect_json(owner.get("/api/integrations").await, reqwest::StatusCode::OK).await;
+        assert_eq!(listed["items"][0]["status"], "connected");
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+}
+
 /// Each page, and what shows that its script has filled it in.
 const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "document.querySelector('.cards .stat')"),
@@ -1398,6 +1474,8 @@ const PAGES: &[(&str, &str)] = &[
     ("/auto-replies", "document.querySelectorAll('#rules-table tbody tr').length > 0 && document.querySelectorAll('#outlet-choices input').length > 0 && (window.__edited ||= !!document.querySelector('#rules-table tbody tr button.edit')?.click() || true) && (window.__tried ||= (document.getElementById('test-text').value = 'harga', !!document.querySelector('#tester-form button[type=submit]')?.click() || true)) && !document.getElementById('test-result').hidden"),
     // (With a flow in the editor, its steps shown, and a conversation listed.)
     ("/chatbots", "document.querySelectorAll('#bots-table tbody tr').length > 0 && document.querySelectorAll('#sessions-table tbody tr').length > 0 && (window.__opened ||= !!document.querySelector('#bots-table tbody tr button.edit')?.click() || true) && document.querySelectorAll('#step-list li.flow-step').length > 1 && document.querySelector('#step-list [name=retry_message]') && !document.getElementById('step-list').textContent.includes('[object')"),
+    // (With an e-mail integration in the form, so that its fields are checked too.)
+    ("/integrations", "document.querySelectorAll('#integrations-table tbody tr').length > 0 && (window.__shown ||= !!document.querySelector('#integrations-table tbody tr button.edit')?.click() || true) && !document.querySelector('[data-type=email]').hidden"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
@@ -1435,6 +1513,8 @@ async fn every_page_passes_the_accessibility_check_on_a_desktop_and_on_a_phone()
         {"id": "admin", "type": "hand_over", "message": "Sebentar", "minutes": 30},
         {"id": "akhir", "type": "end", "message": "Terima kasih"}]});
     expect_json(admin.post("/api/chatbots", bot).await, reqwest::StatusCode::CREATED).await;
+    let mail = json!({"name": "E-mail pemilik", "channel": {"type": "email", "host": "smtp.example.com", "from": "kasir@toko.id", "to": ["pemilik@toko.id"]}});
+    expect_json(admin.post("/api/integrations", mail).await, reqwest::StatusCode::CREATED).await;
     let inbound = format!("/api/sandbox/outlets/{outlet}/inbound");
     expect_json(
         admin.post(&inbound, json!({"from": "081311119999", "text": "daftar"})).await,

@@ -5,10 +5,22 @@
 //! outbox rows marked `chatbot`, and the conversation's new state.
 
 use crate::automatic::{claim_answer, insert_automatic, insert_sql, Claim};
+use crate::deliveries::{enqueue, WebhookEvent};
 use crate::{on_db, Message, NewOutgoing, Page, Paged, Result, Store, StoreError};
-use domain::{OutletId, Scope, Timestamp, UserId};
+use domain::{EventKind, ForwardEvent, OutletId, Scope, Timestamp, UserId};
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// Inside a transaction: the `chatbot.handed_over` event, for webhooks and integrations;
+/// evaluates to the rows written.
+macro_rules! hand_over_event {
+    ($tx:expr, owner: $owner:expr, outlet: $outlet:expr, peer: $peer:expr, chatbot: $chatbot:expr, until: $until:expr, now: $now:expr) => {{
+        let data = serde_json::json!({"chatbot_id": $chatbot, "outlet_id": $outlet, "peer": $peer, "until": $until});
+        let event = WebhookEvent::new($owner, EventKind::ChatbotHandedOver, &data, $now)
+            .forwarded(Some(ForwardEvent::ChatbotHandedOver), Some($outlet));
+        enqueue!($tx, event, $now)?
+    }};
+}
 
 /// The `origin` of a message a flow wrote.
 pub const CHATBOT_ORIGIN: &str = "chatbot";
@@ -191,22 +203,28 @@ impl Store {
     ) -> Result<Option<ChatbotSession>> {
         // A message this gateway sent itself (the bot's own, echoed back by another device of
         // the account) is no person answering.
-        let done = on_db!(self, write, pool => sqlx::query(
-            "UPDATE chatbot_sessions SET status = 'handed_over', resume_at = NULL, last_activity_at = $3,
-                 handed_over_until = $3 + 60000 * (SELECT hand_over_minutes FROM chatbots b WHERE b.id = chatbot_id)
-             WHERE outlet_id = $1 AND peer = $2 AND status <> 'closed' AND expires_at > $3
-               AND NOT EXISTS (SELECT 1 FROM messages m
-                               WHERE m.outlet_id = $1 AND m.wa_message_id = $4 AND m.direction = 'out')")
-            .bind(outlet.0)
-            .bind(peer)
-            .bind(now.millis())
-            .bind(wa_message_id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Ok(None);
-        }
+        let written = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let handed: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+                "UPDATE chatbot_sessions SET status = 'handed_over', resume_at = NULL, last_activity_at = $3,
+                     handed_over_until = $3 + 60000 * (SELECT hand_over_minutes FROM chatbots b WHERE b.id = chatbot_id)
+                 WHERE outlet_id = $1 AND peer = $2 AND status <> 'closed' AND expires_at > $3
+                   AND NOT EXISTS (SELECT 1 FROM messages m
+                                   WHERE m.outlet_id = $1 AND m.wa_message_id = $4 AND m.direction = 'out')
+                 RETURNING owner_id, chatbot_id, handed_over_until")
+                .bind(outlet.0)
+                .bind(peer)
+                .bind(now.millis())
+                .bind(wa_message_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((owner, chatbot, until)) = handed else { return Ok(None) };
+            let until = until.map(Timestamp);
+            let n = hand_over_event!(tx, owner: UserId(owner), outlet: outlet, peer: peer, chatbot: chatbot, until: until, now: now);
+            tx.commit().await?;
+            n
+        });
+        self.announce_deliveries(written);
         self.chatbot_session_with(outlet, peer).await
     }
 
@@ -279,7 +297,14 @@ impl Store {
                 .bind(s.resume_at.map(Timestamp::millis))
                 .execute(&mut *tx)
                 .await?;
+            let events = if s.status == "handed_over" {
+                hand_over_event!(tx, owner: turn.owner, outlet: turn.outlet, peer: turn.peer, chatbot: s.chatbot_id,
+                    until: s.handed_over_until, now: now)
+            } else {
+                0
+            };
             tx.commit().await?;
+            self.announce_deliveries(events);
             Ok(ChatbotWritten::Queued(written))
         })
     }

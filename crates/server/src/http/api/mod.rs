@@ -14,6 +14,7 @@ mod devices;
 mod docs;
 mod events;
 mod health;
+mod integrations;
 mod keys;
 mod me;
 mod media_form;
@@ -52,6 +53,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(templates::router(config))
         .merge(auto_replies::router())
         .merge(chatbots::router())
+        .merge(integrations::router())
         .merge(blasts::router())
         .merge(blast_uploads::router(config))
         .merge(contact_import::router())

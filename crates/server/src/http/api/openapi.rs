@@ -38,6 +38,7 @@ use utoipa::OpenApi as _;
         (name = "messages", description = "Send and read messages; sends go through a durable outbox."),
         (name = "blasts", description = "One message to many recipients across outlets, paced per device, with schedules and a report."),
         (name = "webhooks", description = "Signed webhooks and their delivery log."),
+        (name = "integrations", description = "Forward conversations and alerts to Telegram, Discord, Slack, e-mail or a custom webhook, retried, with a log."),
         (name = "admin", description = "User administration (admins and superadmins)."),
         (name = "sandbox", description = "Controls for simulated devices; only when the sandbox is on."),
         (name = "docs", description = "This document and its viewer."),

@@ -33,6 +33,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/auto_replies.js",
     "js/chatbots.js",
     "js/chatbot_steps.js",
+    "js/integrations.js",
     "js/users.js",
     "js/profile.js",
     "css/api_docs.css",

@@ -9,7 +9,22 @@ use std::fs;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Words that are the same in every language: the brand, language names, sample data.
-const NOT_TRANSLATED: &[&str] = &["kewhats", "ke", "whats", "Bahasa Indonesia", "English", "UTC", "URL", "E-mail"];
+const NOT_TRANSLATED: &[&str] = &[
+    "kewhats",
+    "ke",
+    "whats",
+    "Bahasa Indonesia",
+    "English",
+    "UTC",
+    "URL",
+    "E-mail",
+    "Telegram",
+    "Discord",
+    "Slack",
+    "Webhook",
+    "STARTTLS",
+    "TLS",
+];
 
 /// `text` without askama blocks, comments and expressions, HTML tags and entities, scripts and
 /// `<code>`.

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/blast", get(pages::blasts))
         .route("/auto-replies", get(pages::auto_replies))
         .route("/chatbots", get(pages::chatbots))
+        .route("/integrations", get(pages::integrations))
         .route("/webhooks", get(pages::webhooks))
         .route("/assets/{*path}", get(assets::serve))
         // Browsers ask for it by themselves, whatever the page links.

@@ -88,6 +88,7 @@ impl Shell {
             nav.push(("/admin/users", "nav-users"));
         }
         if policy::allows(role, Capability::UseWhatsApp) {
+            nav.push(("/integrations", "nav-integrations"));
             nav.push(("/webhooks", "nav-webhooks"));
             nav.push(("/api-keys", "nav-api-keys"));
         }
@@ -391,6 +392,25 @@ pub async fn chatbots(State(state): State<AppState>, viewer: Viewer) -> Response
         return forbidden_page(&state, &viewer);
     }
     render(ChatbotsPage { shell: Shell::new(&state, &viewer, "/chatbots") })
+}
+
+#[derive(Template)]
+#[template(path = "integrations.html")]
+struct IntegrationsPage {
+    shell: Shell,
+    /// Each variable a format may use, and how it is written.
+    variables: Vec<(String, String)>,
+}
+
+pub async fn integrations(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    let variables = app::services::integrations::render::VARIABLES
+        .iter()
+        .map(|v| (v.to_string(), format!("{{{{{v}}}}}")))
+        .collect();
+    render(IntegrationsPage { shell: Shell::new(&state, &viewer, "/integrations"), variables })
 }
 
 #[derive(Template)]

@@ -1,0 +1,277 @@
+//! Local stand-ins for the services integrations talk to, speaking their real formats:
+//! Telegram's Bot API, a Discord and a Slack incoming webhook (HTTP servers that record each
+//! request and answer as the provider does, or as the test scripts), and an SMTP server that
+//! takes mail the way a real one does (EHLO, MAIL, RCPT, DATA) and keeps it.
+
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Telegram,
+    Discord,
+    Slack,
+}
+
+/// One request the provider received.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// Path and query.
+    pub uri: String,
+    pub body: Value,
+}
+
+/// An answer the test chooses for the next request.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Answer {
+    /// Telegram's flood control: 429 with `parameters.retry_after`.
+    pub fn telegram_flood(secs: u64) -> Answer {
+        let body = json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"),
+            "parameters": {"retry_after": secs}});
+        Answer { status: 429, body: body.to_string(), headers: vec![] }
+    }
+
+    /// Telegram's answer to a revoked or wrong token.
+    pub fn telegram_unauthorized() -> Answer {
+        let body = json!({"ok": false, "error_code": 401, "description": "Unauthorized"});
+        Answer { status: 401, body: body.to_string(), headers: vec![] }
+    }
+
+    /// Discord's answer to a webhook whose token is wrong.
+    pub fn discord_bad_token() -> Answer {
+        let body = json!({"message": "Invalid Webhook Token", "code": 50027});
+        Answer { status: 401, body: body.to_string(), headers: vec![] }
+    }
+
+    /// Slack's rate limit: 429 with `Retry-After`.
+    pub fn slack_rate_limited(secs: u64) -> Answer {
+        Answer { status: 429, body: "rate_limited".into(), headers: vec![("retry-after", secs.to_string())] }
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    kind: Kind,
+    calls: Arc<Mutex<Vec<Call>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
+    delay: Arc<Mutex<Duration>>,
+}
+
+pub struct Provider {
+    pub addr: SocketAddr,
+    shared: Shared,
+    server: JoinHandle<()>,
+}
+
+/// How the provider answers a request it accepts.
+fn accepted(kind: Kind, body: &Value, n: usize) -> Answer {
+    let (status, body) = match kind {
+        Kind::Telegram => (
+            200,
+            json!({"ok": true, "result": {"message_id": n, "chat": {"id": body["chat_id"]}, "date": 0,
+            "text": body["text"]}})
+            .to_string(),
+        ),
+        // With `?wait=true`, the message created.
+        Kind::Discord => {
+            (200, json!({"id": format!("{n}"), "type": 0, "content": "", "embeds": body["embeds"]}).to_string())
+        }
+        Kind::Slack => (200, "ok".to_string()),
+    };
+    Answer { status, body, headers: vec![] }
+}
+
+async fn serve(State(shared): State<Shared>, OriginalUri(uri): OriginalUri, body: String) -> Response {
+    let json: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    let delay = *shared.delay.lock().unwrap();
+    tokio::time::sleep(delay).await;
+    let answer = {
+        let n = shared.calls.lock().unwrap().len() + 1;
+        shared.script.lock().unwrap().pop_front().unwrap_or_else(|| accepted(shared.kind, &json, n))
+    };
+    shared.calls.lock().unwrap().push(Call { uri: uri.to_string(), body: json });
+    let mut headers = HeaderMap::new();
+    let json_body = answer.body.starts_with('{');
+    headers.insert("content-type", HeaderValue::from_static(if json_body { "application/json" } else { "text/plain" }));
+    for (name, value) in &answer.headers {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_str(value).unwrap());
+    }
+    (StatusCode::from_u16(answer.status).unwrap(), headers, answer.body).into_response()
+}
+
+impl Provider {
+    pub async fn start(kind: Kind) -> Provider {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind provider");
+        let addr = listener.local_addr().unwrap();
+        let shared = Shared { kind, calls: Default::default(), script: Default::default(), delay: Default::default() };
+        let app = axum::Router::new().fallback(serve).with_state(shared.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Provider { addr, shared, server }
+    }
+
+    /// The base URL: Telegram's API root, or where the webhook URLs point.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The next requests get these answers, in order; then the provider accepts again.
+    pub fn then(&self, answer: Answer) {
+        self.shared.script.lock().unwrap().push_back(answer);
+    }
+
+    /// Every answer takes this long.
+    pub fn slow(&self, delay: Duration) {
+        *self.shared.delay.lock().unwrap() = delay;
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.calls.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 15 s) until `check` holds for the requests so far.
+    pub async fn wait_until(&self, what: &str, check: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let calls = self.calls();
+            if check(&calls) {
+                return calls;
+            }
+            assert!(Instant::now() < deadline, "provider: timed out waiting for {what}; got {calls:#?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A message the SMTP server took.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// Headers and body as sent (after DATA), dot-unstuffed.
+    pub data: String,
+}
+
+pub struct SmtpServer {
+    pub addr: SocketAddr,
+    mails: Arc<Mutex<Vec<Mail>>>,
+    server: JoinHandle<()>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind smtp");
+        let addr = listener.local_addr().unwrap();
+        let mails: Arc<Mutex<Vec<Mail>>> = Default::default();
+        let kept = mails.clone();
+        let server = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let _ = session(socket, kept).await;
+                });
+            }
+        });
+        SmtpServer { addr, mails, server }
+    }
+
+    pub fn mails(&self) -> Vec<Mail> {
+        self.mails.lock().unwrap().clone()
+    }
+
+    pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let mails = self.mails();
+            if mails.len() >= n {
+                return mails;
+            }
+            assert!(Instant::now() < deadline, "smtp: timed out waiting for {n} mails; got {mails:#?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// One SMTP conversation (RFC 5321's minimum: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT).
+async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) -> std::io::Result<()> {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 fake.smtp ESMTP ready\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_string();
+        let upper = command.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-fake.smtp\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n"
+        } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
+            b"250 OK\r\n"
+        } else if upper.starts_with("MAIL FROM:") {
+            from = address(&command);
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(address(&command));
+            b"250 OK\r\n"
+        } else if upper == "DATA" {
+            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            mails.lock().unwrap().push(Mail { from: from.clone(), to: std::mem::take(&mut to), data });
+            b"250 OK queued\r\n"
+        } else if upper.starts_with("RSET") {
+            (from, to) = (String::new(), Vec::new());
+            b"250 OK\r\n"
+        } else if upper.starts_with("QUIT") {
+            write.write_all(b"221 Bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"502 Command not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
+}
+
+/// The address in `MAIL FROM:<a@b>` or `RCPT TO:<a@b>`.
+fn address(command: &str) -> String {
+    command.split('<').nth(1).and_then(|rest| rest.split('>').next()).unwrap_or_default().to_string()
+}
