@@ -216,6 +216,51 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn every_event_an_integration_forwards_reaches_it_with_its_title(db) {
+        let tg = Provider::start(Kind::Telegram).await;
+        let slack = Provider::start(Kind::Slack).await;
+        let app = app_with(db, &tg).await;
+        let (_, s) = app.as_new("ana@shop.id", Role::User).await;
+        let jkt = create_outlet(&s, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        let jkt_device = pair_sim(&app, &s, jkt).await;
+        let bdg = create_outlet(&s, "Kopi Bandung", "Bandung", "081200000002").await;
+        pair_sim(&app, &s, bdg).await;
+        let all = ["message.failed", "device.disconnected", "device.logged_out", "device.banned", "blast.finished", "chatbot.handed_over"];
+        integration(&s, json!({"name": "Semua", "events": all, "channel": {"type": "slack",
+            "webhook_url": format!("{}/services/T0/B0/x", slack.base())}})).await;
+        let titled = |title: &'static str| move |calls: &[crate::providers::Call]| {
+            calls.iter().any(|c| c.body["text"].as_str().unwrap_or("").starts_with(title))
+        };
+        let fault = |o: i64, body: Value| {
+            let s = &s;
+            async move { expect_json(s.post(&format!("/api/sandbox/outlets/{o}/fault"), body).await, StatusCode::ACCEPTED).await }
+        };
+
+        // A send WhatsApp refuses.
+        fault(jkt, json!({"kind": "fail_sends", "count": 1})).await;
+        expect_json(s.post("/api/messages", json!({"outlet_id": jkt, "to": "081311112222", "text": "Halo"})).await, StatusCode::ACCEPTED).await;
+        slack.wait_until("the failed send", titled("Message not sent · Kopi Jakarta: To +6281311112222: ")).await;
+        // A chatbot handing a customer over.
+        create_flow(&s).await;
+        expect_json(s.post(&format!("/api/sandbox/outlets/{jkt}/inbound"), json!({"from": "081311110001", "text": "admin"})).await, StatusCode::ACCEPTED).await;
+        slack.wait_until("the hand-over", titled("A customer is waiting for a person · Kopi Jakarta: +6281311110001 is yours")).await;
+        // A broadcast to one number finishing.
+        let blast = json!({"name": "Promo", "body": "Halo", "outlet_ids": [jkt], "recipients": {"numbers": ["081311113333"]}, "start": "now"});
+        expect_json(s.post("/api/blasts", blast).await, StatusCode::CREATED).await;
+        slack.wait_until("the finished broadcast", titled("Broadcast finished: \"Promo\": 1 sent, 0 failed.")).await;
+        // An outlet dropping, then logged out from the phone; another banned.
+        fault(jkt, json!({"kind": "drop"})).await;
+        slack.wait_until("the disconnection", titled("Outlet disconnected · Kopi Jakarta")).await;
+        app.wait_status(jkt_device, domain::DeviceStatus::Connected).await;
+        fault(jkt, json!({"kind": "logout_from_phone"})).await;
+        slack.wait_until("the log-out", titled("Outlet logged out of WhatsApp · Kopi Jakarta")).await;
+        fault(bdg, json!({"kind": "temporary_ban", "secs": 3600})).await;
+        slack.wait_until("the ban", titled("Outlet's number banned by WhatsApp · Kopi Bandung")).await;
+        // Inbound messages were not asked for: none of the customers' messages came.
+        assert!(!slack.calls().iter().any(|c| c.body["text"].as_str().unwrap().starts_with("New message")));
+        app.stop().await;
+    }
+
     async fn channels_are_checked_when_saved_and_secrets_kept_when_left_out(db) {
         let tg = Provider::start(Kind::Telegram).await;
         let app = app_with(db, &tg).await;
@@ -262,4 +307,11 @@ both_backends! {
 fn chrono_ms(v: &Value) -> i64 {
     let t = time::OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
     (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A flow that hands the customer who writes "admin" over to a person.
+async fn create_flow(s: &Session) {
+    let flow = json!({"name": "Admin", "active": true, "trigger": {"type": "keywords", "keywords": ["admin"]},
+        "steps": [{"id": "alih", "type": "hand_over", "message": "Sebentar ya", "minutes": 30}]});
+    expect_json(s.post("/api/chatbots", flow).await, StatusCode::CREATED).await;
 }

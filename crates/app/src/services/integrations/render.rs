@@ -30,7 +30,9 @@ pub fn values(event: ForwardEvent, payload: &str, outlet: Option<&str>) -> BTree
     out.insert("error".into(), error);
     out.insert("status".into(), text(&data["status"]));
     out.insert("blast".into(), text(&data["name"]));
-    out.insert("sent".into(), data["counters"]["sent"].as_i64().unwrap_or(0).to_string());
+    // A blast's counters hold each recipient once, at the furthest status it reached.
+    let counted = |k: &str| data["counters"][k].as_i64().unwrap_or(0);
+    out.insert("sent".into(), (counted("sent") + counted("delivered") + counted("read")).to_string());
     out.insert("failed".into(), data["counters"]["failed"].as_i64().unwrap_or(0).to_string());
     out.insert("time".into(), text(&body["timestamp"]));
     out
