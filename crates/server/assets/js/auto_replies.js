@@ -1,4 +1,4 @@
-import { $, api, ask, el, flash, number, pagedTable, t, when } from "./core.js";
+import { $, api, ask, el, flash, number, outletScope, pagedTable, t, when } from "./core.js";
 
 const form = $("rule-form");
 const triggerInput = $("trigger-input");
@@ -77,13 +77,12 @@ for (const button of document.querySelectorAll("button[data-variable]")) {
 
 // ---- Outlets: every one, or those ticked.
 
-const outlets = new Map();
-function showOutletScope() {
-  const chosen = form.elements.outlet_scope.value === "chosen";
-  $("outlet-choices").hidden = !chosen || outlets.size === 0;
-  $("no-outlets").hidden = !chosen || outlets.size > 0;
-}
-for (const radio of form.querySelectorAll("input[name=outlet_scope]")) radio.addEventListener("change", showOutletScope);
+// (The tester offers them too; the list names them, so it is drawn again once they are in.)
+const scope = outletScope(form, (items) => {
+  for (const o of items) $("test-outlet").append(el("option", { value: o.id }, o.name));
+  table.reload();
+});
+const outlets = scope.names;
 
 // ---- Business hours.
 
@@ -101,7 +100,7 @@ function resetEditor() {
   showTriggers();
   showWelcome();
   showReplySource();
-  showOutletScope();
+  scope.show();
   showHours();
   clearErrors();
   $("editor-heading").textContent = $("editor-heading").dataset.newText;
@@ -132,8 +131,7 @@ function edit(rule) {
   f.reply_source.value = rule.template_id ? "template" : "text";
   replyBox.value = rule.reply || "";
   templateSelect.value = rule.template_id ? String(rule.template_id) : "";
-  f.outlet_scope.value = rule.all_outlets ? "all" : "chosen";
-  for (const box of $("outlet-choices").querySelectorAll("input")) box.checked = rule.outlet_ids.includes(Number(box.value));
+  scope.set(rule.all_outlets, rule.outlet_ids);
   $("hours-on").checked = !!rule.business_hours;
   if (rule.business_hours) {
     for (const box of form.querySelectorAll("input[name=day]")) box.checked = rule.business_hours.days.includes(Number(box.value));
@@ -146,7 +144,6 @@ function edit(rule) {
   $("rule-groups").checked = rule.in_groups;
   showWelcome();
   showReplySource();
-  showOutletScope();
   showHours();
   $("editor-heading").textContent = rule.name;
   $("cancel-edit").hidden = false;
@@ -170,8 +167,7 @@ function ruleBody() {
     priority: Number(f.priority.value || 0),
     reply: template || !replyBox.value.trim() ? null : replyBox.value,
     template_id: template && templateSelect.value ? Number(templateSelect.value) : null,
-    outlet_ids: f.outlet_scope.value === "chosen"
-      ? [...$("outlet-choices").querySelectorAll("input:checked")].map((i) => Number(i.value)) : [],
+    outlet_ids: scope.ids(),
     business_hours: hours
       ? { days: [...form.querySelectorAll("input[name=day]:checked")].map((i) => Number(i.value)),
         start_min: toMinutes($("hours-from").value || "00:00"), end_min: toMinutes($("hours-to").value || "00:00") }
@@ -317,20 +313,8 @@ testForm.addEventListener("submit", async (e) => {
   } finally { button.disabled = false; }
 });
 
-// ---- What the editor and the tester choose from: the caller's outlets and templates.
+// ---- What the editor chooses from: the caller's templates (the outlets: `scope` above).
 
-(async () => {
-  try {
-    const list = await api("GET", "/api/outlets?per_page=200");
-    for (const o of list.items) {
-      outlets.set(o.id, o.name);
-      $("outlet-choices").append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "outlet", value: o.id }), o.name));
-      $("test-outlet").append(el("option", { value: o.id }, o.name));
-    }
-    showOutletScope();
-    table.reload(); // the outlets column names them
-  } catch (err) { flash(err.message); }
-})();
 (async () => {
   try {
     const list = await api("GET", "/api/templates?per_page=200");

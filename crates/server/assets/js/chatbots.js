@@ -2,12 +2,11 @@
 // the simulator that runs the flow being edited on typed messages, and the conversations with
 // their hand-over controls.
 
-import { $, api, ask, deviceEvents, el, flash, number, pagedTable, t, when } from "./core.js";
+import { $, api, ask, deviceEvents, el, flash, number, outletScope, pagedTable, t, when } from "./core.js";
 import { addStep, flowSteps, loadSteps, setTemplates } from "./chatbot_steps.js";
 
 const form = $("bot-form");
 let editing = null; // the saved flow in the editor, or null for a new one
-const outlets = new Map();
 const bots = new Map(); // id → name, for the conversations list
 
 // The fields a refusal (422) may name, each with the place its reason is shown.
@@ -34,12 +33,12 @@ function showError(err) {
 function showTrigger() { $("keyword-fields").hidden = form.elements.trigger.value !== "keywords"; }
 for (const radio of form.querySelectorAll("input[name=trigger]")) radio.addEventListener("change", showTrigger);
 
-function showOutletScope() {
-  const chosen = form.elements.outlet_scope.value === "chosen";
-  $("outlet-choices").hidden = !chosen || outlets.size === 0;
-  $("no-outlets").hidden = !chosen || outlets.size > 0;
-}
-for (const radio of form.querySelectorAll("input[name=outlet_scope]")) radio.addEventListener("change", showOutletScope);
+// (The lists name the outlets, so they are drawn again once those are in.)
+const scope = outletScope(form, async () => {
+  await table.reload();
+  sessions.reload();
+});
+const outlets = scope.names;
 
 $("add-step").addEventListener("click", () => addStep($("new-step-type").value));
 
@@ -54,7 +53,7 @@ function flowBody() {
     name: $("bot-name").value.trim(),
     active: $("bot-active").checked,
     trigger,
-    outlet_ids: f.outlet_scope.value === "chosen" ? [...$("outlet-choices").querySelectorAll("input:checked")].map((i) => Number(i.value)) : [],
+    outlet_ids: scope.ids(),
     steps: flowSteps(),
     session_minutes: Number($("bot-session").value || 30),
     end_keyword: $("bot-end").value.trim(),
@@ -70,15 +69,13 @@ function fill(bot) {
   f.trigger.value = bot?.trigger.type ?? "keywords";
   $("bot-keywords").value = bot?.trigger.keywords?.join(", ") ?? "";
   $("bot-match").value = bot?.trigger.match_type ?? "exact";
-  f.outlet_scope.value = !bot || bot.all_outlets ? "all" : "chosen";
-  for (const box of $("outlet-choices").querySelectorAll("input")) box.checked = !!bot?.outlet_ids.includes(Number(box.value));
+  scope.set(!bot || bot.all_outlets, bot?.outlet_ids ?? []);
   $("bot-session").value = bot?.session_minutes ?? 30;
   $("bot-end").value = bot?.end_keyword ?? "#selesai";
   $("bot-hand-over").value = bot?.hand_over_minutes ?? 60;
   $("bot-groups").checked = !!bot?.in_groups;
   loadSteps(bot?.steps ?? []);
   showTrigger();
-  showOutletScope();
   clearErrors();
   resetSimulator();
 }
@@ -311,20 +308,8 @@ $("sessions-refresh").addEventListener("click", () => sessions.reload());
 // A conversation handed over (by a step, a reply from the phone, or here) shows at once.
 deviceEvents({ "chatbot.handed_over": () => sessions.reload() }, () => sessions.reload());
 
-// ---- What the editor chooses from: the caller's outlets and templates.
+// ---- What the editor chooses from: the caller's templates (the outlets: `scope` above).
 
-(async () => {
-  try {
-    const list = await api("GET", "/api/outlets?per_page=200");
-    for (const o of list.items) {
-      outlets.set(o.id, o.name);
-      $("outlet-choices").append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "outlet", value: o.id }), o.name));
-    }
-    showOutletScope();
-    table.reload();
-    sessions.reload();
-  } catch (err) { flash(err.message); }
-})();
 (async () => {
   try {
     const list = await api("GET", "/api/templates?per_page=200");

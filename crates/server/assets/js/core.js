@@ -232,3 +232,40 @@ export function deviceEvents(handlers, onReconnect) {
   };
   open();
 }
+
+// The "all my outlets or chosen ones" part of a form (templates/outlet_scope.html). Loads the
+// caller's outlets as choices, then calls `loaded(outlets)`. `names` maps an outlet's id to its
+// name; `ids()` reads the choice as the API takes it (none: every outlet); `set(all, ids)`
+// shows a saved one; `show()` after a form reset.
+export function outletScope(form, loaded) {
+  const names = new Map();
+  const box = $("outlet-choices");
+  const show = () => {
+    const chosen = form.elements.outlet_scope.value === "chosen";
+    box.hidden = !chosen || names.size === 0;
+    $("no-outlets").hidden = !chosen || names.size > 0;
+  };
+  for (const radio of form.querySelectorAll("input[name=outlet_scope]")) radio.addEventListener("change", show);
+  (async () => {
+    try {
+      const list = await api("GET", "/api/outlets?per_page=200");
+      for (const o of list.items) {
+        names.set(o.id, o.name);
+        box.append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "outlet", value: o.id }), o.name));
+      }
+      show();
+      loaded?.(list.items);
+    } catch (err) { flash(err.message); }
+  })();
+  return {
+    names,
+    show,
+    ids: () => (form.elements.outlet_scope.value === "chosen"
+      ? [...box.querySelectorAll("input:checked")].map((i) => Number(i.value)) : []),
+    set(all, ids) {
+      form.elements.outlet_scope.value = all ? "all" : "chosen";
+      for (const input of box.querySelectorAll("input")) input.checked = ids.includes(Number(input.value));
+      show();
+    },
+  };
+}

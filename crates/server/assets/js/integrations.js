@@ -1,11 +1,10 @@
 // The integrations page: the owner's channels (with their status, a test and a log), and a
 // guided form per type. Secrets are write-only: left empty on a change, the saved one stays.
 
-import { $, api, ask, el, flash, pagedTable, t, when } from "./core.js";
+import { $, api, ask, el, flash, outletScope, pagedTable, t, when } from "./core.js";
 
 const form = $("integration-form");
 let editing = null; // the integration in the form, or null for a new one
-const outlets = new Map();
 const FIELDS = ["name", "channel", "events", "outlet_ids", "format"];
 
 function clearErrors() {
@@ -29,12 +28,7 @@ function showType() {
 }
 for (const radio of form.querySelectorAll("input[name=type]")) radio.addEventListener("change", showType);
 
-function showOutletScope() {
-  const chosen = form.elements.outlet_scope.value === "chosen";
-  $("outlet-choices").hidden = !chosen || outlets.size === 0;
-  $("no-outlets").hidden = !chosen || outlets.size > 0;
-}
-for (const radio of form.querySelectorAll("input[name=outlet_scope]")) radio.addEventListener("change", showOutletScope);
+const scope = outletScope(form);
 
 const formatBox = $("integration-format");
 for (const button of document.querySelectorAll("button[data-variable]")) {
@@ -67,8 +61,7 @@ function body() {
     name: $("integration-name").value.trim(),
     channel: channel(),
     events: [...form.querySelectorAll("input[name=event]:checked")].map((i) => i.value),
-    outlet_ids: form.elements.outlet_scope.value === "chosen"
-      ? [...$("outlet-choices").querySelectorAll("input:checked")].map((i) => Number(i.value)) : [],
+    outlet_ids: scope.ids(),
     format: formatBox.value,
     active: $("integration-active").checked,
   };
@@ -94,8 +87,7 @@ function edit(item) {
     $("hook-url").value = s.url ?? "";
     $("integration-name").value = item.name;
     for (const box of form.querySelectorAll("input[name=event]")) box.checked = item.events.includes(box.value);
-    form.elements.outlet_scope.value = item.all_outlets ? "all" : "chosen";
-    for (const box of $("outlet-choices").querySelectorAll("input")) box.checked = item.outlet_ids.includes(Number(box.value));
+    scope.set(item.all_outlets, item.outlet_ids);
     formatBox.value = item.format;
     $("integration-active").checked = item.active;
   }
@@ -106,7 +98,7 @@ function edit(item) {
   heading.textContent = item ? item.name : heading.dataset.newText;
   $("cancel-edit").hidden = !item;
   showType();
-  showOutletScope();
+  scope.show();
 }
 $("cancel-edit").addEventListener("click", () => edit(null));
 function openNew() {
@@ -236,14 +228,4 @@ function openLog(item) {
 }
 $("log-refresh").addEventListener("click", () => { logTable.reload(); table.reload(); });
 
-(async () => {
-  try {
-    const list = await api("GET", "/api/outlets?per_page=200");
-    for (const o of list.items) {
-      outlets.set(o.id, o.name);
-      $("outlet-choices").append(el("label", { class: "check" }, el("input", { type: "checkbox", name: "outlet", value: o.id }), o.name));
-    }
-    showOutletScope();
-  } catch (err) { flash(err.message); }
-})();
 edit(null);
