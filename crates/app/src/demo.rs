@@ -157,8 +157,8 @@ async fn seed_templates(store: &Store, now: Timestamp) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The first owner's automations, so the auto-reply and chatbot pages show real ones: two
-/// keyword rules and a sign-up flow (made through the services, checked as any would be; a name
+/// The first owner's automations, so the auto-reply, chatbot and integration pages show real
+/// ones: two keyword rules, a sign-up flow, a paused Telegram integration (made through the services, checked as any would be; a name
 /// already taken means they are there).
 pub async fn seed_automations(state: &crate::AppState) -> anyhow::Result<usize> {
     use crate::services::{auto_replies, chatbots};
@@ -214,6 +214,18 @@ pub async fn seed_automations(state: &crate::AppState) -> anyhow::Result<usize> 
         Ok(_) => made += 1,
         Err(crate::ServiceError::Conflict { .. }) => {}
         Err(e) => return Err(anyhow::anyhow!("demo chatbot: {e}")),
+    }
+    // A Telegram integration as an example of the form, paused: the demo's token reaches no
+    // bot, and a paused integration sends nothing.
+    let telegram: crate::services::integrations::IntegrationInput = serde_json::from_value(serde_json::json!({
+        "name": "Grup staf (contoh)", "active": false,
+        "events": ["message.received", "device.disconnected", "chatbot.handed_over"],
+        "channel": {"type": "telegram", "bot_token": "123456789:DEMOdemoDEMOdemoDEMOdemoDEMO", "chat_id": "-1001234567890"}
+    }))?;
+    match crate::services::integrations::create(state, actor, telegram).await {
+        Ok(_) => made += 1,
+        Err(crate::ServiceError::Conflict { .. }) => {}
+        Err(e) => return Err(anyhow::anyhow!("demo integration: {e}")),
     }
     // A draft broadcast of the promo template to every customer, over the owner's outlets,
     // planned (its exclusions shown) but not started.

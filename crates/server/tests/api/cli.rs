@@ -244,6 +244,15 @@ async fn the_demo_shows_its_api_reference_and_metrics() {
     assert_eq!(rules["total"], 2, "{rules}");
     let bots: serde_json::Value = owner.get(format!("{base}/api/chatbots")).send().await.unwrap().json().await.unwrap();
     assert_eq!((bots["total"].as_i64(), bots["items"][0]["active"].as_bool()), (Some(1), Some(true)), "{bots}");
+    // And an example Telegram integration, paused.
+    let hooks: serde_json::Value =
+        owner.get(format!("{base}/api/integrations")).send().await.unwrap().json().await.unwrap();
+    let hook = &hooks["items"][0];
+    assert_eq!(
+        (hooks["total"].as_i64(), hook["type"].as_str(), hook["active"].as_bool()),
+        (Some(1), Some("telegram"), Some(false)),
+        "{hooks}"
+    );
     // And a broadcast planned to every customer, left as a draft.
     let blasts: serde_json::Value = owner.get(format!("{base}/api/blasts")).send().await.unwrap().json().await.unwrap();
     let draft = &blasts["items"][0];
