@@ -62,11 +62,13 @@ impl ForwardEvent {
         ForwardEvent::ChatbotHandedOver,
     ];
 
-    /// The event a device's new status is forwarded as, if it is one worth an alert.
-    pub fn of_device_status(status: crate::DeviceStatus) -> Option<ForwardEvent> {
+    /// The event a device's change of status is forwarded as, if it is one worth an alert: a
+    /// connected device losing its connection (not each failed attempt to get it back), a
+    /// log-out, a ban.
+    pub fn of_device_status(from: crate::DeviceStatus, to: crate::DeviceStatus) -> Option<ForwardEvent> {
         use crate::DeviceStatus::*;
-        match status {
-            Disconnected => Some(ForwardEvent::DeviceDisconnected),
+        match to {
+            Disconnected if from == Connected => Some(ForwardEvent::DeviceDisconnected),
             LoggedOut => Some(ForwardEvent::DeviceLoggedOut),
             Banned => Some(ForwardEvent::DeviceBanned),
             _ => None,

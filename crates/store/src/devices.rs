@@ -52,6 +52,9 @@ pub struct DeviceChange {
     /// `Some(None)` forgets the pairing, `Some(Some(n))` records it.
     pub paired_account: Option<Option<String>>,
     pub unlinked_reason: Option<String>,
+    /// An expected change that warrants no alert to the owner's integrations (the restart's
+    /// reconciliation: the device reconnects at once).
+    pub quiet: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -206,7 +209,7 @@ impl Store {
                 "device_id": id, "outlet_id": outlet, "status": to, "from": from, "reason": change.reason, "at": now,
             });
             let event = WebhookEvent::new(UserId(owner), EventKind::DeviceStatus, &data, now)
-                .forwarded(domain::ForwardEvent::of_device_status(to), Some(OutletId(outlet)));
+                .forwarded(domain::ForwardEvent::of_device_status(from, to).filter(|_| !change.quiet), Some(OutletId(outlet)));
             let written = enqueue!(tx, event, now)?;
             tx.commit().await?;
             written

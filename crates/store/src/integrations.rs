@@ -186,10 +186,15 @@ impl Store {
         f: &IntegrationFields<'_>,
         now: Timestamp,
     ) -> Result<Integration> {
+        // Two changes at once must not both count the same switch (SQLite writes one at a time).
+        let lock = match self.backend() {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => " FOR UPDATE",
+        };
+        let read = format!("SELECT kind, active FROM integrations WHERE id = $1 AND owner_id = $2{lock}");
         on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
-            let was: Option<(String, bool)> = sqlx::query_as(
-                "SELECT kind, active FROM integrations WHERE id = $1 AND owner_id = $2")
+            let was: Option<(String, bool)> = sqlx::query_as(&read)
                 .bind(id).bind(owner.0).fetch_optional(&mut *tx).await?;
             let Some((kind, was_active)) = was else { return Err(StoreError::NotFound) };
             sqlx::query(

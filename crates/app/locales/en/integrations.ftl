@@ -10,6 +10,7 @@ error-integration-event-test = integration.test is sent by "send test" only
 error-integration-token = a bot token looks like 123456789:AA… (from @BotFather)
 error-integration-chat-id = a chat id is a number (e.g. -1001234567890) or a channel's @name
 error-integration-secret-required = this is needed the first time
+error-integration-password-again = give the password again: the mail server, port, security or user changed
 error-integration-smtp-host = give the mail server's name
 error-integration-recipients = give 1 to { $max } recipients
 error-integration-email = { $value } is not an e-mail address

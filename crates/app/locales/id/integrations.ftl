@@ -10,6 +10,7 @@ error-integration-event-test = integration.test hanya dikirim lewat "kirim tes"
 error-integration-token = token bot berbentuk 123456789:AA… (dari @BotFather)
 error-integration-chat-id = chat id berupa angka (mis. -1001234567890) atau @nama kanal
 error-integration-secret-required = wajib diisi saat pertama kali
+error-integration-password-again = isi kata sandi lagi: server e-mail, port, keamanan, atau pengguna berubah
 error-integration-smtp-host = isi nama server e-mail
 error-integration-recipients = isi 1 sampai { $max } penerima
 error-integration-email = { $value } bukan alamat e-mail

@@ -17,6 +17,21 @@ const ANSWER_CHARS: usize = 1000;
 /// How much of the provider's message is kept.
 const SAID_CHARS: usize = 300;
 
+/// The longest texts each provider takes (a longer one is refused, for good).
+const TELEGRAM_TEXT_CHARS: usize = 4096;
+const DISCORD_TITLE_CHARS: usize = 256;
+const DISCORD_TEXT_CHARS: usize = 4096;
+const SLACK_SECTION_CHARS: usize = 3000;
+
+/// `text`, cut to `max` characters with "…" when longer.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max - 1).collect();
+    format!("{kept}…")
+}
+
 /// Discord's embed colour: WhatsApp green.
 const DISCORD_GREEN: u32 = 0x25D366;
 
@@ -72,7 +87,7 @@ pub async fn telegram(outbound: &Outbound, base: &str, token: &str, chat_id: &st
         Ok(r) => r,
         Err(e) => return refused(e),
     };
-    let text = format!("{}\n{}", post.title, post.text);
+    let text = cut(&format!("{}\n{}", post.title, post.text), TELEGRAM_TEXT_CHARS);
     let body = json!({ "chat_id": chat_id, "text": text, "disable_web_page_preview": true });
     answer(request.json(&body).send().await, |said| match serde_json::from_str::<Refusal>(said) {
         Ok(r) => (r.description.unwrap_or_default(), r.parameters.and_then(|p| p.retry_after).map(Duration::from_secs)),
@@ -97,7 +112,8 @@ pub async fn discord(outbound: &Outbound, webhook_url: &str, post: &Post<'_>) ->
     };
     let body = json!({
         "username": "kewhats",
-        "embeds": [{ "title": post.title, "description": post.text, "color": DISCORD_GREEN }],
+        "embeds": [{ "title": cut(post.title, DISCORD_TITLE_CHARS), "description": cut(post.text, DISCORD_TEXT_CHARS),
+            "color": DISCORD_GREEN }],
         // A customer's "@everyone" must not ping the whole server.
         "allowed_mentions": { "parse": [] },
     });
@@ -119,9 +135,9 @@ pub async fn slack(outbound: &Outbound, webhook_url: &str, post: &Post<'_>) -> F
         Ok(r) => r,
         Err(e) => return refused(e),
     };
-    let text = format!("*{}*\n{}", slack_escape(post.title), slack_escape(post.text));
+    let text = cut(&format!("*{}*\n{}", slack_escape(post.title), slack_escape(post.text)), SLACK_SECTION_CHARS);
     let body = json!({
-        "text": format!("{}: {}", post.title, post.text),
+        "text": cut(&slack_escape(&format!("{}: {}", post.title, post.text)), SLACK_SECTION_CHARS),
         "blocks": [{ "type": "section", "text": { "type": "mrkdwn", "text": text } }],
     });
     answer(request.json(&body).send().await, |said| (said.to_string(), None)).await
@@ -142,7 +158,8 @@ pub async fn webhook(
     timestamp: i64,
 ) -> ForwardOutcome {
     match signed::post(outbound, url, secret, event_id, payload, timestamp).await {
-        Err(error) => ForwardOutcome::Retry { error, after: None },
+        Err(signed::Unsent::Refused(error)) => ForwardOutcome::Failed { error },
+        Err(signed::Unsent::Unreachable(error)) => ForwardOutcome::Retry { error, after: None },
         Ok(r) => answer(Ok(r), |said| (said.to_string(), None)).await,
     }
 }
@@ -152,5 +169,14 @@ mod tests {
     #[test]
     fn slack_control_characters_are_escaped() {
         assert_eq!(super::slack_escape("<!channel> & <@U1>"), "&lt;!channel&gt; &amp; &lt;@U1&gt;");
+    }
+
+    #[test]
+    fn a_long_text_is_cut_to_the_providers_limit() {
+        let long = "é".repeat(5000);
+        let cut = super::cut(&long, super::TELEGRAM_TEXT_CHARS);
+        assert_eq!(cut.chars().count(), 4096);
+        assert!(cut.ends_with('…'));
+        assert_eq!(super::cut("pendek", 10), "pendek");
     }
 }

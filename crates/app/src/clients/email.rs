@@ -20,8 +20,10 @@ pub struct Smtp<'a> {
     pub to: &'a [String],
 }
 
-/// Sends one plain-text message. A permanent SMTP refusal (5xx: a wrong password, a refused
-/// recipient) fails at once with the server's words; anything else is worth another try.
+/// Sends one plain-text message, all of it within `timeout` twice over (lettre's own time-out
+/// covers only the connection: a server that accepts and then never answers must not hold the
+/// worker). A permanent SMTP refusal (5xx: a wrong password, a refused recipient) fails at once
+/// with the server's words; anything else is worth another try.
 pub async fn send(
     smtp: &Smtp<'_>,
     allow_private: bool,
@@ -29,6 +31,16 @@ pub async fn send(
     subject: &str,
     text: &str,
 ) -> ForwardOutcome {
+    match tokio::time::timeout(timeout * 2, attempt(smtp, allow_private, timeout, subject, text)).await {
+        Ok(outcome) => outcome,
+        Err(_) => ForwardOutcome::Retry {
+            error: format!("the mail server {} did not answer in time", smtp.host),
+            after: None,
+        },
+    }
+}
+
+async fn attempt(smtp: &Smtp<'_>, allow_private: bool, timeout: Duration, subject: &str, text: &str) -> ForwardOutcome {
     let failed = |error: String| ForwardOutcome::Failed { error };
     let retry = |error: String| ForwardOutcome::Retry { error, after: None };
     let found = match tokio::time::timeout(timeout, tokio::net::lookup_host((smtp.host, smtp.port))).await {

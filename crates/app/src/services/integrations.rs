@@ -338,14 +338,25 @@ fn channel(
             }
             let to = to.iter().map(|a| address(a)).collect::<ServiceResult<Vec<_>>>()?;
             let username = username.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_string);
-            // The password is the secret; none given keeps the saved one, and a new e-mail
-            // integration without one (an open relay on the same network) keeps an empty one.
+            let settings = Settings::Email { host: host.to_string(), port: *port, tls: *tls, username, from, to };
+            // The password is the secret. None given keeps the saved one, but only for the same
+            // server, port, security and user: else the saved password would go wherever the
+            // change points. A new e-mail integration without one (a relay on the same network)
+            // has an empty one.
+            let same_server = |old: &Settings| match (old, &settings) {
+                (
+                    Settings::Email { host: a, port: b, tls: c, username: d, .. },
+                    Settings::Email { host: e, port: f, tls: g, username: h, .. },
+                ) => (a, b, c, d) == (e, f, g, h),
+                _ => false,
+            };
             let secret = match (password, old) {
                 (Some(p), _) => Some(p.clone()),
-                (None, Some(_)) => None,
+                (None, Some(old)) if same_server(old) => None,
+                (None, Some(_)) => return Err(invalid(Text::new("error-integration-password-again"))),
                 (None, None) => Some(String::new()),
             };
-            (Settings::Email { host: host.to_string(), port: *port, tls: *tls, username, from, to }, secret, None)
+            (settings, secret, None)
         }
         ChannelInput::Webhook { url: u } => {
             let url = url(u)?;

@@ -278,6 +278,7 @@ impl Task {
                     reset_retries: true,
                     paired_account: Some(self.device.paired_account.clone()),
                     unlinked_reason: Some(String::new()),
+                    quiet: false,
                 };
                 self.set(Connected, change).await;
                 self.device.retries = 0;
@@ -569,6 +570,7 @@ impl Task {
         }
         let change = DeviceChange {
             reason: "reconciled: the server restarted, so no socket is open".into(),
+            quiet: true,
             ..Default::default()
         };
         let now = self.inner.clock.now();

@@ -190,7 +190,7 @@ impl Worker {
         };
         let timestamp = self.clock.now().millis() / 1000;
         match signed::post(&self.outbound, &d.url, &secret, &d.event_id, &d.payload, timestamp).await {
-            Err(e) => unreachable(e),
+            Err(e) => unreachable(e.into_message()),
             Ok(r) if r.status().is_success() => AttemptOutcome::Delivered { status: r.status().as_u16() },
             Ok(r) => {
                 let status = r.status();

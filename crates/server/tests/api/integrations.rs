@@ -294,6 +294,17 @@ both_backends! {
         assert_eq!(changed["events"], json!(["message.failed", "device.banned"]));
         let bad = expect_json(s.patch(&format!("/api/integrations/{t}"), json!({"channel": {"type": "slack"}})).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(bad["error"]["field"], "channel");
+        // An e-mail integration pointed at another server needs its password again: the saved
+        // one never follows a change of server.
+        let mail = json!({"name": "Mail", "channel": {"type": "email", "host": "smtp.toko.id", "username": "kasir",
+            "password": "rahasia", "from": "kasir@toko.id", "to": ["pemilik@toko.id"]}});
+        let m = integration(&s, mail).await["id"].as_i64().unwrap();
+        let moved = json!({"channel": {"type": "email", "host": "smtp.lain.id", "username": "kasir", "from": "kasir@toko.id", "to": ["pemilik@toko.id"]}});
+        let bad = expect_json(s.patch(&format!("/api/integrations/{m}"), moved).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(bad["error"]["message"].as_str().unwrap().contains("password again"), "{bad}");
+        let same = json!({"channel": {"type": "email", "host": "smtp.toko.id", "username": "kasir", "from": "kasir@toko.id", "to": ["baru@toko.id"]}});
+        let kept = expect_json(s.patch(&format!("/api/integrations/{m}"), same).await, StatusCode::OK).await;
+        assert_eq!((kept["secret_hint"].as_str(), kept["settings"]["to"][0].as_str()), (Some("••••••"), Some("baru@toko.id")));
         // Paused, a test is refused with a reason; deleted, it is gone.
         expect_json(s.patch(&format!("/api/integrations/{t}"), json!({"active": false})).await, StatusCode::OK).await;
         assert_eq!(s.post(&format!("/api/integrations/{t}/test"), json!({})).await.status(), StatusCode::CONFLICT);

@@ -205,6 +205,15 @@ impl Store {
         // the account) is no person answering.
         let written = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            // Each reply of the person extends the hand-over; only the first one is news.
+            let already: Option<bool> = sqlx::query_scalar(
+                "SELECT status = 'handed_over' AND COALESCE(handed_over_until, 0) > $3 FROM chatbot_sessions
+                 WHERE outlet_id = $1 AND peer = $2")
+                .bind(outlet.0)
+                .bind(peer)
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await?;
             let handed: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
                 "UPDATE chatbot_sessions SET status = 'handed_over', resume_at = NULL, last_activity_at = $3,
                      handed_over_until = $3 + 60000 * (SELECT hand_over_minutes FROM chatbots b WHERE b.id = chatbot_id)
@@ -220,7 +229,11 @@ impl Store {
                 .await?;
             let Some((owner, chatbot, until)) = handed else { return Ok(None) };
             let until = until.map(Timestamp);
-            let n = hand_over_event!(tx, owner: UserId(owner), outlet: outlet, peer: peer, chatbot: chatbot, until: until, now: now);
+            let n = if already == Some(true) {
+                0
+            } else {
+                hand_over_event!(tx, owner: UserId(owner), outlet: outlet, peer: peer, chatbot: chatbot, until: until, now: now)
+            };
             tx.commit().await?;
             n
         });

@@ -9,7 +9,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The variables a format may use.
-pub const VARIABLES: &[&str] = &["event", "outlet", "number", "text", "error", "status", "blast", "time"];
+pub const VARIABLES: &[&str] =
+    &["event", "outlet", "number", "text", "error", "status", "blast", "sent", "failed", "time"];
 
 /// The values of an event from its payload (`{"id", "event", "timestamp", "data"}`), and the
 /// outlet's name (looked up by the caller).
