@@ -121,7 +121,8 @@ impl Worker {
                 let retry = u32::try_from(forward.attempts).unwrap_or(u32::MAX);
                 let delay = after.unwrap_or_else(|| self.backoff.delay(retry, rand::thread_rng().gen::<f64>()));
                 let at = now.plus_millis(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 4));
-                ForwardResult::Retry { error, at }
+                // A provider's own wait (a 429) holds every forward to it, not only this one.
+                ForwardResult::Retry { error, at, hold: after.is_some() }
             }
             ForwardOutcome::Retry { error, .. } | ForwardOutcome::Failed { error } => ForwardResult::Failed { error },
         };

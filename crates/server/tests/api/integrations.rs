@@ -144,16 +144,20 @@ both_backends! {
         assert_eq!(waiting["last_error"], "HTTP 429: Too Many Requests: retry after 30");
         let due = chrono_ms(&waiting["next_attempt_at"]);
         assert_eq!(due - sent.millis(), 30_000, "due exactly when Telegram said");
+        // Telegram asked the bot to wait: another message to it waits as well.
+        expect_json(s.post(&format!("/api/integrations/{t}/test"), json!({})).await, StatusCode::ACCEPTED).await;
         app.clock.advance_secs(29);
         app.store.forwards_waiting().notify_one();
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(tg.calls().len(), 1, "not before its time");
         app.clock.advance_secs(1);
         app.store.forwards_waiting().notify_one();
-        let done = wait_log(&s, t, "the delivery", |f| f["status"] == "delivered").await;
-        assert_eq!(done["attempts"], 2);
+        let log = settled(&s, t, 2).await;
+        assert!(log.iter().all(|f| f["status"] == "delivered"), "{log:?}");
+        assert_eq!(log[1]["attempts"], 2, "the first, once refused: {log:?}");
+        assert_eq!(log[0]["attempts"], 1, "the second, held back rather than refused: {log:?}");
         let calls = tg.calls();
-        assert_eq!(calls.len(), 2);
+        assert_eq!(calls.len(), 3);
         assert_eq!(calls[1].body["text"], "kewhats test\nThis integration works: kewhats can send here.");
 
         // A token Discord refuses: failed at the first try, Discord's words in the log and on

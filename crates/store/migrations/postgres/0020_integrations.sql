@@ -17,6 +17,8 @@ CREATE TABLE integrations (
     status             TEXT    NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'connected', 'error')),
     last_error         TEXT    NOT NULL DEFAULT '',
     last_delivered_at  BIGINT,
+    -- The provider asked to wait (a 429): nothing more is sent to it before then.
+    held_until         BIGINT,
     created_at         BIGINT  NOT NULL,
     updated_at         BIGINT  NOT NULL
 );

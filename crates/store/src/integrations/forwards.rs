@@ -47,8 +47,16 @@ pub struct ClaimedForward {
 /// What to record after an attempt.
 pub enum ForwardResult<'a> {
     Delivered,
-    Retry { error: &'a str, at: Timestamp },
-    Failed { error: &'a str },
+    /// Again at `at`; `hold`: the provider asked to wait, so the integration's other forwards
+    /// wait too.
+    Retry {
+        error: &'a str,
+        at: Timestamp,
+        hold: bool,
+    },
+    Failed {
+        error: &'a str,
+    },
 }
 
 #[derive(sqlx::FromRow)]
@@ -101,12 +109,14 @@ struct ClaimRow {
     format: String,
 }
 
-/// Claims due forwards of active integrations in the order of the `(status, next_attempt_at)`
-/// index; on PostgreSQL rows another node is claiming are skipped rather than waited for.
+/// Claims due forwards of active integrations that no provider asked to wait, in the order of
+/// the `(status, next_attempt_at)` index; on PostgreSQL rows another node is claiming are
+/// skipped rather than waited for.
 const CLAIM: &str =
     "UPDATE integration_forwards SET status = 'delivering', attempts = attempts + 1, lease_until = $2, updated_at = $1
      WHERE id IN (SELECT f.id FROM integration_forwards f JOIN integrations i ON i.id = f.integration_id
                   WHERE f.status = 'pending' AND f.next_attempt_at <= $1 AND i.active
+                    AND (i.held_until IS NULL OR i.held_until <= $1)
                   ORDER BY f.next_attempt_at, f.id LIMIT $3 {lock})
      RETURNING id, integration_id, owner_id, event_id, event, payload, attempts, lease_until,
          (SELECT kind FROM integrations i WHERE i.id = integration_id) AS kind,
@@ -196,10 +206,14 @@ impl Store {
     ) -> Result<()> {
         let (status, error, next) = match result {
             ForwardResult::Delivered => (DeliveryStatus::Delivered, "", now),
-            ForwardResult::Retry { error, at } => (DeliveryStatus::Pending, error, at),
+            ForwardResult::Retry { error, at, .. } => (DeliveryStatus::Pending, error, at),
             ForwardResult::Failed { error } => (DeliveryStatus::Failed, error, now),
         };
         let error = error.replace('\0', "");
+        let held = match result {
+            ForwardResult::Retry { at, hold: true, .. } => Some(at),
+            _ => None,
+        };
         on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
@@ -221,12 +235,15 @@ impl Store {
                 let (state, last_error) = if status == DeliveryStatus::Delivered { ("connected", "") } else { ("error", error.as_str()) };
                 sqlx::query(
                     "UPDATE integrations SET status = $2, last_error = $3,
-                         last_delivered_at = CASE WHEN $2 = 'connected' THEN $4 ELSE last_delivered_at END
+                         last_delivered_at = CASE WHEN $2 = 'connected' THEN $4 ELSE last_delivered_at END,
+                         held_until = CASE WHEN $5 IS NULL THEN held_until
+                                           WHEN held_until IS NULL OR held_until < $5 THEN $5 ELSE held_until END
                      WHERE id = $1")
                     .bind(claimed.integration_id)
                     .bind(state)
                     .bind(last_error)
                     .bind(now.millis())
+                    .bind(held.map(Timestamp::millis))
                     .execute(&mut *tx)
                     .await?;
             }
