@@ -154,6 +154,8 @@ settings! {
     webhooks_allow_private: bool = "false";
     /// Telegram's Bot API, which Telegram integrations post to
     telegram_api_url: String = "https://api.telegram.org";
+    /// this server's address as the internet reaches it (`https://wa.example.com`); Telegram sends replies there (it takes HTTPS on port 443, 80, 88 or 8443)
+    public_url: Option<String> = "";
     /// attempts per webhook delivery before it is `failed`; with the defaults the retries span roughly 7–14 hours
     webhook_max_attempts: u32 = "12";
     /// how long a receiver has to answer one attempt
@@ -288,6 +290,13 @@ impl Config {
         if self.metrics_token.as_ref().is_some_and(|t| t.expose().trim().len() < 16) {
             bail!("metrics_token must be at least 16 characters (it guards platform-wide numbers)");
         }
+        if let Some(url) = &self.public_url {
+            let url = url.trim().trim_end_matches('/');
+            if !(url.starts_with("https://") || url.starts_with("http://")) || reqwest::Url::parse(url).is_err() {
+                bail!("public_url must be an http(s) address such as https://wa.example.com");
+            }
+            self.public_url = Some(url.to_string());
+        }
         if self.default_engine == EngineKind::Sim && !self.sandbox {
             bail!("default_engine = sim needs sandbox = true (the simulated network is off)");
         }
@@ -340,6 +349,7 @@ impl Config {
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)
                 .collect(),
+            media_max_bytes: self.media_max_bytes(),
             ..Default::default()
         }
     }

@@ -59,6 +59,21 @@ impl ServiceError {
         ServiceError::Forbidden { code: "forbidden", message: message.into() }
     }
 
+    /// The error as a person reads it, in `tr`'s language (the HTTP layer shows the same).
+    pub fn render(&self, tr: crate::i18n::Tr) -> String {
+        match self {
+            ServiceError::Invalid { field, message } => format!("{field}: {}", message.render(tr)),
+            ServiceError::BadRequest(message) | ServiceError::Unauthenticated(message) => message.render(tr),
+            ServiceError::Forbidden { message, .. }
+            | ServiceError::NotFound { message, .. }
+            | ServiceError::Conflict { message, .. }
+            | ServiceError::TooLarge { message, .. }
+            | ServiceError::RateLimited { message, .. }
+            | ServiceError::Unavailable { message, .. } => message.render(tr),
+            ServiceError::Internal(_) => tr.t("error-internal"),
+        }
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         ServiceError::Internal(err.to_string())
     }

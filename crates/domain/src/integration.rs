@@ -92,18 +92,15 @@ pub enum SmtpTls {
 /// How one attempt to forward ended, as the provider answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ForwardOutcome {
-    Delivered,
+    /// Taken; `reference` is the provider's id for what it made (Telegram's `message_id`),
+    /// which a reply in the channel points at.
+    Delivered { reference: Option<String> },
     /// Worth trying again: a 5xx, a network error, or 429 (with the provider's wait, if it
     /// said one).
-    Retry {
-        error: String,
-        after: Option<Duration>,
-    },
+    Retry { error: String, after: Option<Duration> },
     /// Never going to work as it is (another 4xx: a wrong token, a deleted channel): the
     /// provider's own words.
-    Failed {
-        error: String,
-    },
+    Failed { error: String },
 }
 
 impl ForwardOutcome {

@@ -41,7 +41,7 @@ pub mod opt_out;
 
 pub use label::{Label, LabelError};
 pub use locale::{parse_time_zone, Language, LanguageChoice, UnknownTimeZone, TIME_ZONES};
-pub use message::{Direction, MessageStatus};
+pub use message::{Direction, MediaKind, MessageStatus};
 pub use money::Rupiah;
 pub use policy::{Actor, Scope};
 pub use template::{

@@ -22,6 +22,15 @@ pub enum MessageStatus {
     Received,
 }
 
+/// What a message carries besides text: an image (shown inline) or any other file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Image,
+    Document,
+}
+
+crate::role::string_enum!(MediaKind, "media kind", Image => "image", Document => "document");
 crate::role::string_enum!(Direction, "direction", In => "in", Out => "out");
 crate::role::string_enum!(MessageStatus, "message status",
     Pending => "pending", Sending => "sending", Sent => "sent", Delivered => "delivered",

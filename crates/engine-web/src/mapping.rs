@@ -1,10 +1,11 @@
 //! Translating whatsapp-rust's events into kewhats' [`EngineEvent`]s.
 
 use domain::Timestamp;
-use engine::{EngineEvent, IncomingMessage, Receipt, ReceiptKind};
+use engine::{EngineEvent, IncomingMedia, IncomingMessage, Receipt, ReceiptKind};
 use whatsapp_rust::proto_helpers::MessageExt;
 use whatsapp_rust::types::events::{ConnectFailure, InboundMessage, LoggedOut, Receipt as WaReceipt, TemporaryBan};
 use whatsapp_rust::types::presence::ReceiptType;
+use whatsapp_rust::wacore::download::Downloadable;
 use whatsapp_rust::wacore::types::events::ConnectFailureReason;
 use whatsapp_rust::wacore::types::message::MessageSource;
 use whatsapp_rust::{Client, Jid, Server};
@@ -59,6 +60,7 @@ pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<Inco
         None if !info.media_type.is_empty() => format!("[{}]", info.media_type),
         None => return None,
     };
+    let media = if from_me { None } else { media(client, &m.message).await };
     Some(IncomingMessage {
         id: info.id.to_string(),
         from: if from_me && group.is_none() {
@@ -71,6 +73,47 @@ pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<Inco
         chat: if group.is_some() { engine::ChatKind::Group } else { engine::ChatKind::Direct },
         group,
         from_me,
+        media,
+    })
+}
+
+/// Larger images and documents are not downloaded (the message still arrives, as its caption
+/// or "[document]"): WhatsApp's own limit for images is 16 MB.
+const MEDIA_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The image or document a message came with, downloaded and decrypted; `None` for other
+/// messages, and (logged) when it is too large or the download fails.
+async fn media(client: &Client, message: &whatsapp_rust::waproto::whatsapp::Message) -> Option<IncomingMedia> {
+    let base = message.get_base_message();
+    let (downloadable, kind, mime, file_name, length): (&dyn Downloadable, _, _, _, _) =
+        if let Some(image) = base.image_message.as_option() {
+            (image, domain::MediaKind::Image, image.mimetype.clone(), None, image.file_length)
+        } else if let Some(document) = base.document_message.as_option() {
+            let name = document.file_name.clone().or_else(|| document.title.clone());
+            (document, domain::MediaKind::Document, document.mimetype.clone(), name, document.file_length)
+        } else {
+            return None;
+        };
+    if length.is_some_and(|l| l > MEDIA_MAX_BYTES) {
+        tracing::info!(bytes = length, "an incoming file is too large to download; only its caption is kept");
+        return None;
+    }
+    let data = match client.download(downloadable).await {
+        Ok(data) => data,
+        Err(e) => {
+            tracing::warn!(error = %e, "an incoming image or document could not be downloaded");
+            return None;
+        }
+    };
+    let mime = mime.unwrap_or_else(|| "application/octet-stream".to_string());
+    Some(match kind {
+        domain::MediaKind::Image => IncomingMedia::image(&mime, data),
+        domain::MediaKind::Document => IncomingMedia {
+            kind,
+            mime,
+            file_name: file_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "document".to_string()),
+            data,
+        },
     })
 }
 

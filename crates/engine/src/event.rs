@@ -50,6 +50,48 @@ pub struct IncomingMessage {
     pub group: Option<String>,
     /// Written by the linked phone itself (or another of its devices), not by the other party.
     pub from_me: bool,
+    /// The image or document it came with (`text` is then its caption, or "[image]").
+    pub media: Option<IncomingMedia>,
+}
+
+/// An image or document a message came with, downloaded.
+#[derive(Clone, PartialEq)]
+pub struct IncomingMedia {
+    pub kind: domain::MediaKind,
+    pub mime: String,
+    /// As the sender named it; an image, which has no name, is named after its type.
+    pub file_name: String,
+    pub data: Vec<u8>,
+}
+
+impl IncomingMedia {
+    /// An image, named after its type (WhatsApp sends images without a name).
+    pub fn image(mime: &str, data: Vec<u8>) -> IncomingMedia {
+        let extension = match mime {
+            "image/png" => "png",
+            "image/webp" => "webp",
+            "image/gif" => "gif",
+            _ => "jpg",
+        };
+        IncomingMedia {
+            kind: domain::MediaKind::Image,
+            mime: mime.to_string(),
+            file_name: format!("image.{extension}"),
+            data,
+        }
+    }
+}
+
+impl std::fmt::Debug for IncomingMedia {
+    // Not the bytes: a photo would fill the log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingMedia")
+            .field("kind", &self.kind)
+            .field("mime", &self.mime)
+            .field("file_name", &self.file_name)
+            .field("size", &self.data.len())
+            .finish()
+    }
 }
 
 /// The kind of chat a message was written in. Only direct chats have one person to answer.
@@ -107,6 +149,20 @@ pub enum MessageBody {
 }
 
 impl MessageBody {
+    /// The image or document as its recipient gets it.
+    pub fn media(&self) -> Option<IncomingMedia> {
+        match self {
+            MessageBody::Text(_) => None,
+            MessageBody::Image { data, mime, .. } => Some(IncomingMedia::image(mime, data.clone())),
+            MessageBody::Document { data, mime, file_name, .. } => Some(IncomingMedia {
+                kind: domain::MediaKind::Document,
+                mime: mime.clone(),
+                file_name: file_name.clone(),
+                data: data.clone(),
+            }),
+        }
+    }
+
     /// The text a reader sees first: the message or the caption.
     pub fn preview(&self) -> &str {
         match self {

@@ -9,7 +9,8 @@ mod event;
 pub mod sim;
 
 pub use event::{
-    address, ChatKind, EngineEvent, IncomingMessage, MessageBody, OutgoingMessage, Receipt, ReceiptKind, GROUP_SUFFIX,
+    address, ChatKind, EngineEvent, IncomingMedia, IncomingMessage, MessageBody, OutgoingMessage, Receipt, ReceiptKind,
+    GROUP_SUFFIX,
 };
 
 use async_trait::async_trait;

@@ -443,6 +443,7 @@ mod tests {
                 body: "harga",
                 wa_message_id: &wa_id,
                 at: Timestamp(10),
+                media: None,
             };
             inbound.push(store.record_inbound(new, Timestamp(10)).await.unwrap().unwrap().id);
         }

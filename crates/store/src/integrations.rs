@@ -4,6 +4,7 @@
 //! transaction as the integrations.
 
 pub mod forwards;
+pub(crate) use forwards::keep_forward_media;
 
 use crate::chosen_outlets::{set_chosen_outlets, ChosenOutlets};
 use crate::error::Taken;
@@ -40,6 +41,11 @@ pub struct Integration {
     /// The provider's answer to the last failed forward.
     pub last_error: String,
     pub last_delivered_at: Option<Timestamp>,
+    /// Replies from the channel reach the customer (Telegram, through its webhook).
+    pub replies: bool,
+    /// The SHA-256 (hex) of the token the channel sends with each reply; never serialised.
+    #[serde(skip)]
+    pub reply_token_hash: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -84,6 +90,7 @@ struct Row {
     status: String,
     last_error: String,
     last_delivered_at: Option<i64>,
+    reply_token_hash: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -108,6 +115,8 @@ impl TryFrom<Row> for Integration {
             status: r.status,
             last_error: r.last_error,
             last_delivered_at: r.last_delivered_at.map(Timestamp),
+            replies: r.reply_token_hash.is_some(),
+            reply_token_hash: r.reply_token_hash,
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
         })
@@ -123,7 +132,7 @@ fn events_text(events: &[ForwardEvent]) -> String {
 }
 
 const COLUMNS: &str = "id, owner_id, name, kind, settings, sealed_secret, secret_hint, events, all_outlets, format,
-    active, status, last_error, last_delivered_at, created_at, updated_at";
+    active, status, last_error, last_delivered_at, reply_token_hash, created_at, updated_at";
 
 /// Adds to an owner's counters of one type (inside the change's transaction).
 macro_rules! count {
@@ -199,7 +208,9 @@ impl Store {
             let Some((kind, was_active)) = was else { return Err(StoreError::NotFound) };
             sqlx::query(
                 "UPDATE integrations SET name = $3, settings = $4, sealed_secret = $5, secret_hint = $6, events = $7,
-                     all_outlets = $8, format = $9, active = $10, updated_at = $11
+                     all_outlets = $8, format = $9, active = $10, updated_at = $11,
+                     -- Another bot's token: replies were set up with the old bot.
+                     reply_token_hash = CASE WHEN sealed_secret = $5 THEN reply_token_hash ELSE NULL END
                  WHERE id = $1 AND owner_id = $2")
                 .bind(id)
                 .bind(owner.0)
@@ -245,6 +256,38 @@ impl Store {
             on_db!(self, read, pool => sqlx::query_as(&sql).bind(id).bind(owner.0).fetch_optional(pool).await)?;
         let Some(item) = row.map(Integration::try_from).transpose()? else { return Ok(None) };
         Ok(self.with_chosen_outlets(vec![item], "integration_outlets", "integration_id").await?.pop())
+    }
+
+    /// Replies on (with the hash of the channel's token) or off (`None`). `NotFound` for
+    /// another owner's.
+    pub async fn set_integration_replies(
+        &self,
+        owner: UserId,
+        id: i64,
+        token_hash: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Integration> {
+        let done = on_db!(self, write, pool => sqlx::query(
+            "UPDATE integrations SET reply_token_hash = $3, updated_at = $4 WHERE id = $1 AND owner_id = $2")
+            .bind(id)
+            .bind(owner.0)
+            .bind(token_hash)
+            .bind(now.millis())
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.integration(owner, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Any owner's integration: only for a caller that proves it by a secret of the
+    /// integration's own (a channel's reply).
+    pub async fn integration_for_reply(&self, id: i64) -> Result<Option<Integration>> {
+        let sql = format!("SELECT {COLUMNS} FROM integrations WHERE id = $1 AND reply_token_hash IS NOT NULL");
+        let row: Option<Row> = on_db!(self, read, pool => sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
+        row.map(Integration::try_from).transpose()
     }
 
     pub async fn list_integrations(&self, owner: UserId, page: Page) -> Result<Paged<Integration>> {

@@ -66,6 +66,9 @@ pub struct NewInbound<'a> {
     pub body: &'a str,
     pub wa_message_id: &'a str,
     pub at: Timestamp,
+    /// The image or document it came with: described on the message, and its bytes kept only
+    /// for the integrations that forward it.
+    pub media: Option<NewMedia<'a>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -153,18 +156,22 @@ macro_rules! status_events {
         let mut written = 0;
         for row in $rows {
             let message = Message::try_from(row)?;
+            crate::blasts::mirror_to_blast!($tx, message, $now);
+            let failed = (message.status == MessageStatus::Failed).then_some(domain::ForwardEvent::MessageFailed);
+            let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now)
+                .forwarded(failed, Some(message.outlet_id));
+            written += enqueue!($tx, event, $now)?;
             if message.media_size.is_some() && matches!(message.status, MessageStatus::Sent | MessageStatus::Failed) {
+                if failed.is_some() {
+                    // What could not be sent goes to the integrations that report it, file and all.
+                    crate::integrations::keep_forward_media!($tx, &event.id, of_message: message.id, $now);
+                }
                 // The bytes were only kept to be sent.
                 sqlx::query("DELETE FROM message_media WHERE message_id = $1")
                     .bind(message.id)
                     .execute(&mut *$tx)
                     .await?;
             }
-            crate::blasts::mirror_to_blast!($tx, message, $now);
-            let failed = (message.status == MessageStatus::Failed).then_some(domain::ForwardEvent::MessageFailed);
-            let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now)
-                .forwarded(failed, Some(message.outlet_id));
-            written += enqueue!($tx, event, $now)?;
             messages.push(message);
         }
         (messages, written)
@@ -254,8 +261,9 @@ impl Store {
     /// Stores an incoming message once; `None` when this WhatsApp id was already stored.
     pub async fn record_inbound(&self, new: NewInbound<'_>, now: Timestamp) -> Result<Option<Message>> {
         let sql = format!(
-            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, wa_message_id, created_at, updated_at)
-             VALUES ($1, $2, 'in', $3, $4, 'received', $5, $6, $7)
+            "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, wa_message_id, created_at, updated_at,
+                 kind, media_mime, media_name, media_size)
+             VALUES ($1, $2, 'in', $3, $4, 'received', $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
         );
         let (message, written) = on_db!(self, write, pool => {
@@ -268,12 +276,19 @@ impl Store {
                 .bind(new.wa_message_id)
                 .bind(new.at.millis())
                 .bind(now.millis())
+                .bind(new.media.as_ref().map_or("text", |m| m.kind))
+                .bind(new.media.as_ref().map(|m| m.mime))
+                .bind(new.media.as_ref().map(|m| m.file_name))
+                .bind(new.media.as_ref().map(|m| i64::try_from(m.data.len()).unwrap_or(i64::MAX)))
                 .fetch_optional(&mut *tx)
                 .await?;
             let Some(message) = one(row)? else { return Ok(None) };
             let event = WebhookEvent::new(message.owner_id, EventKind::MessageReceived, &message, now)
                 .forwarded(Some(domain::ForwardEvent::MessageReceived), Some(message.outlet_id));
             let written = enqueue!(tx, event, now)?;
+            if let Some(media) = &new.media {
+                crate::integrations::keep_forward_media!(tx, &event.id, data: media.data, now);
+            }
             tx.commit().await?;
             (message, written)
         });

@@ -52,6 +52,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 18, "0018_chatbots"),
     migration!("sqlite", 19, "0019_group_opt_in"),
     migration!("sqlite", 20, "0020_integrations"),
+    migration!("sqlite", 21, "0021_forward_media_and_replies"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -74,6 +75,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 18, "0018_chatbots"),
     migration!("postgres", 19, "0019_group_opt_in"),
     migration!("postgres", 20, "0020_integrations"),
+    migration!("postgres", 21, "0021_forward_media_and_replies"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -243,7 +243,7 @@ both_backends! {
         store.update_webhook(ana, paused.id, kewhats_store::WebhookPatch { active: Some(false), ..Default::default() }, T0).await.unwrap();
         let bobs = store.create_webhook(bob, "https://b.example/in", &events(&["message.received"]), b"s", T0).await.unwrap();
 
-        let new = NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "halo", wa_message_id: "IN1", at: T0 };
+        let new = NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "halo", wa_message_id: "IN1", at: T0, media: None };
         let message = store.record_inbound(new, T0).await.unwrap().unwrap();
         let count = |hook: i64, owner: UserId| { let s = store.clone(); async move { s.list_deliveries(owner, hook, None, Page::default()).await.unwrap().total } };
         assert_eq!(count(inbound.id, ana).await, 1);
@@ -318,7 +318,7 @@ both_backends! {
         assert_eq!((read.status, read.read_at, read.sent_at), (MessageStatus::Read, Some(T0.plus_secs(3)), Some(T0.plus_secs(1))));
         assert!(store.message(owner_scope(bob), first.id).await.unwrap().is_none(), "another owner's message");
 
-        let inbound = |id: &'static str| NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "pesan", wa_message_id: id, at: T0 };
+        let inbound = |id: &'static str| NewInbound { owner: ana, outlet: o, from: "+6281300000001", body: "pesan", wa_message_id: id, at: T0, media: None };
         assert!(store.record_inbound(inbound("IN1"), T0).await.unwrap().is_some());
         assert!(store.record_inbound(inbound("IN1"), T0).await.unwrap().is_none(), "stored once");
         let (stuck, _) = store.create_outgoing(out("crash", None), T0).await.unwrap();

@@ -31,3 +31,4 @@ forward-title-hand-over = A customer is waiting for a person · { $outlet }
 forward-hand-over = { $number } is yours to answer now; the chatbot keeps quiet.
 forward-title-test = kewhats test
 forward-test = This integration works: kewhats can send here.
+forward-reply-refused = Not sent to the customer: { $reason }

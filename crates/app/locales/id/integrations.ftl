@@ -31,3 +31,4 @@ forward-title-hand-over = Pelanggan menunggu dilayani admin · { $outlet }
 forward-hand-over = Silakan balas { $number } sekarang; chatbot diam dulu.
 forward-title-test = Tes kewhats
 forward-test = Integrasi ini berfungsi: kewhats bisa mengirim ke sini.
+forward-reply-refused = Tidak terkirim ke pelanggan: { $reason }

@@ -1,13 +1,13 @@
 //! The HTTP channels integrations forward to, each in its provider's own format, and how each
 //! provider's answer decides a forward's fate ([`ForwardOutcome`]): Telegram's Bot API
-//! (`sendMessage`), Discord's and Slack's incoming webhooks, and a custom webhook signed like
-//! the webhooks feature's.
+//! (`sendMessage`, `sendPhoto`, `sendDocument`; `setWebhook` for replies), Discord's and
+//! Slack's incoming webhooks, and a custom webhook signed like the webhooks feature's.
 //!
 //! Secrets travel in URLs here (Telegram's token is in the path, Discord's and Slack's webhook
 //! URLs are the key), so no error text ever carries a URL.
 
 use crate::clients::{excerpt, signed, Outbound};
-use domain::{retry_after_secs, ForwardOutcome};
+use domain::{retry_after_secs, ForwardOutcome, MediaKind};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -19,6 +19,12 @@ const SAID_CHARS: usize = 300;
 
 /// The longest texts each provider takes (a longer one is refused, for good).
 const TELEGRAM_TEXT_CHARS: usize = 4096;
+const TELEGRAM_CAPTION_CHARS: usize = 1024;
+/// Larger photos are sent as documents (Telegram's limits: 10 MB a photo, 50 MB a file).
+const TELEGRAM_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+/// How much of Telegram's answer to a sent message is read for its `message_id` (the answer
+/// repeats the text, up to 4096 characters).
+const TELEGRAM_SENT_CHARS: usize = 64 * 1024;
 const DISCORD_TITLE_CHARS: usize = 256;
 const DISCORD_TEXT_CHARS: usize = 4096;
 const SLACK_SECTION_CHARS: usize = 3000;
@@ -35,16 +41,35 @@ fn cut(text: &str, max: usize) -> String {
 /// Discord's embed colour: WhatsApp green.
 const DISCORD_GREEN: u32 = 0x25D366;
 
-/// What is forwarded: a title (the event, the outlet) and the text.
+/// What is forwarded: a title (the event, the outlet), the text, and the event's file if it
+/// came with one.
 pub struct Post<'a> {
     pub title: &'a str,
     pub text: &'a str,
+    pub attachment: Option<&'a Attachment>,
+}
+
+/// An image or document that goes with a forward.
+pub struct Attachment {
+    pub kind: MediaKind,
+    pub mime: String,
+    pub file_name: String,
+    pub data: Vec<u8>,
 }
 
 /// The outcome of a sent request: 2xx is delivered, else `said` reads the provider's message
 /// (and wait, if it gave one) from the body; a `Retry-After` header counts too.
 async fn answer(
     sent: Result<reqwest::Response, reqwest::Error>,
+    said: impl FnOnce(&str) -> (String, Option<Duration>),
+) -> ForwardOutcome {
+    answer_with(sent, None, said).await
+}
+
+/// [`answer`], reading what the provider made (its `reference`) from a 2xx answer's body.
+async fn answer_with(
+    sent: Result<reqwest::Response, reqwest::Error>,
+    made: Option<fn(&str) -> Option<String>>,
     said: impl FnOnce(&str) -> (String, Option<Duration>),
 ) -> ForwardOutcome {
     let response = match sent {
@@ -56,7 +81,11 @@ async fn answer(
     };
     let status = response.status();
     if status.is_success() {
-        return ForwardOutcome::Delivered;
+        let reference = match made {
+            Some(made) => made(&excerpt(response, TELEGRAM_SENT_CHARS).await),
+            None => None,
+        };
+        return ForwardOutcome::Delivered { reference };
     }
     let header_wait =
         response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after_secs);
@@ -70,9 +99,8 @@ fn refused(e: domain::UrlError) -> ForwardOutcome {
     ForwardOutcome::Failed { error: format!("refused to send: {e}") }
 }
 
-/// Telegram's Bot API: `POST {base}/bot{token}/sendMessage`. Its refusals are
-/// `{"ok": false, "error_code", "description", "parameters": {"retry_after"}}`.
-pub async fn telegram(outbound: &Outbound, base: &str, token: &str, chat_id: &str, post: &Post<'_>) -> ForwardOutcome {
+/// Telegram's refusals: `{"ok": false, "error_code", "description", "parameters": {"retry_after"}}`.
+fn telegram_said(said: &str) -> (String, Option<Duration>) {
     #[derive(Deserialize)]
     struct Refusal {
         description: Option<String>,
@@ -82,18 +110,105 @@ pub async fn telegram(outbound: &Outbound, base: &str, token: &str, chat_id: &st
     struct Parameters {
         retry_after: Option<u64>,
     }
-    let url = format!("{}/bot{token}/sendMessage", base.trim_end_matches('/'));
-    let request = match outbound.request(reqwest::Method::POST, &url) {
-        Ok(r) => r,
-        Err(e) => return refused(e),
-    };
-    let text = cut(&format!("{}\n{}", post.title, post.text), TELEGRAM_TEXT_CHARS);
-    let body = json!({ "chat_id": chat_id, "text": text, "disable_web_page_preview": true });
-    answer(request.json(&body).send().await, |said| match serde_json::from_str::<Refusal>(said) {
+    match serde_json::from_str::<Refusal>(said) {
         Ok(r) => (r.description.unwrap_or_default(), r.parameters.and_then(|p| p.retry_after).map(Duration::from_secs)),
         Err(_) => (said.to_string(), None),
-    })
-    .await
+    }
+}
+
+/// The `message_id` of the message Telegram made: `{"ok": true, "result": {"message_id"}}`.
+fn telegram_message_id(body: &str) -> Option<String> {
+    let sent: serde_json::Value = serde_json::from_str(body).ok()?;
+    sent["result"]["message_id"].as_i64().map(|id| id.to_string())
+}
+
+fn telegram_url(base: &str, token: &str, method: &str) -> String {
+    format!("{}/bot{token}/{method}", base.trim_end_matches('/'))
+}
+
+/// Telegram's Bot API: `POST {base}/bot{token}/sendMessage`, or with a file `sendPhoto` (an
+/// image up to 10 MB) or `sendDocument`, as a form with the text as its caption.
+pub async fn telegram(outbound: &Outbound, base: &str, token: &str, chat_id: &str, post: &Post<'_>) -> ForwardOutcome {
+    let text = format!("{}\n{}", post.title, post.text);
+    let sent = match post.attachment {
+        None => {
+            let request = match outbound.request(reqwest::Method::POST, &telegram_url(base, token, "sendMessage")) {
+                Ok(r) => r,
+                Err(e) => return refused(e),
+            };
+            let body = json!({ "chat_id": chat_id, "text": cut(&text, TELEGRAM_TEXT_CHARS), "disable_web_page_preview": true });
+            request.json(&body).send().await
+        }
+        Some(file) => {
+            let photo = file.kind == MediaKind::Image && file.data.len() <= TELEGRAM_PHOTO_BYTES;
+            let (method, field) = if photo { ("sendPhoto", "photo") } else { ("sendDocument", "document") };
+            let request = match outbound.request(reqwest::Method::POST, &telegram_url(base, token, method)) {
+                Ok(r) => r,
+                Err(e) => return refused(e),
+            };
+            let part = reqwest::multipart::Part::bytes(file.data.clone()).file_name(file.file_name.clone());
+            let part = match part.mime_str(&file.mime) {
+                Ok(p) => p,
+                Err(_) => reqwest::multipart::Part::bytes(file.data.clone()).file_name(file.file_name.clone()),
+            };
+            let form = reqwest::multipart::Form::new()
+                .text("chat_id", chat_id.to_string())
+                .text("caption", cut(&text, TELEGRAM_CAPTION_CHARS))
+                .part(field, part);
+            request.multipart(form).send().await
+        }
+    };
+    answer_with(sent, Some(telegram_message_id), telegram_said).await
+}
+
+/// Points the bot's updates at `url` (`setWebhook`): only messages, each carrying `secret` in
+/// `X-Telegram-Bot-Api-Secret-Token`. `Err` carries Telegram's words.
+pub async fn telegram_set_webhook(
+    outbound: &Outbound,
+    base: &str,
+    token: &str,
+    url: &str,
+    secret: &str,
+) -> Result<(), String> {
+    let body =
+        json!({ "url": url, "secret_token": secret, "allowed_updates": ["message"], "drop_pending_updates": true });
+    telegram_call(outbound, base, token, "setWebhook", &body).await
+}
+
+/// A message in the chat answering message `reply_to` (`sendMessage` with `reply_parameters`).
+pub async fn telegram_reply(
+    outbound: &Outbound,
+    base: &str,
+    token: &str,
+    chat_id: &str,
+    reply_to: i64,
+    text: &str,
+) -> Result<(), String> {
+    let body = json!({ "chat_id": chat_id, "text": cut(text, TELEGRAM_TEXT_CHARS),
+        "reply_parameters": { "message_id": reply_to, "allow_sending_without_reply": true } });
+    telegram_call(outbound, base, token, "sendMessage", &body).await
+}
+
+/// Stops the bot's updates (`deleteWebhook`).
+pub async fn telegram_delete_webhook(outbound: &Outbound, base: &str, token: &str) -> Result<(), String> {
+    telegram_call(outbound, base, token, "deleteWebhook", &json!({ "drop_pending_updates": true })).await
+}
+
+/// A Bot API call answered at once: `Ok` when Telegram took it, else what it said.
+async fn telegram_call(
+    outbound: &Outbound,
+    base: &str,
+    token: &str,
+    method: &str,
+    body: &serde_json::Value,
+) -> Result<(), String> {
+    let request = outbound
+        .request(reqwest::Method::POST, &telegram_url(base, token, method))
+        .map_err(|e| format!("refused to send: {e}"))?;
+    match answer(request.json(body).send().await, telegram_said).await {
+        ForwardOutcome::Delivered { .. } => Ok(()),
+        ForwardOutcome::Retry { error, .. } | ForwardOutcome::Failed { error } => Err(error),
+    }
 }
 
 /// A Discord webhook (`?wait=true`, so a refusal comes back): the post as an embed. Refusals

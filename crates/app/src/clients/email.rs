@@ -2,8 +2,10 @@
 //! private or loopback address refused (unless allowed), as for webhooks; the connection goes to
 //! the checked address while TLS still verifies the certificate for the name.
 
+use crate::clients::channels::Attachment;
 use domain::{is_private, ForwardOutcome, SmtpTls};
 use lettre::message::header::ContentType;
+use lettre::message::{MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -20,7 +22,7 @@ pub struct Smtp<'a> {
     pub to: &'a [String],
 }
 
-/// Sends one plain-text message, all of it within `timeout` twice over (lettre's own time-out
+/// Sends one plain-text message (with the file, if any, attached), all of it within `timeout` twice over (lettre's own time-out
 /// covers only the connection: a server that accepts and then never answers must not hold the
 /// worker). A permanent SMTP refusal (5xx: a wrong password, a refused recipient) fails at once
 /// with the server's words; anything else is worth another try.
@@ -30,8 +32,10 @@ pub async fn send(
     timeout: Duration,
     subject: &str,
     text: &str,
+    attachment: Option<&Attachment>,
 ) -> ForwardOutcome {
-    match tokio::time::timeout(timeout * 2, attempt(smtp, allow_private, timeout, subject, text)).await {
+    let sent = attempt(smtp, allow_private, timeout, subject, text, attachment);
+    match tokio::time::timeout(timeout * 2, sent).await {
         Ok(outcome) => outcome,
         Err(_) => ForwardOutcome::Retry {
             error: format!("the mail server {} did not answer in time", smtp.host),
@@ -40,7 +44,14 @@ pub async fn send(
     }
 }
 
-async fn attempt(smtp: &Smtp<'_>, allow_private: bool, timeout: Duration, subject: &str, text: &str) -> ForwardOutcome {
+async fn attempt(
+    smtp: &Smtp<'_>,
+    allow_private: bool,
+    timeout: Duration,
+    subject: &str,
+    text: &str,
+    attachment: Option<&Attachment>,
+) -> ForwardOutcome {
     let failed = |error: String| ForwardOutcome::Failed { error };
     let retry = |error: String| ForwardOutcome::Retry { error, after: None };
     let found = match tokio::time::timeout(timeout, tokio::net::lookup_host((smtp.host, smtp.port))).await {
@@ -74,7 +85,7 @@ async fn attempt(smtp: &Smtp<'_>, allow_private: bool, timeout: Duration, subjec
         builder =
             builder.credentials(Credentials::new(user.to_string(), smtp.password.unwrap_or_default().to_string()));
     }
-    let mut message = Message::builder().subject(subject).header(ContentType::TEXT_PLAIN);
+    let mut message = Message::builder().subject(subject);
     match smtp.from.parse() {
         Ok(from) => message = message.from(from),
         Err(e) => return failed(format!("the sender {} is not an e-mail address: {e}", smtp.from)),
@@ -85,12 +96,21 @@ async fn attempt(smtp: &Smtp<'_>, allow_private: bool, timeout: Duration, subjec
             Err(e) => return failed(format!("the recipient {to} is not an e-mail address: {e}")),
         }
     }
-    let message = match message.body(text.to_string()) {
+    let built = match attachment {
+        None => message.header(ContentType::TEXT_PLAIN).body(text.to_string()),
+        Some(file) => {
+            let kind = ContentType::parse(&file.mime)
+                .unwrap_or_else(|_| ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN));
+            let attached = lettre::message::Attachment::new(file.file_name.clone()).body(file.data.clone(), kind);
+            message.multipart(MultiPart::mixed().singlepart(SinglePart::plain(text.to_string())).singlepart(attached))
+        }
+    };
+    let message = match built {
         Ok(m) => m,
         Err(e) => return failed(format!("the message could not be built: {e}")),
     };
     match builder.build().send(message).await {
-        Ok(_) => ForwardOutcome::Delivered,
+        Ok(_) => ForwardOutcome::Delivered { reference: None },
         Err(e) if e.is_permanent() => failed(format!("the mail server refused: {e}")),
         Err(e) => retry(format!("the mail server: {e}")),
     }

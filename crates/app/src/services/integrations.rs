@@ -4,6 +4,7 @@
 //! with the events by the store and sent by `workers::integrations`.
 
 pub mod render;
+pub mod replies;
 
 use crate::error::{not_found_as, ServiceError, ServiceResult};
 use crate::i18n::errors::label;
@@ -121,7 +122,7 @@ pub struct Created {
 }
 
 /// Integrations belong to the caller, whatever their role; monitoring has none.
-fn owner(actor: Actor) -> ServiceResult<UserId> {
+pub(crate) fn owner(actor: Actor) -> ServiceResult<UserId> {
     whatsapp_scope(actor)?;
     Ok(actor.user_id)
 }

@@ -5,20 +5,7 @@ use crate::clients::{describe, Outbound};
 use crate::error::ServiceError;
 use crate::i18n::Text;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    Image,
-    Document,
-}
-
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Document => "document",
-        }
-    }
-}
+pub use domain::MediaKind;
 
 #[derive(Debug)]
 pub struct Media {

@@ -464,6 +464,9 @@ impl Task {
             body: &text,
             wa_message_id: &m.id,
             at: m.at,
+            media: m.media.as_ref().filter(|f| f.data.len() <= self.inner.settings.media_max_bytes).map(|f| {
+                store::NewMedia { kind: f.kind.as_str(), mime: &f.mime, file_name: &f.file_name, data: &f.data }
+            }),
         };
         match self.inner.store.record_inbound(new, self.inner.clock.now()).await {
             Ok(Some(message)) => {

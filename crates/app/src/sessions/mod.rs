@@ -95,6 +95,8 @@ pub struct SessionSettings {
     pub reconcile_timeout: Duration,
     /// An inbound message that is one of these opts its sender out of blasts.
     pub stop_words: Vec<String>,
+    /// An inbound image or document larger than this is described, not kept.
+    pub media_max_bytes: usize,
 }
 
 impl Default for SessionSettings {
@@ -105,6 +107,7 @@ impl Default for SessionSettings {
             send_gap: Duration::from_secs(1),
             reconcile_timeout: Duration::from_secs(2),
             stop_words: domain::opt_out::DEFAULT_STOP_WORDS.iter().map(|w| w.to_string()).collect(),
+            media_max_bytes: 16 * 1024 * 1024,
         }
     }
 }

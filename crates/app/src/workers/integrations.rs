@@ -7,14 +7,14 @@
 //! On stop the sends under way finish and are recorded, so a restart repeats none; a process
 //! that dies mid-send leaves a claim whose lease runs out, and that forward is sent again.
 
-use crate::clients::channels::{self, Post};
+use crate::clients::channels::{self, Attachment, Post};
 use crate::clients::email::{self, Smtp};
 use crate::clients::Outbound;
 use crate::i18n::{negotiate, Tr};
 use crate::services::integrations::{render, secret_binding, Settings};
 use crate::state::AppState;
 use domain::policy::system_scope;
-use domain::{Backoff, ForwardOutcome, OutletId};
+use domain::{Backoff, ForwardOutcome, IntegrationKind, OutletId};
 use rand::Rng;
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,7 +116,7 @@ impl Worker {
         let outcome = self.send(&forward).await;
         let now = self.state.clock.now();
         let result = match &outcome {
-            ForwardOutcome::Delivered => ForwardResult::Delivered,
+            ForwardOutcome::Delivered { reference } => ForwardResult::Delivered { reference: reference.as_deref() },
             ForwardOutcome::Retry { error, after } if forward.attempts < self.max_attempts => {
                 let retry = u32::try_from(forward.attempts).unwrap_or(u32::MAX);
                 let delay = after.unwrap_or_else(|| self.backoff.delay(retry, rand::thread_rng().gen::<f64>()));
@@ -126,7 +126,7 @@ impl Worker {
             }
             ForwardOutcome::Retry { error, .. } | ForwardOutcome::Failed { error } => ForwardResult::Failed { error },
         };
-        if !matches!(outcome, ForwardOutcome::Delivered) {
+        if !matches!(outcome, ForwardOutcome::Delivered { .. }) {
             tracing::info!(forward = forward.id, integration = forward.integration_id, attempt = forward.attempts,
                 kind = %forward.kind, final = matches!(result, ForwardResult::Failed { .. }), "integration forward failed");
         }
@@ -150,7 +150,11 @@ impl Worker {
             }
         };
         let (title, text) = self.words(f).await;
-        let post = Post { title: &title, text: &text };
+        let attachment = match self.attachment(f).await {
+            Ok(a) => a,
+            Err(e) => return ForwardOutcome::Retry { error: format!("reading the file to forward: {e}"), after: None },
+        };
+        let post = Post { title: &title, text: &text, attachment: attachment.as_ref() };
         let outbound = &self.outbound;
         match settings {
             Settings::Telegram { chat_id } => {
@@ -168,13 +172,37 @@ impl Worker {
                     from: &from,
                     to: &to,
                 };
-                email::send(&smtp, state.config.webhooks_allow_private, self.timeout, &title, &text).await
+                email::send(&smtp, state.config.webhooks_allow_private, self.timeout, &title, &text, post.attachment)
+                    .await
             }
             Settings::Webhook { url } => {
                 let timestamp = state.clock.now().millis() / 1000;
                 channels::webhook(outbound, &url, &secret, &f.event_id, &f.payload, timestamp).await
             }
         }
+    }
+
+    /// The image or document the event's message came with, if it was kept for forwarding
+    /// (Discord, Slack and custom webhooks get the words only; a webhook's receiver has the
+    /// message's description in the payload).
+    async fn attachment(&self, f: &ClaimedForward) -> store::Result<Option<Attachment>> {
+        if !matches!(f.kind, IntegrationKind::Telegram | IntegrationKind::Email) {
+            return Ok(None);
+        }
+        let payload: serde_json::Value = serde_json::from_str(&f.payload).unwrap_or_default();
+        let message = &payload["data"];
+        let Some(kind) = message["kind"].as_str().and_then(|k| k.parse::<domain::MediaKind>().ok()) else {
+            return Ok(None);
+        };
+        let Some(data) = self.state.store.forward_media(&f.event_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Attachment {
+            kind,
+            mime: message["media_mime"].as_str().unwrap_or("application/octet-stream").to_string(),
+            file_name: message["media_name"].as_str().unwrap_or("file").to_string(),
+            data,
+        }))
     }
 
     /// The forward's title and text in the owner's language, with its outlet's name.

@@ -92,6 +92,10 @@ pub const ENDPOINTS: &[Row] = &[
     ("DELETE", "/api/integrations/{id}",                             [U, O, N, F, N, N]),
     ("POST",   "/api/integrations/{id}/test",                        [U, O, N, F, N, N]),
     ("GET",    "/api/integrations/{id}/log",                         [U, O, N, F, N, N]),
+    ("PUT",    "/api/integrations/{id}/replies",                     [U, O, N, F, N, N]),
+    ("DELETE", "/api/integrations/{id}/replies",                     [U, O, N, F, N, N]),
+    // Telegram's webhook: only its secret token gets in, whoever is logged in.
+    ("POST",   "/api/integrations/{id}/telegram",                    [U, U, U, U, U, U]),
     ("GET",    "/api/webhooks",                                      [U, O, O, F, O, O]),
     ("POST",   "/api/webhooks",                                      [U, O, O, F, O, O]),
     ("GET",    "/api/webhooks/{id}",                                 [U, O, N, F, N, N]),

@@ -122,6 +122,7 @@ impl Connection for SimConnection {
                     chat: crate::ChatKind::Direct,
                     group: None,
                     from_me: false,
+                    media: message.body.media(),
                 };
                 emit(&peer, EngineEvent::Message(msg)).await;
                 self.spawn_receipts(id.clone(), message.to, false);

@@ -59,6 +59,20 @@ pub struct SimEngine {
     pub(crate) config: Arc<SimConfig>,
 }
 
+/// A message a simulated contact writes ([`SimEngine::write`]).
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The contact's number as digits.
+    pub from: String,
+    pub text: String,
+    /// The id of an earlier message, to deliver it again; a new one when `None`.
+    pub id: Option<String>,
+    pub chat: crate::ChatKind,
+    /// Written by the linked phone itself: what the gateway must never answer.
+    pub from_me: bool,
+    pub media: Option<crate::IncomingMedia>,
+}
+
 impl SimEngine {
     pub fn new(config: SimConfig) -> SimEngine {
         SimEngine { net: Arc::default(), config: Arc::new(config) }
@@ -76,9 +90,8 @@ impl SimEngine {
         Ok(())
     }
 
-    /// A customer with number `from` (digits) writes to the device.
-    /// A customer writes to the device. Passing the `id` of an earlier message delivers it
-    /// again, as WhatsApp does after a reconnect.
+    /// A customer with number `from` (digits) writes to the device. Passing the `id` of an
+    /// earlier message delivers it again, as WhatsApp does after a reconnect.
     pub async fn inbound(
         &self,
         device: DeviceId,
@@ -86,25 +99,24 @@ impl SimEngine {
         text: &str,
         id: Option<&str>,
     ) -> Result<String, EngineError> {
-        self.inbound_in(device, from, text, id, crate::ChatKind::Direct, false).await
+        let written = Written {
+            from: from.to_string(),
+            text: text.to_string(),
+            id: id.map(str::to_string),
+            ..Written::default()
+        };
+        self.write(device, written).await
     }
 
-    /// [`SimEngine::inbound`] in a chat of `chat`'s kind, or written by the linked phone itself
-    /// (`from_me`): what the gateway must never answer.
-    pub async fn inbound_in(
-        &self,
-        device: DeviceId,
-        from: &str,
-        text: &str,
-        id: Option<&str>,
-        chat: crate::ChatKind,
-        from_me: bool,
-    ) -> Result<String, EngineError> {
+    /// What a contact writes to the device, in any kind of chat, with media: returns the
+    /// message's WhatsApp id.
+    pub async fn write(&self, device: DeviceId, written: Written) -> Result<String, EngineError> {
         let (events, _) = self.lock().live_events(device)?;
-        let id = id.map_or_else(network::message_id, str::to_string);
+        let Written { from, text, id, chat, from_me, media } = written;
+        let id = id.unwrap_or_else(network::message_id);
         // Every group message of the sandbox is written in the one group.
         let group = (chat == crate::ChatKind::Group).then(|| SIM_GROUP.to_string());
-        let msg = crate::IncomingMessage { chat, group, from_me, ..network::incoming(&id, from, text) };
+        let msg = crate::IncomingMessage { chat, group, from_me, media, ..network::incoming(&id, &from, &text) };
         connection::emit(&events, EngineEvent::Message(msg)).await;
         Ok(id)
     }

@@ -85,6 +85,7 @@ pub(crate) fn incoming(id: &str, from: &str, text: &str) -> IncomingMessage {
         chat: crate::ChatKind::Direct,
         group: None,
         from_me: false,
+        media: None,
     }
 }
 

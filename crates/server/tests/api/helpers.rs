@@ -150,6 +150,10 @@ impl Session {
         self.client.patch(self.url(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.expect("send")
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.client.put(self.url(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.expect("send")
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.client.delete(self.url(path)).header("x-csrf-token", &self.csrf).send().await.expect("send")
     }

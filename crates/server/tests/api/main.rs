@@ -18,6 +18,7 @@ mod devices;
 mod helpers;
 mod http;
 mod i18n;
+mod integration_files_and_replies;
 mod integrations;
 mod media;
 mod messages;

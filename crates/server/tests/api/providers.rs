@@ -77,15 +77,53 @@ pub struct Provider {
     server: JoinHandle<()>,
 }
 
+/// Telegram's answer to a request it cannot take (`400 Bad Request: …`).
+fn telegram_bad_request(description: &str) -> Answer {
+    let body = json!({"ok": false, "error_code": 400, "description": format!("Bad Request: {description}")});
+    Answer { status: 400, body: body.to_string(), headers: vec![] }
+}
+
+/// What Telegram's Bot API answers, by method, as it does: the message it made (its
+/// `message_id` is the request's number), or `true` for settings.
+fn telegram(uri: &str, body: &Value, n: usize) -> Answer {
+    let method = uri.rsplit('/').next().unwrap_or("");
+    let message = |extra: Value| {
+        let mut m = json!({"message_id": n, "chat": {"id": body["chat_id"]}, "date": 0});
+        m.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"ok": true, "result": m}).to_string()
+    };
+    let caption_too_long = body["caption"].as_str().is_some_and(|c| c.chars().count() > 1024);
+    let body = match method {
+        "sendMessage" if body["text"].as_str().is_none_or(|t| t.trim().is_empty()) => {
+            return telegram_bad_request("message text is empty")
+        }
+        "sendMessage" => message(json!({"text": body["text"]})),
+        "sendPhoto" | "sendDocument" if caption_too_long => return telegram_bad_request("message caption is too long"),
+        "sendPhoto" if !body["photo"].is_object() => return telegram_bad_request("there is no photo in the request"),
+        "sendPhoto" => message(json!({"photo": [{"file_id": "AgAC", "file_size": body["photo"]["size"]}],
+            "caption": body["caption"]})),
+        "sendDocument" if !body["document"].is_object() => {
+            return telegram_bad_request("there is no document in the request")
+        }
+        "sendDocument" => message(json!({"document": {"file_name": body["document"]["file_name"],
+            "mime_type": body["document"]["content_type"], "file_size": body["document"]["size"]}, "caption": body["caption"]})),
+        "setWebhook" if body["url"].as_str().is_none_or(str::is_empty) => {
+            return telegram_bad_request("bad webhook: an HTTPS URL must be provided for webhook")
+        }
+        "setWebhook" => json!({"ok": true, "result": true, "description": "Webhook was set"}).to_string(),
+        "deleteWebhook" => json!({"ok": true, "result": true, "description": "Webhook was deleted"}).to_string(),
+        _ => {
+            let body = json!({"ok": false, "error_code": 404, "description": "Not Found"});
+            return Answer { status: 404, body: body.to_string(), headers: vec![] };
+        }
+    };
+    Answer { status: 200, body, headers: vec![] }
+}
+
 /// How the provider answers a request it accepts.
-fn accepted(kind: Kind, body: &Value, n: usize) -> Answer {
+fn accepted(kind: Kind, uri: &str, body: &Value, n: usize) -> Answer {
     let (status, body) = match kind {
-        Kind::Telegram => (
-            200,
-            json!({"ok": true, "result": {"message_id": n, "chat": {"id": body["chat_id"]}, "date": 0,
-            "text": body["text"]}})
-            .to_string(),
-        ),
+        Kind::Telegram => return telegram(uri, body, n),
         // With `?wait=true`, the message created.
         Kind::Discord => {
             (200, json!({"id": format!("{n}"), "type": 0, "content": "", "embeds": body["embeds"]}).to_string())
@@ -95,13 +133,51 @@ fn accepted(kind: Kind, body: &Value, n: usize) -> Answer {
     Answer { status, body, headers: vec![] }
 }
 
-async fn serve(State(shared): State<Shared>, OriginalUri(uri): OriginalUri, body: String) -> Response {
-    let json: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+/// A form's fields as JSON: text fields as strings, files as `{file_name, content_type, size,
+/// data}` (`data` base64).
+async fn form_fields(request: axum::extract::Request) -> Value {
+    use axum::extract::FromRequest;
+    use base64::Engine as _;
+    let mut form = axum::extract::Multipart::from_request(request, &()).await.expect("a multipart form");
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form.next_field().await.expect("a form field") {
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let content_type = field.content_type().map(str::to_string);
+        let bytes = field.bytes().await.expect("a field's bytes");
+        let value = match file_name {
+            Some(file_name) => json!({"file_name": file_name, "content_type": content_type, "size": bytes.len(),
+                "data": base64::engine::general_purpose::STANDARD.encode(&bytes)}),
+            None => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        };
+        fields.insert(name, value);
+    }
+    Value::Object(fields)
+}
+
+async fn serve(
+    State(shared): State<Shared>,
+    OriginalUri(uri): OriginalUri,
+    request: axum::extract::Request,
+) -> Response {
+    let multipart = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let json = if multipart {
+        form_fields(request).await
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        serde_json::from_str(&body).unwrap_or(Value::String(body))
+    };
     let delay = *shared.delay.lock().unwrap();
     tokio::time::sleep(delay).await;
     let answer = {
         let n = shared.calls.lock().unwrap().len() + 1;
-        shared.script.lock().unwrap().pop_front().unwrap_or_else(|| accepted(shared.kind, &json, n))
+        let uri = uri.path();
+        shared.script.lock().unwrap().pop_front().unwrap_or_else(|| accepted(shared.kind, uri, &json, n))
     };
     shared.calls.lock().unwrap().push(Call { uri: uri.to_string(), body: json });
     let mut headers = HeaderMap::new();

@@ -9,11 +9,47 @@ use serde::Serialize;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
+/// Keeps the image or document of an event that integrations forward ([`Store::forward_media`]),
+/// inside the transaction that wrote its forwards: nothing when none was written. From bytes at
+/// hand (`data:`), or copied from an outgoing message's (`of_message:`).
+macro_rules! keep_forward_media {
+    ($tx:expr, $event_id:expr, data: $data:expr, $now:expr) => {{
+        let forwarded: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM integration_forwards WHERE event_id = $1)")
+                .bind($event_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+        if forwarded {
+            sqlx::query("INSERT INTO forward_media (event_id, data, created_at) VALUES ($1, $2, $3)")
+                .bind($event_id)
+                .bind($data)
+                .bind($now.millis())
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+    ($tx:expr, $event_id:expr, of_message: $message:expr, $now:expr) => {{
+        sqlx::query(
+            "INSERT INTO forward_media (event_id, data, created_at)
+             SELECT $1, data, $3 FROM message_media
+             WHERE message_id = $2 AND EXISTS (SELECT 1 FROM integration_forwards WHERE event_id = $1)",
+        )
+        .bind($event_id)
+        .bind($message)
+        .bind($now.millis())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use keep_forward_media;
+
 /// One forward in an integration's log.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Forward {
     pub id: i64,
     pub integration_id: i64,
+    /// The event's id, as webhooks get it (`webhook-id`).
+    pub event_id: String,
     pub event: ForwardEvent,
     pub status: DeliveryStatus,
     pub attempts: i64,
@@ -46,7 +82,10 @@ pub struct ClaimedForward {
 
 /// What to record after an attempt.
 pub enum ForwardResult<'a> {
-    Delivered,
+    /// With what the provider calls the message it made, if it said.
+    Delivered {
+        reference: Option<&'a str>,
+    },
     /// Again at `at`; `hold`: the provider asked to wait, so the integration's other forwards
     /// wait too.
     Retry {
@@ -63,6 +102,7 @@ pub enum ForwardResult<'a> {
 struct Row {
     id: i64,
     integration_id: i64,
+    event_id: String,
     event: String,
     status: String,
     attempts: i64,
@@ -79,6 +119,7 @@ impl TryFrom<Row> for Forward {
         Ok(Forward {
             id: r.id,
             integration_id: r.integration_id,
+            event_id: r.event_id,
             event: r.event.parse().map_err(corrupt)?,
             status: r.status.parse().map_err(corrupt)?,
             attempts: r.attempts,
@@ -91,7 +132,7 @@ impl TryFrom<Row> for Forward {
 }
 
 const COLUMNS: &str =
-    "id, integration_id, event, status, attempts, next_attempt_at, last_error, created_at, delivered_at";
+    "id, integration_id, event_id, event, status, attempts, next_attempt_at, last_error, created_at, delivered_at";
 
 #[derive(sqlx::FromRow)]
 struct ClaimRow {
@@ -205,11 +246,15 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         let (status, error, next) = match result {
-            ForwardResult::Delivered => (DeliveryStatus::Delivered, "", now),
+            ForwardResult::Delivered { .. } => (DeliveryStatus::Delivered, "", now),
             ForwardResult::Retry { error, at, .. } => (DeliveryStatus::Pending, error, at),
             ForwardResult::Failed { error } => (DeliveryStatus::Failed, error, now),
         };
         let error = error.replace('\0', "");
+        let reference = match result {
+            ForwardResult::Delivered { reference } => reference,
+            _ => None,
+        };
         let held = match result {
             ForwardResult::Retry { at, hold: true, .. } => Some(at),
             _ => None,
@@ -218,7 +263,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let done = sqlx::query(
                 "UPDATE integration_forwards SET status = $3, last_error = $4, next_attempt_at = $5, lease_until = NULL,
-                     updated_at = $6, delivered_at = CASE WHEN $3 = 'delivered' THEN $6 ELSE delivered_at END
+                     updated_at = $6, delivered_at = CASE WHEN $3 = 'delivered' THEN $6 ELSE delivered_at END,
+                     reference = $8
                  WHERE id = $1 AND attempts = $2 AND status = 'delivering' AND lease_until = $7")
                 .bind(claimed.id)
                 .bind(claimed.attempts)
@@ -227,9 +273,19 @@ impl Store {
                 .bind(next.millis())
                 .bind(now.millis())
                 .bind(claimed.lease_until.millis())
+                .bind(reference)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            if done > 0 && status != DeliveryStatus::Pending {
+                // The event's file goes with the last forward that needed it.
+                sqlx::query(
+                    "DELETE FROM forward_media WHERE event_id = $1 AND NOT EXISTS (
+                         SELECT 1 FROM integration_forwards WHERE event_id = $1 AND status IN ('pending', 'delivering'))")
+                    .bind(&claimed.event_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if done > 0 {
                 // The integration is as good as its last answer.
                 let (state, last_error) = if status == DeliveryStatus::Delivered { ("connected", "") } else { ("error", error.as_str()) };
@@ -291,13 +347,51 @@ impl Store {
         Ok(Paged::new(items, total, page))
     }
 
-    /// Deletes finished forwards last touched before `before`.
+    /// The event an integration's delivered forward reported, found by what the provider called
+    /// the message it made: `(event, payload)`.
+    pub async fn forward_by_reference(
+        &self,
+        integration: i64,
+        reference: &str,
+    ) -> Result<Option<(ForwardEvent, String)>> {
+        let row: Option<(String, String)> = on_db!(self, read, pool => sqlx::query_as(
+            "SELECT event, payload FROM integration_forwards WHERE integration_id = $1 AND reference = $2 LIMIT 1")
+            .bind(integration)
+            .bind(reference)
+            .fetch_optional(pool)
+            .await)?;
+        let corrupt = |e: domain::UnknownValue| StoreError::Corrupt(e.to_string());
+        row.map(|(event, payload)| Ok((event.parse().map_err(corrupt)?, payload))).transpose()
+    }
+
+    /// The image or document kept for an event's forwards, if any.
+    pub async fn forward_media(&self, event_id: &str) -> Result<Option<Vec<u8>>> {
+        Ok(on_db!(self, read, pool => sqlx::query_scalar("SELECT data FROM forward_media WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_optional(pool)
+            .await)?)
+    }
+
+    /// Deletes finished forwards last touched before `before`, and files no forward waits for
+    /// (an integration deleted or paused for good with its forwards).
     pub async fn purge_forwards(&self, before: Timestamp) -> Result<u64> {
-        Ok(on_db!(self, write, pool => sqlx::query(
-            "DELETE FROM integration_forwards WHERE status IN ('delivered', 'failed') AND updated_at < $1")
-            .bind(before.millis())
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()))?)
+        Ok(on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            let purged = sqlx::query(
+                "DELETE FROM integration_forwards WHERE status IN ('delivered', 'failed') AND updated_at < $1")
+                .bind(before.millis())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query(
+                "DELETE FROM forward_media WHERE created_at < $1 AND NOT EXISTS (
+                     SELECT 1 FROM integration_forwards f
+                     WHERE f.event_id = forward_media.event_id AND f.status IN ('pending', 'delivering'))")
+                .bind(before.millis())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            purged
+        }))
     }
 }

@@ -4,9 +4,12 @@
 use super::PageParams;
 use crate::http::error::AppResult;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use app::services::integrations::replies::{self, Received};
 use app::services::integrations::{self, Created, IntegrationChanges, IntegrationInput};
 use app::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::Json;
 use store::{Forward, Integration, Paged};
@@ -19,6 +22,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update, remove))
         .routes(routes!(test))
         .routes(routes!(log))
+        .routes(routes!(replies_on, replies_off))
+        .routes(routes!(telegram_update))
 }
 
 /// List integrations
@@ -110,4 +115,52 @@ async fn log(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> AppResult<Json<Paged<Forward>>> {
     Ok(Json(integrations::log(&state, caller.actor, id, p.page()).await?))
+}
+
+/// Turn replies on
+///
+/// Telegram integrations only: a reply in the chat to a forwarded customer message goes back
+/// to that customer through the outlet. Telegram is told (`setWebhook`) to post the bot's
+/// messages to this server's `public_url`; 409 without it, or with Telegram's words when it
+/// refuses.
+#[utoipa::path(put, path = "/api/integrations/{id}/replies", tag = "integrations", operation_id = "enableIntegrationReplies",
+    params(("id" = i64, Path, description = "The integration's id")), responses((status = 200, body = Integration)))]
+async fn replies_on(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Integration>> {
+    Ok(Json(replies::enable(&state, caller.actor, id).await?))
+}
+
+/// Turn replies off
+#[utoipa::path(delete, path = "/api/integrations/{id}/replies", tag = "integrations", operation_id = "disableIntegrationReplies",
+    params(("id" = i64, Path, description = "The integration's id")), responses((status = 200, body = Integration)))]
+async fn replies_off(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<Integration>> {
+    Ok(Json(replies::disable(&state, caller.actor, id).await?))
+}
+
+/// Telegram's webhook (replies)
+///
+/// Where Telegram posts the bot's updates once replies are on; not for people. Each must carry
+/// the secret token set with the webhook in `X-Telegram-Bot-Api-Secret-Token` (401 without it).
+/// Every update is answered 200, so Telegram does not post it again; `result` says what became
+/// of it.
+#[utoipa::path(post, path = "/api/integrations/{id}/telegram", tag = "integrations", operation_id = "telegramUpdate",
+    params(("id" = i64, Path, description = "The integration's id"),
+        ("X-Telegram-Bot-Api-Secret-Token" = String, Header, description = "The secret token Telegram was given")),
+    request_body(content = Object, description = "A Telegram Update"),
+    responses((status = 200, body = Received), (status = 401, description = "No or a wrong secret token")))]
+async fn telegram_update(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<Received>> {
+    let token = headers.get("x-telegram-bot-api-secret-token").and_then(|v| v.to_str().ok());
+    Ok(Json(replies::receive(&state, id, token, &body).await?))
 }

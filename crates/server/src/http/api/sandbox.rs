@@ -7,7 +7,7 @@ use app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use domain::OutletId;
+use domain::{MediaKind, OutletId};
 use engine::sim::Fault;
 use engine::ChatKind;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,22 @@ struct InboundBody {
     /// Written by the outlet's own phone instead of the contact: never stored nor answered.
     #[serde(default)]
     from_me: bool,
+    /// An image or document sent with the text (then its caption; `text` may be empty).
+    media: Option<InboundFile>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct InboundFile {
+    kind: MediaKind,
+    /// Shown for a document; an image is named after its type.
+    #[serde(default)]
+    file_name: String,
+    /// A document's type (`application/pdf`); an image's is read from its bytes.
+    #[serde(default)]
+    mime: String,
+    /// The file's bytes, standard base64.
+    data: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -66,7 +82,7 @@ struct InboundSent {
 
 /// Receive a message (simulated)
 ///
-/// A simulated contact sends the outlet a text message.
+/// A simulated contact sends the outlet a message: text, or an image or document with a caption.
 #[utoipa::path(post, path = "/api/sandbox/outlets/{id}/inbound", tag = "sandbox", operation_id = "sandboxInbound",
     params(("id" = i64, Path, description = "The outlet's id")), request_body = InboundBody,
     responses((status = 202, description = "Sent to the outlet", body = InboundSent)))]
@@ -77,8 +93,14 @@ async fn inbound(
     ApiJson(body): ApiJson<InboundBody>,
 ) -> AppResult<(StatusCode, Json<InboundSent>)> {
     let again = body.message_id.as_deref();
+    let file = body.media.as_ref().map(|f| sandbox::WrittenFile {
+        kind: f.kind,
+        file_name: &f.file_name,
+        mime: &f.mime,
+        base64: &f.data,
+    });
     let written =
-        sandbox::Written { from: &body.from, text: &body.text, again, chat: body.chat, from_me: body.from_me };
+        sandbox::Written { from: &body.from, text: &body.text, again, chat: body.chat, from_me: body.from_me, file };
     let message_id = sandbox::inbound(&state, caller.actor, OutletId(id), written).await?;
     Ok((StatusCode::ACCEPTED, Json(InboundSent { message_id })))
 }
