@@ -162,6 +162,19 @@ async function sendTest(item) {
   } catch (err) { flash(err.message); }
 }
 
+// Telegram only: replies in the chat go back to the customer (the server asks Telegram to
+// post the bot's messages to it).
+async function setReplies(item, button) {
+  button.disabled = true;
+  try {
+    const done = await api(item.replies ? "DELETE" : "PUT", `/api/integrations/${item.id}/replies`);
+    flash(t(done.replies ? "js-integrations-replies-enabled" : "js-integrations-replies-disabled", { name: done.name }), true);
+    table.reload();
+  } catch (err) {
+    flash(err.message);
+  } finally { button.disabled = false; }
+}
+
 async function remove(item) {
   const sure = await ask({ message: t("js-integrations-delete-confirm", { name: item.name }), yes: t("js-integrations-delete"), danger: true });
   if (!sure) return;
@@ -175,9 +188,9 @@ async function remove(item) {
 }
 
 const eventLabel = (e) => t(`js-integrations-event-${e.replace(/[._]/g, "-")}`);
-function statusCell(item) {
+function statusCell(item, extra) {
   const badge = el("span", { class: `badge integration-${item.status}` }, t(`js-integrations-status-${item.status}`));
-  return el("td", { class: "text-cell" }, badge, item.status === "error" ? el("div", { class: "muted last-error" }, item.last_error) : null);
+  return el("td", { class: "text-cell" }, badge, extra, item.status === "error" ? el("div", { class: "muted last-error" }, item.last_error) : null);
 }
 
 const table = pagedTable({
@@ -193,11 +206,14 @@ const table = pagedTable({
       el("td", {}, item.name),
       el("td", {}, el("span", { class: "badge" }, t(`js-integrations-type-${item.type}`))),
       el("td", { class: "text-cell" }, item.events.map(eventLabel).join(", ")),
-      statusCell(item),
+      statusCell(item, item.replies ? el("span", { class: "badge replies-on" }, t("js-integrations-replies-badge")) : null),
       el("td", {}, el("label", { class: "check" }, toggle, t(item.active ? "js-auto-replies-on" : "js-auto-replies-off"))),
       el("td", { class: "actions" },
         button("test", "js-integrations-test", () => sendTest(item)),
         button("log", "js-integrations-log", () => openLog(item)),
+        item.type === "telegram"
+          ? button("replies", item.replies ? "js-integrations-replies-off" : "js-integrations-replies-on", (e) => setReplies(item, e.currentTarget))
+          : null,
         button("edit", "js-integrations-edit", () => { edit(item); form.scrollIntoView({ block: "start" }); $("integration-name").focus(); }),
         button("danger", "js-integrations-delete", () => remove(item))));
   },

@@ -1395,6 +1395,7 @@ mod integration_page {
         let app = TestApp::start_with(&db, move |c| {
             c.webhooks_allow_private = true;
             c.telegram_api_url = base;
+            c.public_url = Some("https://wa.toko.id".into());
         })
         .await;
         let Some(b) = Browser::start().await else { return };
@@ -1452,6 +1453,18 @@ mod integration_page {
             .await;
         let listed = expect_json(owner.get("/api/integrations").await, reqwest::StatusCode::OK).await;
         assert_eq!(listed["items"][0]["status"], "connected");
+
+        // Replies on: Telegram is told where to post, and the row says so.
+        b.click("#integrations-table tbody tr button.replies").await;
+        b.wait_for("replies on", "!!document.querySelector('#integrations-table tbody tr .badge.replies-on')").await;
+        assert!(b.text().await.contains("reply to a forwarded customer message"), "the flash explains replies");
+        let calls = tg.calls();
+        assert_eq!(calls[1].uri, "/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/setWebhook");
+        let id = listed["items"][0]["id"].as_i64().unwrap();
+        assert_eq!(calls[1].body["url"], format!("https://wa.toko.id/api/integrations/{id}/telegram"));
+        let button =
+            b.eval("return document.querySelector('#integrations-table tbody tr button.replies').textContent").await;
+        assert_eq!(button, json!("Turn replies off"));
         b.quit().await;
         app.stop().await;
         db.cleanup().await;
