@@ -80,6 +80,7 @@ pub(crate) async fn incoming(client: &Client, m: &InboundMessage) -> Option<Inco
 /// Larger images and documents are not downloaded (the message still arrives, as its caption
 /// or "[document]"): WhatsApp's own limit for images is 16 MB.
 const MEDIA_MAX_BYTES: u64 = 16 * 1024 * 1024;
+const MEDIA_DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The image or document a message came with, downloaded and decrypted; `None` for other
 /// messages, and (logged) when it is too large or the download fails.
@@ -98,10 +99,15 @@ async fn media(client: &Client, message: &whatsapp_rust::waproto::whatsapp::Mess
         tracing::info!(bytes = length, "an incoming file is too large to download; only its caption is kept");
         return None;
     }
-    let data = match client.download(downloadable).await {
-        Ok(data) => data,
-        Err(e) => {
+    // The download holds up this connection's events (receipts, a disconnect): not for long.
+    let data = match tokio::time::timeout(MEDIA_DOWNLOAD_TIMEOUT, client.download(downloadable)).await {
+        Ok(Ok(data)) => data,
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "an incoming image or document could not be downloaded");
+            return None;
+        }
+        Err(_) => {
+            tracing::warn!("an incoming image or document took too long to download; only its caption is kept");
             return None;
         }
     };

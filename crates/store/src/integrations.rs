@@ -209,8 +209,8 @@ impl Store {
             sqlx::query(
                 "UPDATE integrations SET name = $3, settings = $4, sealed_secret = $5, secret_hint = $6, events = $7,
                      all_outlets = $8, format = $9, active = $10, updated_at = $11,
-                     -- Another bot's token: replies were set up with the old bot.
-                     reply_token_hash = CASE WHEN sealed_secret = $5 THEN reply_token_hash ELSE NULL END
+                     -- Another bot or chat: replies were set up for the old ones.
+                     reply_token_hash = CASE WHEN sealed_secret = $5 AND settings = $4 THEN reply_token_hash ELSE NULL END
                  WHERE id = $1 AND owner_id = $2")
                 .bind(id)
                 .bind(owner.0)

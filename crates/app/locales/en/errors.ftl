@@ -150,3 +150,4 @@ error-integration-replies-telegram-only = replies from the channel work with Tel
 error-integration-replies-public-url = replies need this server's public address: set public_url (the HTTPS address Telegram can reach) and restart
 error-integration-telegram-refused = Telegram refused: { $said }
 error-integration-reply-token = this address takes replies only from Telegram, with the secret token it was given
+error-integration-replies-bot-taken = this bot already takes replies for "{ $name }"; a Telegram bot sends its messages to one place, so turn replies off there or use another bot

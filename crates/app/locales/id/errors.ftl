@@ -150,3 +150,4 @@ error-integration-replies-telegram-only = balasan dari kanal hanya bisa untuk in
 error-integration-replies-public-url = balasan memerlukan alamat publik server ini: isi public_url (alamat HTTPS yang bisa dijangkau Telegram) lalu mulai ulang
 error-integration-telegram-refused = Telegram menolak: { $said }
 error-integration-reply-token = alamat ini hanya menerima balasan dari Telegram, dengan token rahasia yang diberikan kepadanya
+error-integration-replies-bot-taken = bot ini sudah dipakai untuk balasan "{ $name }"; bot Telegram hanya mengirim pesannya ke satu tempat, jadi matikan balasan di sana atau pakai bot lain

@@ -23,8 +23,8 @@ const TELEGRAM_CAPTION_CHARS: usize = 1024;
 /// Larger photos are sent as documents (Telegram's limits: 10 MB a photo, 50 MB a file).
 const TELEGRAM_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 /// How much of Telegram's answer to a sent message is read for its `message_id` (the answer
-/// repeats the text, up to 4096 characters).
-const TELEGRAM_SENT_CHARS: usize = 64 * 1024;
+/// repeats the text, up to 4096 characters, with its entities).
+const TELEGRAM_SENT_CHARS: usize = 512 * 1024;
 const DISCORD_TITLE_CHARS: usize = 256;
 const DISCORD_TEXT_CHARS: usize = 4096;
 const SLACK_SECTION_CHARS: usize = 3000;
@@ -36,6 +36,24 @@ fn cut(text: &str, max: usize) -> String {
     }
     let kept: String = text.chars().take(max - 1).collect();
     format!("{kept}…")
+}
+
+/// `text` cut to `max` UTF-16 code units, as Telegram counts them (an emoji is two).
+fn cut_utf16(text: &str, max: usize) -> String {
+    if text.encode_utf16().count() <= max {
+        return text.to_string();
+    }
+    let mut kept = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        if units + c.len_utf16() > max - 1 {
+            break;
+        }
+        units += c.len_utf16();
+        kept.push(c);
+    }
+    kept.push('…');
+    kept
 }
 
 /// Discord's embed colour: WhatsApp green.
@@ -116,10 +134,17 @@ fn telegram_said(said: &str) -> (String, Option<Duration>) {
     }
 }
 
-/// The `message_id` of the message Telegram made: `{"ok": true, "result": {"message_id"}}`.
+/// Where the message Telegram made is, as `{chat id}:{message id}` (a message id is unique
+/// only in its chat): `{"ok": true, "result": {"message_id", "chat": {"id"}}}`.
 fn telegram_message_id(body: &str) -> Option<String> {
     let sent: serde_json::Value = serde_json::from_str(body).ok()?;
-    sent["result"]["message_id"].as_i64().map(|id| id.to_string())
+    let message = &sent["result"];
+    Some(format!("{}:{}", message["chat"]["id"].as_i64()?, message["message_id"].as_i64()?))
+}
+
+/// How a reply in a Telegram chat names the message it answers (see [`telegram_message_id`]).
+pub fn telegram_reference(chat_id: i64, message_id: i64) -> String {
+    format!("{chat_id}:{message_id}")
 }
 
 fn telegram_url(base: &str, token: &str, method: &str) -> String {
@@ -127,38 +152,50 @@ fn telegram_url(base: &str, token: &str, method: &str) -> String {
 }
 
 /// Telegram's Bot API: `POST {base}/bot{token}/sendMessage`, or with a file `sendPhoto` (an
-/// image up to 10 MB) or `sendDocument`, as a form with the text as its caption.
+/// image up to 10 MB) or `sendDocument`, as a form with the text as its caption. A photo
+/// Telegram will not take as one (too long a side, say: a 400) goes as a document, and a file
+/// it will not take at all as the text alone, so the message itself is never lost.
 pub async fn telegram(outbound: &Outbound, base: &str, token: &str, chat_id: &str, post: &Post<'_>) -> ForwardOutcome {
     let text = format!("{}\n{}", post.title, post.text);
-    let sent = match post.attachment {
-        None => {
-            let request = match outbound.request(reqwest::Method::POST, &telegram_url(base, token, "sendMessage")) {
-                Ok(r) => r,
-                Err(e) => return refused(e),
-            };
-            let body = json!({ "chat_id": chat_id, "text": cut(&text, TELEGRAM_TEXT_CHARS), "disable_web_page_preview": true });
-            request.json(&body).send().await
-        }
-        Some(file) => {
-            let photo = file.kind == MediaKind::Image && file.data.len() <= TELEGRAM_PHOTO_BYTES;
-            let (method, field) = if photo { ("sendPhoto", "photo") } else { ("sendDocument", "document") };
-            let request = match outbound.request(reqwest::Method::POST, &telegram_url(base, token, method)) {
-                Ok(r) => r,
-                Err(e) => return refused(e),
-            };
-            let part = reqwest::multipart::Part::bytes(file.data.clone()).file_name(file.file_name.clone());
-            let part = match part.mime_str(&file.mime) {
-                Ok(p) => p,
-                Err(_) => reqwest::multipart::Part::bytes(file.data.clone()).file_name(file.file_name.clone()),
-            };
-            let form = reqwest::multipart::Form::new()
-                .text("chat_id", chat_id.to_string())
-                .text("caption", cut(&text, TELEGRAM_CAPTION_CHARS))
-                .part(field, part);
-            request.multipart(form).send().await
-        }
+    let Some(file) = post.attachment else {
+        return telegram_text(outbound, base, token, chat_id, &text).await;
     };
-    answer_with(sent, Some(telegram_message_id), telegram_said).await
+    let photo = file.kind == MediaKind::Image && file.data.len() <= TELEGRAM_PHOTO_BYTES;
+    let tries: &[(&str, &str)] =
+        if photo { &[("sendPhoto", "photo"), ("sendDocument", "document")] } else { &[("sendDocument", "document")] };
+    for (method, field) in tries {
+        let request = match outbound.request(reqwest::Method::POST, &telegram_url(base, token, method)) {
+            Ok(r) => r,
+            Err(e) => return refused(e),
+        };
+        let part = reqwest::multipart::Part::bytes(file.data.clone()).file_name(file.file_name.clone());
+        let part = match part.mime_str(&file.mime) {
+            Ok(p) => p,
+            Err(_) => reqwest::multipart::Part::bytes(file.data.clone()).file_name(file.file_name.clone()),
+        };
+        let form = reqwest::multipart::Form::new()
+            .text("chat_id", chat_id.to_string())
+            .text("caption", cut_utf16(&text, TELEGRAM_CAPTION_CHARS))
+            .part(*field, part);
+        let sent = request.multipart(form).send().await;
+        let file_refused = matches!(&sent, Ok(r) if r.status() == reqwest::StatusCode::BAD_REQUEST);
+        let outcome = answer_with(sent, Some(telegram_message_id), telegram_said).await;
+        if !file_refused {
+            return outcome;
+        }
+        tracing::info!(method, outcome = ?outcome, "Telegram refused the file; trying another way");
+    }
+    telegram_text(outbound, base, token, chat_id, &text).await
+}
+
+async fn telegram_text(outbound: &Outbound, base: &str, token: &str, chat_id: &str, text: &str) -> ForwardOutcome {
+    let request = match outbound.request(reqwest::Method::POST, &telegram_url(base, token, "sendMessage")) {
+        Ok(r) => r,
+        Err(e) => return refused(e),
+    };
+    let body =
+        json!({ "chat_id": chat_id, "text": cut_utf16(text, TELEGRAM_TEXT_CHARS), "disable_web_page_preview": true });
+    answer_with(request.json(&body).send().await, Some(telegram_message_id), telegram_said).await
 }
 
 /// Points the bot's updates at `url` (`setWebhook`): only messages, each carrying `secret` in
@@ -184,7 +221,7 @@ pub async fn telegram_reply(
     reply_to: i64,
     text: &str,
 ) -> Result<(), String> {
-    let body = json!({ "chat_id": chat_id, "text": cut(text, TELEGRAM_TEXT_CHARS),
+    let body = json!({ "chat_id": chat_id, "text": cut_utf16(text, TELEGRAM_TEXT_CHARS),
         "reply_parameters": { "message_id": reply_to, "allow_sending_without_reply": true } });
     telegram_call(outbound, base, token, "sendMessage", &body).await
 }
@@ -284,6 +321,14 @@ mod tests {
     #[test]
     fn slack_control_characters_are_escaped() {
         assert_eq!(super::slack_escape("<!channel> & <@U1>"), "&lt;!channel&gt; &amp; &lt;@U1&gt;");
+    }
+
+    #[test]
+    fn telegram_counts_utf16_units() {
+        let emoji = "😀".repeat(600); // 1,200 units
+        let cut = super::cut_utf16(&emoji, 1024);
+        assert!(cut.encode_utf16().count() <= 1024 && cut.ends_with('…'), "{}", cut.encode_utf16().count());
+        assert_eq!(super::cut_utf16("pendek", 1024), "pendek");
     }
 
     #[test]

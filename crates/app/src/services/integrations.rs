@@ -172,7 +172,7 @@ pub async fn update(state: &AppState, actor: Actor, id: i64, c: IntegrationChang
     let outlet_ids = c.outlet_ids.unwrap_or_else(|| old.outlet_ids.iter().map(|o| o.0).collect());
     let outlets = crate::services::outlets::chosen(state, owner, &outlet_ids).await?;
     let (settings_json, sealed, secret_hint) = match &c.channel {
-        None => (old.settings.to_string(), old.sealed_secret, old.secret_hint),
+        None => (old.settings.to_string(), old.sealed_secret.clone(), old.secret_hint.clone()),
         Some(input) => {
             if kind_of(input) != old.kind {
                 return Err(ServiceError::invalid("channel", "error-integration-type-change"));
@@ -180,7 +180,12 @@ pub async fn update(state: &AppState, actor: Actor, id: i64, c: IntegrationChang
             let old_settings: Option<Settings> = serde_json::from_value(old.settings.clone()).ok();
             let (settings, secret, _) = channel(state, input, old_settings.as_ref())?;
             let settings_json = serde_json::to_string(&settings).map_err(ServiceError::internal)?;
-            match secret {
+            // The same secret again keeps the sealed one (it is sealed anew each time, and a
+            // changed seal reads as another bot).
+            let same = secret.as_ref().is_some_and(|new| {
+                state.secrets.open(&old.sealed_secret, &secret_binding(owner)).is_ok_and(|o| o == new.as_bytes())
+            });
+            match secret.filter(|_| !same) {
                 Some(secret) => {
                     let sealed = state
                         .secrets
@@ -188,7 +193,7 @@ pub async fn update(state: &AppState, actor: Actor, id: i64, c: IntegrationChang
                         .map_err(ServiceError::internal)?;
                     (settings_json, sealed, hint(old.kind, &secret))
                 }
-                None => (settings_json, old.sealed_secret, old.secret_hint),
+                None => (settings_json, old.sealed_secret.clone(), old.secret_hint.clone()),
             }
         }
     };
@@ -203,15 +208,26 @@ pub async fn update(state: &AppState, actor: Actor, id: i64, c: IntegrationChang
         format: format.trim(),
         active: c.active.unwrap_or(old.active),
     };
-    state
+    let updated = state
         .store
         .update_integration(owner, id, &fields, state.clock.now())
         .await
-        .map_err(not_found_as("error-integration-not-found"))
+        .map_err(not_found_as("error-integration-not-found"))?;
+    if old.replies && !updated.replies {
+        // Another bot or chat: the old bot must stop posting here.
+        replies::forget_webhook(state, old.owner_id, &old.sealed_secret, id).await;
+    }
+    Ok(updated)
 }
 
 pub async fn delete(state: &AppState, actor: Actor, id: i64) -> ServiceResult<()> {
-    state.store.delete_integration(owner(actor)?, id).await.map_err(not_found_as("error-integration-not-found"))
+    let owner = owner(actor)?;
+    let old = state.store.integration(owner, id).await?.ok_or_else(missing)?;
+    state.store.delete_integration(owner, id).await.map_err(not_found_as("error-integration-not-found"))?;
+    if old.replies {
+        replies::forget_webhook(state, owner, &old.sealed_secret, id).await;
+    }
+    Ok(())
 }
 
 /// Queues a test message to the integration, whatever its events; its log shows the outcome.

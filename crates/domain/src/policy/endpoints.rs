@@ -184,6 +184,10 @@ pub const ENDPOINTS: &[Row] = &[
 
 /// What the monitoring role may change: its own profile, password and sessions. Everything else
 /// it may only read (specification: it creates, edits and deletes nothing).
+/// Where a provider posts (Telegram's updates): its secret gets in, a login does not; every
+/// caller of the matrix, holding none, gets 401.
+pub const PROVIDER_CALLBACKS: &[&str] = &["/api/integrations/{id}/telegram"];
+
 pub const MONITORING_MAY_CHANGE: &[&str] = &[
     "/api/auth/login",
     "/api/auth/register",
@@ -206,6 +210,10 @@ mod tests {
                 && !path.starts_with("/api/me")
                 && !path.starts_with("/api/admin")
                 && !matches!(*path, "/api/openapi.json" | "/api/docs");
+            if PROVIDER_CALLBACKS.contains(path) {
+                assert_eq!(answers, &[Answer::Unauthorized; 6], "{method} {path}: only the provider's secret gets in");
+                continue;
+            }
             if (mutation && !MONITORING_MAY_CHANGE.contains(path)) || whatsapp {
                 assert_eq!(answers[monitoring], Answer::Forbidden, "monitoring must get 403 on {method} {path}");
             }

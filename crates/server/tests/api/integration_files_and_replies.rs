@@ -3,7 +3,7 @@
 //! customer through the outlet. The stand-ins are those of `providers.rs`.
 
 use crate::helpers::*;
-use crate::providers::{Kind, Provider, SmtpServer};
+use crate::providers::{Answer, Kind, Provider, SmtpServer};
 use base64::Engine as _;
 use domain::Role;
 use reqwest::multipart::{Form, Part};
@@ -65,18 +65,28 @@ both_backends! {
         let e = integration(&s, json!({"name": "E-mail", "events": events, "channel": {"type": "email", "host": "127.0.0.1",
             "port": smtp.addr.port(), "tls": "none", "from": "kewhats@toko.id", "to": ["pemilik@toko.id"]}})).await;
 
-        // A photo with a caption: a photo on Telegram, an attachment by e-mail.
+        // A photo with a caption: a photo on Telegram, an attachment by e-mail. Telegram asks
+        // to wait first: the file is kept for it after the e-mail has gone.
+        tg.then(Answer::telegram_flood(30));
         let photo = json!({"from": "081311110001", "text": "Bukti transfer",
             "media": {"kind": "image", "data": b64(PNG)}});
         expect_json(s.post(&format!("/api/sandbox/outlets/{jkt}/inbound"), photo).await, StatusCode::ACCEPTED).await;
-        let calls = tg.wait_until("the photo", |c| !c.is_empty()).await;
+        let mail = &smtp.wait_for(1).await[0];
+        let mailed = delivered(&s, e, 1).await;
+        let event_id = mailed["event_id"].as_str().unwrap().to_string();
+        tg.wait_until("the refused photo", |c| c.len() == 1).await;
+        assert!(app.store.forward_media(&event_id).await.unwrap().is_some(), "kept while Telegram's forward waits");
+        app.clock.advance_secs(30);
+        app.store.forwards_waiting().notify_one();
+        let calls = tg.wait_until("the photo", |c| c.len() == 2).await;
+        assert_eq!(calls[0].uri, format!("/bot{TOKEN}/sendPhoto"));
+        let calls = &calls[1..];
         assert_eq!(calls[0].uri, format!("/bot{TOKEN}/sendPhoto"));
         let sent = &calls[0].body;
         assert_eq!((sent["chat_id"].as_str(), sent["caption"].as_str()),
             (Some(CHAT), Some("New message · Kopi Jakarta\n+6281311110001: Bukti transfer")));
         assert_eq!((sent["photo"]["file_name"].as_str(), sent["photo"]["content_type"].as_str()), (Some("image.png"), Some("image/png")));
         assert_eq!(sent["photo"]["data"].as_str(), Some(b64(PNG).as_str()), "the customer's bytes, unchanged");
-        let mail = &smtp.wait_for(1).await[0];
         assert!(mail.data.contains("Content-Disposition: attachment; filename=\"image.png\""), "{}", mail.data);
         assert!(mail.data.contains(&b64(PNG)), "the photo is attached: {}", mail.data);
         assert!(mail.data.contains("+6281311110001: Bukti transfer"), "{}", mail.data);
@@ -85,9 +95,8 @@ both_backends! {
             (Some("image"), Some("image/png"), Some(PNG.len() as u64)));
         // Both delivered: the kept copy is gone with the last forward that needed it.
         let forward = delivered(&s, t, 1).await;
-        delivered(&s, e, 1).await;
-        let event_id = forward["event_id"].as_str().unwrap();
-        assert_eq!(app.store.forward_media(event_id).await.unwrap(), None);
+        assert_eq!(forward["event_id"], event_id.as_str(), "one event, one copy");
+        assert_eq!(app.store.forward_media(&event_id).await.unwrap(), None);
 
         // A document that could not be sent: a document on Telegram, with the error.
         expect_json(s.post(&format!("/api/sandbox/outlets/{jkt}/fault"), json!({"kind": "fail_sends", "count": 1})).await, StatusCode::ACCEPTED).await;
@@ -96,9 +105,9 @@ both_backends! {
         let res = s.client.post(format!("{}/api/messages", s.base)).header("x-csrf-token", &s.csrf).multipart(form).send().await.unwrap();
         let id = expect_json(res, StatusCode::ACCEPTED).await["id"].as_i64().unwrap();
         wait_message(&s, id, "failed").await;
-        let calls = tg.wait_until("the document", |c| c.len() == 2).await;
-        assert_eq!(calls[1].uri, format!("/bot{TOKEN}/sendDocument"));
-        let sent = &calls[1].body;
+        let calls = tg.wait_until("the document", |c| c.len() == 3).await;
+        assert_eq!(calls[2].uri, format!("/bot{TOKEN}/sendDocument"));
+        let sent = &calls[2].body;
         assert!(sent["caption"].as_str().unwrap().starts_with("Message not sent · Kopi Jakarta\nTo +6281311110002: "), "{sent}");
         assert_eq!((sent["document"]["file_name"].as_str(), sent["document"]["content_type"].as_str()),
             (Some("Invoice 42.pdf"), Some("application/pdf")));
@@ -117,7 +126,18 @@ both_backends! {
         let fake = json!({"from": "081311110001", "text": "", "media": {"kind": "image", "data": b64(b"<svg/>")}});
         expect_error(s.post(&format!("/api/sandbox/outlets/{jkt}/inbound"), fake).await, StatusCode::UNPROCESSABLE_ENTITY).await;
         assert_eq!(messages_with(&s, "+6281311110001").await.len(), 1);
-        assert_eq!(tg.calls().len(), 2);
+        assert_eq!(tg.calls().len(), 3);
+
+        // A photo Telegram will not take as one (its sides, say) goes as a document.
+        let dims = json!({"ok": false, "error_code": 400, "description": "Bad Request: PHOTO_INVALID_DIMENSIONS"});
+        tg.then(Answer { status: 400, body: dims.to_string(), headers: vec![] });
+        let long = json!({"from": "081311110003", "text": "Struk panjang", "media": {"kind": "image", "data": b64(PNG)}});
+        expect_json(s.post(&format!("/api/sandbox/outlets/{jkt}/inbound"), long).await, StatusCode::ACCEPTED).await;
+        let calls = tg.wait_until("the document instead", |c| c.len() == 5).await;
+        assert_eq!((calls[3].uri.as_str(), calls[4].uri.as_str()),
+            (format!("/bot{TOKEN}/sendPhoto").as_str(), format!("/bot{TOKEN}/sendDocument").as_str()));
+        assert_eq!(calls[4].body["document"]["data"].as_str(), Some(b64(PNG).as_str()));
+        assert_eq!(delivered(&s, t, 3).await["status"], "delivered");
 
         // Replies need the server's public address, and Telegram.
         let err = expect_error(s.put(&format!("/api/integrations/{t}/replies"), json!({})).await, StatusCode::CONFLICT).await;
@@ -193,6 +213,10 @@ both_backends! {
         let out: Vec<Value> = messages_with(&s, "+6281311110001").await.into_iter().filter(|m| m["direction"] == "out").collect();
         assert_eq!(out.len(), 1);
 
+        // A bot's message (another bot in the group) is no staff reply.
+        let mut by_bot = update(7, CHAT, 2, "Saya bot");
+        by_bot["message"]["from"]["is_bot"] = json!(true);
+        assert_eq!(expect_json(post(Some(secret.clone()), by_bot).await.unwrap(), StatusCode::OK).await["result"], "ignored");
         // Another chat, a message that is no reply, a reply to something never forwarded: ignored.
         let elsewhere = update(2, "-1009999999999", 2, "Halo");
         assert_eq!(expect_json(post(Some(secret.clone()), elsewhere).await.unwrap(), StatusCode::OK).await["result"], "ignored");
@@ -212,12 +236,29 @@ both_backends! {
         assert_eq!(calls[2].body["reply_parameters"]["message_id"], 905);
         assert!(calls[2].body["text"].as_str().unwrap().starts_with("Not sent to the customer: "), "{}", calls[2].body);
 
+        // The same bot cannot take replies for a second integration (a bot has one webhook);
+        // saving the same token again keeps replies on.
+        let second = integration(&s, json!({"name": "Grup gudang", "channel": {"type": "telegram", "bot_token": TOKEN, "chat_id": "-1005550000000"}})).await;
+        let err = expect_error(s.put(&format!("/api/integrations/{second}/replies"), json!({})).await, StatusCode::CONFLICT).await;
+        assert!(err["message"].as_str().unwrap().contains("Grup admin"), "{err}");
+        let same = json!({"channel": {"type": "telegram", "bot_token": TOKEN, "chat_id": CHAT}});
+        assert_eq!(expect_json(s.patch(&format!("/api/integrations/{t}"), same).await, StatusCode::OK).await["replies"], true);
+        assert_eq!(tg.calls().len(), 3, "Telegram was not asked anything");
+
         // Replies off: Telegram is told, and the old token no longer gets in.
         let off = expect_json(s.delete(&format!("/api/integrations/{t}/replies")).await, StatusCode::OK).await;
         assert_eq!(off["replies"], false);
         let calls = tg.wait_until("deleteWebhook", |c| c.len() == 4).await;
         assert_eq!(calls[3].uri, format!("/bot{TOKEN}/deleteWebhook"));
         expect_error(post(Some(secret), update(6, CHAT, 2, "Halo")).await.unwrap(), StatusCode::UNAUTHORIZED).await;
+
+        // On again, then another chat: replies go off by themselves and the bot is released.
+        expect_json(s.put(&format!("/api/integrations/{t}/replies"), json!({})).await, StatusCode::OK).await;
+        tg.wait_until("setWebhook again", |c| c.len() == 5).await;
+        let moved = json!({"channel": {"type": "telegram", "chat_id": "-1007770000000"}});
+        assert_eq!(expect_json(s.patch(&format!("/api/integrations/{t}"), moved).await, StatusCode::OK).await["replies"], false);
+        let calls = tg.wait_until("deleteWebhook again", |c| c.len() == 6).await;
+        assert_eq!(calls[5].uri, format!("/bot{TOKEN}/deleteWebhook"));
         app.stop().await;
     }
 }

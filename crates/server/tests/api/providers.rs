@@ -87,8 +87,13 @@ fn telegram_bad_request(description: &str) -> Answer {
 /// `message_id` is the request's number), or `true` for settings.
 fn telegram(uri: &str, body: &Value, n: usize) -> Answer {
     let method = uri.rsplit('/').next().unwrap_or("");
+    // Telegram answers with the chat's numeric id (also for a chat named by @username).
+    let chat = match &body["chat_id"] {
+        Value::String(id) => id.parse::<i64>().map_or(json!(-1009876543210i64), |n| json!(n)),
+        other => other.clone(),
+    };
     let message = |extra: Value| {
-        let mut m = json!({"message_id": n, "chat": {"id": body["chat_id"]}, "date": 0});
+        let mut m = json!({"message_id": n, "chat": {"id": chat}, "date": 0});
         m.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         json!({"ok": true, "result": m}).to_string()
     };

@@ -10,12 +10,13 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// Keeps the image or document of an event that integrations forward ([`Store::forward_media`]),
-/// inside the transaction that wrote its forwards: nothing when none was written. From bytes at
-/// hand (`data:`), or copied from an outgoing message's (`of_message:`).
+/// inside the transaction that wrote its forwards: nothing unless a forward to a channel that
+/// sends files (Telegram, e-mail) was written. From bytes at hand (`data:`), or copied from an
+/// outgoing message's (`of_message:`).
 macro_rules! keep_forward_media {
     ($tx:expr, $event_id:expr, data: $data:expr, $now:expr) => {{
         let forwarded: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM integration_forwards WHERE event_id = $1)")
+            sqlx::query_scalar(concat!("SELECT EXISTS (", $crate::integrations::forwards::file_forwards!(), ")"))
                 .bind($event_id)
                 .fetch_one(&mut *$tx)
                 .await?;
@@ -29,11 +30,13 @@ macro_rules! keep_forward_media {
         }
     }};
     ($tx:expr, $event_id:expr, of_message: $message:expr, $now:expr) => {{
-        sqlx::query(
+        sqlx::query(concat!(
             "INSERT INTO forward_media (event_id, data, created_at)
              SELECT $1, data, $3 FROM message_media
-             WHERE message_id = $2 AND EXISTS (SELECT 1 FROM integration_forwards WHERE event_id = $1)",
-        )
+             WHERE message_id = $2 AND EXISTS (",
+            $crate::integrations::forwards::file_forwards!(),
+            ")"
+        ))
         .bind($event_id)
         .bind($message)
         .bind($now.millis())
@@ -42,6 +45,15 @@ macro_rules! keep_forward_media {
     }};
 }
 pub(crate) use keep_forward_media;
+
+/// The forwards of event `$1` to channels that send files.
+macro_rules! file_forwards {
+    () => {
+        "SELECT 1 FROM integration_forwards f JOIN integrations i ON i.id = f.integration_id
+         WHERE f.event_id = $1 AND i.kind IN ('telegram', 'email')"
+    };
+}
+pub(crate) use file_forwards;
 
 /// One forward in an integration's log.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -278,7 +290,15 @@ impl Store {
                 .await?
                 .rows_affected();
             if done > 0 && status != DeliveryStatus::Pending {
-                // The event's file goes with the last forward that needed it.
+                // The event's file goes with the last forward that needed it. On PostgreSQL the
+                // file's row is locked first: two forwards of one event finishing together would
+                // otherwise each see the other still under way, and neither delete it.
+                if self.backend() == crate::Backend::Postgres {
+                    sqlx::query("SELECT 1 FROM forward_media WHERE event_id = $1 FOR UPDATE")
+                        .bind(&claimed.event_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                }
                 sqlx::query(
                     "DELETE FROM forward_media WHERE event_id = $1 AND NOT EXISTS (
                          SELECT 1 FROM integration_forwards WHERE event_id = $1 AND status IN ('pending', 'delivering'))")
@@ -348,14 +368,16 @@ impl Store {
     }
 
     /// The event an integration's delivered forward reported, found by what the provider called
-    /// the message it made: `(event, payload)`.
+    /// the message it made (for Telegram `{chat id}:{message id}`: a message id is unique only
+    /// in its chat): `(event, payload)`.
     pub async fn forward_by_reference(
         &self,
         integration: i64,
         reference: &str,
     ) -> Result<Option<(ForwardEvent, String)>> {
         let row: Option<(String, String)> = on_db!(self, read, pool => sqlx::query_as(
-            "SELECT event, payload FROM integration_forwards WHERE integration_id = $1 AND reference = $2 LIMIT 1")
+            "SELECT event, payload FROM integration_forwards WHERE integration_id = $1 AND reference = $2
+             ORDER BY id DESC LIMIT 1")
             .bind(integration)
             .bind(reference)
             .fetch_optional(pool)
@@ -372,8 +394,7 @@ impl Store {
             .await)?)
     }
 
-    /// Deletes finished forwards last touched before `before`, and files no forward waits for
-    /// (an integration deleted or paused for good with its forwards).
+    /// Deletes finished forwards last touched before `before`, and files kept since before it.
     pub async fn purge_forwards(&self, before: Timestamp) -> Result<u64> {
         Ok(on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
@@ -383,10 +404,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query(
-                "DELETE FROM forward_media WHERE created_at < $1 AND NOT EXISTS (
-                     SELECT 1 FROM integration_forwards f
-                     WHERE f.event_id = forward_media.event_id AND f.status IN ('pending', 'delivering'))")
+            // As old as the forwards purged: a paused integration's waiting forward, sent when
+            // it resumes, goes without its file.
+            sqlx::query("DELETE FROM forward_media WHERE created_at < $1")
                 .bind(before.millis())
                 .execute(&mut *tx)
                 .await?;

@@ -14,7 +14,7 @@ use crate::i18n::{negotiate, Text, Tr};
 use crate::services::integrations::{owner, secret_binding, Settings};
 use crate::services::messages::{self, SendRequest, Sender};
 use crate::state::AppState;
-use domain::{Actor, ForwardEvent, IntegrationKind};
+use domain::{Actor, ForwardEvent, IntegrationKind, UserId};
 use serde::Deserialize;
 use store::Integration;
 
@@ -23,11 +23,17 @@ pub fn webhook_path(id: i64) -> String {
     format!("/api/integrations/{id}/telegram")
 }
 
+/// One change of replies at a time: two at once (a double click) could leave Telegram with one
+/// token and the database with the other's hash.
+static CHANGING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Turns replies on for the owner's Telegram integration: Telegram is told where to send the
-/// bot's messages. Refused (409) without `public_url`, for another type, or when Telegram says
-/// no (its words are shown).
+/// bot's messages. Refused (409) without `public_url`, for another type, for a bot whose
+/// replies another integration of the owner takes (a bot has one webhook), or when Telegram
+/// says no (its words are shown).
 pub async fn enable(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Integration> {
     let owner = owner(actor)?;
+    let _one = CHANGING.lock().await;
     let found = super::show(state, actor, id).await?;
     if found.kind != IntegrationKind::Telegram {
         return Err(ServiceError::conflict("error-integration-replies-telegram-only"));
@@ -36,6 +42,9 @@ pub async fn enable(state: &AppState, actor: Actor, id: i64) -> ServiceResult<In
         return Err(ServiceError::conflict("error-integration-replies-public-url"));
     };
     let bot_token = bot_token(state, &found)?;
+    if let Some(other) = bot_replying_elsewhere(state, actor, &found, &bot_token).await? {
+        return Err(ServiceError::conflict(Text::new("error-integration-replies-bot-taken").arg("name", other)));
+    }
     let token = random_token();
     let url = format!("{public_url}{}", webhook_path(id));
     channels::telegram_set_webhook(&state.outbound, &state.config.telegram_api_url, &bot_token, &url, &token)
@@ -49,25 +58,51 @@ pub async fn enable(state: &AppState, actor: Actor, id: i64) -> ServiceResult<In
     saved.map_err(not_found_as("error-integration-not-found"))
 }
 
+/// The name of another of the owner's integrations whose replies come through the same bot.
+async fn bot_replying_elsewhere(
+    state: &AppState,
+    actor: Actor,
+    this: &Integration,
+    bot_token: &str,
+) -> ServiceResult<Option<String>> {
+    let mine = super::list(state, actor, store::Page::new(Some(1), Some(200))).await?;
+    Ok(mine
+        .items
+        .into_iter()
+        .filter(|i| i.id != this.id && i.kind == IntegrationKind::Telegram && i.replies)
+        .find(|i| bot_token_of(state, i.owner_id, &i.sealed_secret).is_ok_and(|t| t == bot_token))
+        .map(|i| i.name))
+}
+
 /// Turns replies off. Telegram is asked to stop sending (best effort: a revoked token must not
 /// keep replies on); updates that still arrive are refused.
 pub async fn disable(state: &AppState, actor: Actor, id: i64) -> ServiceResult<Integration> {
     let owner = owner(actor)?;
+    let _one = CHANGING.lock().await;
     let found = super::show(state, actor, id).await?;
-    if found.replies {
-        if let Ok(bot_token) = bot_token(state, &found) {
-            let base = &state.config.telegram_api_url;
-            if let Err(said) = channels::telegram_delete_webhook(&state.outbound, base, &bot_token).await {
-                tracing::warn!(integration = id, said, "Telegram did not take deleteWebhook; replies are refused here");
-            }
-        }
-    }
     let saved = state.store.set_integration_replies(owner, id, None, state.clock.now()).await;
-    saved.map_err(not_found_as("error-integration-not-found"))
+    let saved = saved.map_err(not_found_as("error-integration-not-found"))?;
+    if found.replies {
+        forget_webhook(state, owner, &found.sealed_secret, id).await;
+    }
+    Ok(saved)
+}
+
+/// Asks Telegram to stop posting the bot's updates here (`deleteWebhook`), best effort.
+pub(crate) async fn forget_webhook(state: &AppState, owner: UserId, sealed: &[u8], id: i64) {
+    let Ok(bot_token) = bot_token_of(state, owner, sealed) else { return };
+    let base = &state.config.telegram_api_url;
+    if let Err(said) = channels::telegram_delete_webhook(&state.outbound, base, &bot_token).await {
+        tracing::warn!(integration = id, said, "Telegram did not take deleteWebhook; its updates are refused here");
+    }
 }
 
 fn bot_token(state: &AppState, integration: &Integration) -> ServiceResult<String> {
-    let opened = state.secrets.open(&integration.sealed_secret, &secret_binding(integration.owner_id));
+    bot_token_of(state, integration.owner_id, &integration.sealed_secret)
+}
+
+fn bot_token_of(state: &AppState, owner: UserId, sealed: &[u8]) -> ServiceResult<String> {
+    let opened = state.secrets.open(sealed, &secret_binding(owner));
     Ok(String::from_utf8_lossy(&opened.map_err(ServiceError::internal)?).into_owned())
 }
 
@@ -138,7 +173,7 @@ pub async fn receive(state: &AppState, id: i64, token: Option<&str>, body: &[u8]
     if !same_chat || message.from.as_ref().is_some_and(|f| f.is_bot) || text.trim().is_empty() {
         return Ok(Received::Ignored);
     }
-    let reference = replied.message_id.to_string();
+    let reference = channels::telegram_reference(message.chat.id, replied.message_id);
     let Some((ForwardEvent::MessageReceived, payload)) = state.store.forward_by_reference(id, &reference).await? else {
         return Ok(Received::Ignored);
     };
