@@ -93,7 +93,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> anyhow::Result<(usize, usize
             match store.create_outlet(NewOutlet { owner: id, name: &name, city: &city, wa_number: &number }, now).await
             {
                 Ok(_) => outlets += 1,
-                Err(StoreError::Conflict(_)) => {}
+                // Seeded before: the number is taken, or (at the plan's limit) refused first.
+                Err(StoreError::Conflict(_) | StoreError::Refused(store::Refusal::PlanLimit { .. })) => {}
                 Err(e) => return Err(e.into()),
             }
         }

@@ -29,6 +29,10 @@ pub enum ServiceError {
     Conflict { code: &'static str, message: Text },
     #[error("{message}")]
     TooLarge { code: &'static str, message: Text },
+    /// The plan has no room for this (402, `plan_limit`): the message names the limit, the plan
+    /// and where to upgrade.
+    #[error("{message}")]
+    PlanLimit { message: Text },
     #[error("{message}")]
     RateLimited { retry_after_secs: i64, message: Text },
     /// Something this process depends on cannot serve the request now.
@@ -68,6 +72,7 @@ impl ServiceError {
             | ServiceError::NotFound { message, .. }
             | ServiceError::Conflict { message, .. }
             | ServiceError::TooLarge { message, .. }
+            | ServiceError::PlanLimit { message }
             | ServiceError::RateLimited { message, .. }
             | ServiceError::Unavailable { message, .. } => message.render(tr),
             ServiceError::Internal(_) => tr.t("error-internal"),
@@ -91,6 +96,9 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::NotFound => ServiceError::not_found("error-not-found"),
             StoreError::Conflict(taken) => ServiceError::conflict(taken),
+            StoreError::Refused(reason @ store::Refusal::PlanLimit { .. }) => {
+                ServiceError::PlanLimit { message: (&reason).into() }
+            }
             StoreError::Refused(reason) => ServiceError::conflict(&reason),
             other => ServiceError::internal(other),
         }

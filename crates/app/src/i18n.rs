@@ -56,6 +56,7 @@ pub(crate) const SOURCES: &[(Language, &str, &str)] = sources![
     "chatbot_page.ftl",
     "integrations.ftl",
     "integration_page.ftl",
+    "billing.ftl",
 ];
 
 fn langid(lang: Language) -> &'static LanguageIdentifier {

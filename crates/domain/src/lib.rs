@@ -1,6 +1,7 @@
 //! kewhats domain: the types every layer shares and the access policy. No IO lives here.
 
 mod auto_reply;
+mod billing;
 mod blast;
 pub mod chatbot;
 mod clock;
@@ -18,6 +19,7 @@ mod webhook_event;
 mod webhook_url;
 
 pub use auto_reply::{fold, BusinessHours, MatchType, Matcher, TriggerError, REGEX_SIZE_LIMIT, TRIGGER_MAX_CHARS};
+pub use billing::{add_months, effective_plan, quota_month_start, BillingCycle, Limit, PlanLimits, SubscriptionStatus};
 pub use blast::{
     blast_sources, check_blast_transition, local_day, next_local_midnight, share_eta, utc_offset_secs, BlastStatus,
     ImpossibleBlastTransition, RecipientStatus, Recurrence, SendWindow, ShareWork, DAY_MINUTES,

@@ -80,14 +80,20 @@ impl Store {
             "INSERT INTO api_keys (owner_id, name, prefix, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING {COLUMNS}"
         );
-        let row: Row = on_db!(self, write, pool => sqlx::query_as(&sql)
-            .bind(owner.0)
-            .bind(name)
-            .bind(prefix)
-            .bind(secret_hash)
-            .bind(now.millis())
-            .fetch_one(pool)
-            .await)?;
+        let row: Row = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, owner, domain::Limit::ApiKeys, 1, now);
+            let row = sqlx::query_as(&sql)
+                .bind(owner.0)
+                .bind(name)
+                .bind(prefix)
+                .bind(secret_hash)
+                .bind(now.millis())
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row
+        });
         Ok(row.into())
     }
 

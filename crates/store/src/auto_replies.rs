@@ -205,6 +205,7 @@ impl Store {
         );
         let id = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, owner, domain::Limit::AutoReplies, 1, now);
             let q = sqlx::query_as::<_, Row>(&sql).bind(owner.0).bind(now.millis());
             let row: Row = bind_fields!(q, fields).fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::AutoReplyName))?;
@@ -344,9 +345,11 @@ impl Store {
                 Claim::AlreadyAnswered => return Ok(AutoReplyWritten::AlreadyAnswered),
                 Claim::Logged(id) => id,
             };
+            let count = if new.lead.is_some() { 2i64 } else { 1 };
+            let terms = crate::billing::charge_messages!(tx, r.owner, count, now);
             let mut written = Vec::with_capacity(2);
             for m in new.lead.iter().chain(std::iter::once(&new.reply)) {
-                written.push(insert_automatic!(tx, &insert, m, now.millis()));
+                written.push(insert_automatic!(tx, &insert, m, &terms, now.millis()));
             }
             let reply_id = written.last().map(|m| m.id);
             sqlx::query("UPDATE auto_reply_log SET message_id = $2 WHERE id = $1")
@@ -378,7 +381,7 @@ mod tests {
 
     async fn user(store: &Store, email: &str) -> UserId {
         let email = Email::parse(email).unwrap();
-        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Free };
+        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Unlimited };
         store.create_user(new, Timestamp(0)).await.unwrap().id
     }
 

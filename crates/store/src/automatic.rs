@@ -19,8 +19,8 @@ pub(crate) enum Claim {
 pub(crate) fn insert_sql(origin: &str) -> String {
     format!(
         "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at,
-             expires_at, kind, media_mime, media_name, media_size, origin)
-         VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, '{origin}')
+             expires_at, kind, media_mime, media_name, media_size, origin, quota_period)
+         VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, '{origin}', $11)
          RETURNING {MESSAGE_COLUMNS}"
     )
 }
@@ -63,22 +63,25 @@ macro_rules! claim_answer {
 pub(crate) use claim_answer;
 
 /// Inside a transaction: writes the outbox row (and its media) of `$m`, a [`crate::NewOutgoing`],
-/// with `$sql` from [`insert_sql`]. Evaluates to the [`crate::Message`].
+/// with `$sql` from [`insert_sql`], charged under `$terms` (the plan's footer on its text).
+/// Evaluates to the [`crate::Message`].
 macro_rules! insert_automatic {
-    ($tx:expr, $sql:expr, $m:expr, $now:expr) => {{
+    ($tx:expr, $sql:expr, $m:expr, $terms:expr, $now:expr) => {{
         let m = $m;
+        let terms: &$crate::billing::Terms = $terms;
         let media = m.media.as_ref();
         let row: Option<$crate::messages::Row> = sqlx::query_as($sql)
             .bind(m.owner.0)
             .bind(m.outlet.0)
             .bind(m.to)
-            .bind(m.body)
+            .bind($crate::billing::with_footer(m.body, &terms.footer, $crate::billing::text_max(media.is_some())))
             .bind($now)
             .bind(m.expires_at.map(domain::Timestamp::millis))
             .bind(media.map_or("text", |x| x.kind))
             .bind(media.map(|x| x.mime))
             .bind(media.map(|x| x.file_name))
             .bind(media.map(|x| i64::try_from(x.data.len()).unwrap_or(i64::MAX)))
+            .bind(terms.quota_start.millis())
             .fetch_optional(&mut *$tx)
             .await?;
         let message = $crate::messages::one(row)?

@@ -196,7 +196,12 @@ pub enum Handed {
     Exhausted { skipped: u64 },
     /// One message was written to the outbox.
     Queued { message_id: i64, skipped: u64 },
+    /// The owner's messages for the month are used up: the share looks again in a while.
+    QuotaReached { skipped: u64 },
 }
+
+/// How long a share waits after the month's quota ran out before it looks again.
+const QUOTA_RETRY_SECS: i64 = 300;
 
 /// A contact as a hand-off re-checks it: name, fields, opted out at, blocked, home outlet name.
 type ContactCheck = (String, String, Option<i64>, bool, Option<String>);
@@ -778,6 +783,8 @@ impl Store {
                 tx.commit().await?;
                 return Ok(Handed::CapReached);
             }
+            // The plan now (a period that ended unpaid is free: its limits and footer apply).
+            let terms = crate::billing::terms!(tx, blast.owner_id, now, lock: false);
             let mut skipped = 0u64;
             let outcome = loop {
                 let next: Option<(i64, String, Option<String>)> = sqlx::query_as(
@@ -811,6 +818,9 @@ impl Store {
                     };
                     text = render(&RecipientValues { name, phone: &number, fields: &fields, home_outlet: home });
                     let as_caption = blast.media.as_ref().is_some_and(|m| m.caption_mode == domain::CaptionMode::Caption);
+                    if !text.trim().is_empty() {
+                        text = crate::billing::with_footer(&text, &terms.footer, crate::billing::text_max(as_caption));
+                    }
                     if text.trim().is_empty() {
                         skip = Some("empty_text");
                     } else if as_caption && text.chars().count() > h.max_caption_chars {
@@ -826,12 +836,27 @@ impl Store {
                         }
                     }
                 }
+                if skip.is_none() {
+                    let count = blast.messages_per_recipient();
+                    if crate::billing::take_quota!(tx, blast.owner_id, &terms, count).is_err() {
+                        // The month's messages are used up: the share looks again in a while
+                        // (an upgrade, or the next month, lets it go on); the recipient waits.
+                        sqlx::query("UPDATE blast_outlets SET next_send_at = $3 WHERE blast_id = $1 AND outlet_id = $2")
+                            .bind(blast.id).bind(h.outlet.0).bind(now.plus_secs(QUOTA_RETRY_SECS).millis())
+                            .execute(&mut *tx).await?;
+                        break Handed::QuotaReached { skipped };
+                    }
+                }
                 let to = if skip.is_some() { "skipped" } else { "queued" };
                 let taken = sqlx::query(
                     "UPDATE blast_recipients SET status = $2, reason = $3, updated_at = $4 WHERE id = $1 AND status = 'pending'")
                     .bind(recipient).bind(to).bind(skip.unwrap_or("")).bind(now.millis())
                     .execute(&mut *tx).await?.rows_affected();
                 if taken == 0 {
+                    if skip.is_none() {
+                        // Charged above for a recipient another writer took meanwhile.
+                        crate::billing::give_back!(tx, blast.owner_id, terms.quota_start, blast.messages_per_recipient());
+                    }
                     continue; // another writer took it meanwhile
                 }
                 // The share's row only: shares of one blast hand off side by side.
@@ -847,7 +872,7 @@ impl Store {
                 // With media: as the caption, one media message; separate, the media message
                 // (no caption) first, then the text, so the device sends them in that order.
                 // Each media message gets its own copy of the bytes (dropped once sent).
-                let written = media::write_messages!(tx, blast, h, number, text, now);
+                let written = media::write_messages!(tx, blast, h, number, text, terms.quota_start, now);
                 let (lead, message) = written;
                 sqlx::query("UPDATE blast_recipients SET message_id = $2, lead_message_id = $3 WHERE id = $1")
                     .bind(recipient).bind(message).bind(lead).execute(&mut *tx).await?;

@@ -147,6 +147,7 @@ impl Store {
         );
         let id = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, owner, domain::Limit::Chatbots, 1, now);
             let q = sqlx::query_as::<_, Row>(&sql).bind(owner.0).bind(now.millis());
             let row: Row = bind_fields!(q, fields).fetch_one(&mut *tx).await
                 .map_err(|e| StoreError::from(e).conflict_as(Taken::ChatbotName))?;

@@ -291,6 +291,9 @@ impl Store {
         }
         let applied = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            // The owner first (as every creation locks it), then the contacts.
+            let lock_owner = self.backend() == crate::Backend::Postgres;
+            let terms = crate::billing::terms!(tx, owner, now, lock: lock_owner);
             // Locked: a change between this read and the writes would be overwritten or miscounted.
             let existing = read_existing!(tx, owner, numbers, self.row_lock());
 
@@ -343,6 +346,15 @@ impl Store {
                 }
             }
             let mut done = applied.unchanged as usize + applied.updated as usize - updates.len();
+            // All or nothing: an import that would pass the plan's contacts is refused whole.
+            if let Some(max) = terms.limits.contacts {
+                let have: i64 = sqlx::query_scalar(crate::billing::count_sql(domain::Limit::Contacts))
+                    .bind(owner.0).fetch_one(&mut *tx).await?;
+                if have + i64::try_from(inserts.len()).unwrap_or(i64::MAX) > max {
+                    let limit = domain::Limit::Contacts;
+                    return Err(StoreError::Refused(crate::Refusal::PlanLimit { limit, plan: terms.plan, max }));
+                }
+            }
 
             for chunk in inserts.chunks(IMPORT_BATCH) {
                 let sql = format!(

@@ -149,6 +149,7 @@ impl Store {
         let with_email = i64::from(new.email.is_some());
         let row: Row = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, new.owner, domain::Limit::Contacts, 1, now);
             let row: Row = sqlx::query_as(&sql)
                 .bind(new.owner.0)
                 .bind(new.name)

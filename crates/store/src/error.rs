@@ -81,6 +81,9 @@ pub enum Refusal {
     /// A blast planned in the database found more recipients than a blast may have.
     #[error("the blast has too many recipients")]
     BlastTooLarge,
+    /// The owner's plan allows `max` of `limit`, and has no room for more.
+    #[error("the {plan} plan allows {max} {limit}")]
+    PlanLimit { limit: domain::Limit, plan: domain::Plan, max: i64 },
 }
 
 impl StoreError {

@@ -161,6 +161,7 @@ impl Store {
     ) -> Result<Integration> {
         let id = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, owner, domain::Limit::Integrations, 1, now);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO integrations (owner_id, name, kind, settings, sealed_secret, secret_hint, events,
                      all_outlets, format, active, created_at, updated_at)

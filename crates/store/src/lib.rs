@@ -8,6 +8,7 @@
 mod api_keys;
 mod auto_replies;
 mod automatic;
+mod billing;
 mod blasts;
 mod chatbots;
 mod chosen_outlets;
@@ -36,6 +37,7 @@ mod webhooks;
 
 pub use api_keys::{ApiKey, KeyHolder};
 pub use auto_replies::{AutoReply, AutoReplyFields, AutoReplyWritten, NewAutoReply, AUTO_REPLY_ORIGIN};
+pub use billing::{Allowance, PlanDetails, PlanFields, Subscription, Usage};
 pub use blasts::{
     Audience, AudienceMember, Blast, BlastCounters, BlastMedia, BlastRecipient, BlastSchedule, BlastShare,
     ContactAudience, DraftChange, FileValues, Handed, Handoff, NewBlast, NewBlastMedia, NewSchedule, Pacing,

@@ -157,6 +157,10 @@ macro_rules! status_events {
         for row in $rows {
             let message = Message::try_from(row)?;
             crate::blasts::mirror_to_blast!($tx, message, $now);
+            if message.status == MessageStatus::Failed {
+                // Never sent: its quota goes back to the month it was taken from.
+                crate::billing::refund_message!($tx, message.id);
+            }
             let failed = (message.status == MessageStatus::Failed).then_some(domain::ForwardEvent::MessageFailed);
             let event = WebhookEvent::new(message.owner_id, EventKind::MessageStatus, &message, $now)
                 .forwarded(failed, Some(message.outlet_id));
@@ -198,20 +202,27 @@ impl Store {
     ) -> Result<(Option<Message>, Message, bool)> {
         let sql = format!(
             "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, api_key_id, idempotency_key,
-                 created_at, updated_at, expires_at, kind, media_mime, media_name, media_size)
-             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $6, $7, $7, $8, $9, $10, $11, $12)
+                 created_at, updated_at, expires_at, kind, media_mime, media_name, media_size, quota_period)
+             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $6, $7, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
         );
         let (lead_row, row): (Option<Row>, Option<Row>) = on_db!(self, write, pool => {
             let mut tx = pool.begin().await?;
+            // Each message counts towards the month's quota; the plan's footer goes on the text.
+            let count = if lead.is_some() { 2i64 } else { 1 };
+            let terms = crate::billing::charge_messages!(tx, new.owner, count, now);
             let mut rows = Vec::with_capacity(2);
-            for new in lead.iter().chain(std::iter::once(&new)) {
+            for (i, new) in lead.iter().chain(std::iter::once(&new)).enumerate() {
                 let media = new.media.as_ref();
+                let last = i + 1 == usize::try_from(count).unwrap_or(1);
+                let max = crate::billing::text_max(media.is_some());
+                let body =
+                    if last { crate::billing::with_footer(new.body, &terms.footer, max) } else { new.body.to_string() };
                 let row: Option<Row> = sqlx::query_as(&sql)
                     .bind(new.owner.0)
                     .bind(new.outlet.0)
                     .bind(new.to)
-                    .bind(new.body)
+                    .bind(&body)
                     .bind(new.api_key_id)
                     .bind(new.idempotency_key)
                     .bind(now.millis())
@@ -220,6 +231,7 @@ impl Store {
                     .bind(media.map(|m| m.mime))
                     .bind(media.map(|m| m.file_name))
                     .bind(media.map(|m| i64::try_from(m.data.len()).unwrap_or(i64::MAX)))
+                    .bind(terms.quota_start.millis())
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let (Some(r), Some(m)) = (&row, media) {

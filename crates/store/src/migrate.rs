@@ -53,6 +53,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 19, "0019_group_opt_in"),
     migration!("sqlite", 20, "0020_integrations"),
     migration!("sqlite", 21, "0021_forward_media_and_replies"),
+    migration!("sqlite", 22, "0022_plans"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -76,6 +77,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 19, "0019_group_opt_in"),
     migration!("postgres", 20, "0020_integrations"),
     migration!("postgres", 21, "0021_forward_media_and_replies"),
+    migration!("postgres", 22, "0022_plans"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -63,17 +63,23 @@ const SELECT: &str = "SELECT o.id, o.owner_id, u.email AS owner_email, o.name, o
 
 impl Store {
     pub async fn create_outlet(&self, new: NewOutlet<'_>, now: Timestamp) -> Result<Outlet> {
-        let id: i64 = on_db!(self, write, pool => sqlx::query_scalar(
-            "INSERT INTO outlets (owner_id, name, city, wa_number, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id")
-            .bind(new.owner.0)
-            .bind(new.name.as_str())
-            .bind(new.city.as_str())
-            .bind(new.wa_number.as_str())
-            .bind(now.millis())
-            .fetch_one(pool)
-            .await)
-        .map_err(|e| StoreError::from(e).conflict_as(Taken::WaNumber))?;
+        let id: i64 = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, new.owner, domain::Limit::Outlets, 1, now);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO outlets (owner_id, name, city, wa_number, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id")
+                .bind(new.owner.0)
+                .bind(new.name.as_str())
+                .bind(new.city.as_str())
+                .bind(new.wa_number.as_str())
+                .bind(now.millis())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from(e).conflict_as(Taken::WaNumber))?;
+            tx.commit().await?;
+            id
+        });
         self.outlet(domain::policy::system_scope(), OutletId(id)).await?.ok_or(StoreError::NotFound)
     }
 
@@ -163,6 +169,7 @@ impl Store {
                 .bind(id.0).bind(scope.owner().map(|u| u.0)).fetch_optional(&mut *tx).await?;
             if owned.is_some() {
                 crate::blasts::release_outlet!(tx, id.0, now);
+                crate::billing::refund_outlet!(tx, id.0);
             }
             let done = sqlx::query("DELETE FROM outlets WHERE id = $1 AND ($2 IS NULL OR owner_id = $2)")
                 .bind(id.0).bind(scope.owner().map(|u| u.0)).execute(&mut *tx).await?.rows_affected();

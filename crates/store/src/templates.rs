@@ -135,16 +135,22 @@ impl Store {
             "INSERT INTO templates (owner_id, name, category, body, caption_mode, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
         );
-        let row: Row = on_db!(self, write, pool => sqlx::query_as(&sql)
-            .bind(new.owner.0)
-            .bind(new.name)
-            .bind(new.category.as_str())
-            .bind(new.body)
-            .bind(new.caption_mode.as_str())
-            .bind(now.millis())
-            .fetch_one(pool)
-            .await)
-        .map_err(|e| StoreError::from(e).conflict_as(Taken::TemplateName))?;
+        let row: Row = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, new.owner, domain::Limit::Templates, 1, now);
+            let row = sqlx::query_as(&sql)
+                .bind(new.owner.0)
+                .bind(new.name)
+                .bind(new.category.as_str())
+                .bind(new.body)
+                .bind(new.caption_mode.as_str())
+                .bind(now.millis())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from(e).conflict_as(Taken::TemplateName))?;
+            tx.commit().await?;
+            row
+        });
         row.try_into()
     }
 
@@ -354,7 +360,7 @@ mod tests {
 
     async fn user(store: &Store, email: &str) -> UserId {
         let email = Email::parse(email).unwrap();
-        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Free };
+        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Unlimited };
         store.create_user(new, Timestamp(0)).await.unwrap().id
     }
 

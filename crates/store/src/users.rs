@@ -191,6 +191,10 @@ impl Store {
                 .bind(now.millis())
                 .fetch_one(&mut *tx)
                 .await?;
+            if change.plan.is_some() {
+                // An admin's plan has no paid period to run out: it holds until changed.
+                sqlx::query("DELETE FROM subscriptions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
             row
         });

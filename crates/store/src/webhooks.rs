@@ -67,14 +67,20 @@ impl Store {
             "INSERT INTO webhooks (owner_id, url, events, secret, active, created_at, updated_at)
              VALUES ($1, $2, $3, $4, TRUE, $5, $5) RETURNING {COLUMNS}"
         );
-        let row: Row = on_db!(self, write, pool => sqlx::query_as(&sql)
-            .bind(owner.0)
-            .bind(url)
-            .bind(events.join(","))
-            .bind(sealed_secret)
-            .bind(now.millis())
-            .fetch_one(pool)
-            .await)?;
+        let row: Row = on_db!(self, write, pool => {
+            let mut tx = pool.begin().await?;
+            crate::billing::within_limit!(self, tx, owner, domain::Limit::Webhooks, 1, now);
+            let row = sqlx::query_as(&sql)
+                .bind(owner.0)
+                .bind(url)
+                .bind(events.join(","))
+                .bind(sealed_secret)
+                .bind(now.millis())
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            row
+        });
         Ok(row.into())
     }
 

@@ -24,7 +24,7 @@ async fn open(db: &kewhats_store::testing::TestDb) -> Store {
 async fn user(store: &Store, email: &str, role: Role) -> UserId {
     let email = Email::parse(email).unwrap();
     store
-        .create_user(NewUser { email: &email, name: "", password_hash: "h", role, plan: Plan::Free }, T0)
+        .create_user(NewUser { email: &email, name: "", password_hash: "h", role, plan: Plan::Unlimited }, T0)
         .await
         .unwrap()
         .id
@@ -88,7 +88,7 @@ both_backends! {
         assert_eq!(creds.user.id, id);
         assert_eq!(creds.password_hash, "h");
         let dup = store
-            .create_user(NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Free }, T0)
+            .create_user(NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Unlimited }, T0)
             .await;
         assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
         for i in 0..30 {

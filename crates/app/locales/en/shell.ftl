@@ -8,6 +8,7 @@ nav-contacts = Contacts
 nav-users = Users
 nav-webhooks = Webhooks
 nav-api-keys = API keys
+nav-billing = Plan & billing
 nav-profile = Profile
 shell-menu = Menu
 shell-log-out = Log out

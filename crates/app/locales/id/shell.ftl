@@ -8,6 +8,7 @@ nav-contacts = Kontak
 nav-users = Pengguna
 nav-webhooks = Webhook
 nav-api-keys = Kunci API
+nav-billing = Paket & tagihan
 nav-profile = Profil
 shell-menu = Menu
 shell-log-out = Keluar

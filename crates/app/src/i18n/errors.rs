@@ -94,6 +94,7 @@ impl From<&Denied> for Text {
             Denied::Missing(Capability::ManageUsers) => "error-role-no-users",
             Denied::Missing(Capability::ManageStaff) => "error-role-no-staff",
             Denied::Missing(Capability::EditOwnProfile) => "error-role-no-profile",
+            Denied::Missing(Capability::ManageBilling) => "error-role-no-billing",
             Denied::DisableSelf => "error-disable-self",
             Denied::LastSuperadmin => "error-last-superadmin",
         })
@@ -129,6 +130,36 @@ impl From<&store::Refusal> for Text {
             store::Refusal::BlastTooLarge => {
                 return Text::new("error-blast-too-many").arg("max", crate::services::blasts::MAX_RECIPIENTS)
             }
+            store::Refusal::PlanLimit { limit, plan, max } => return plan_limit(*limit, *plan, *max),
         })
+    }
+}
+
+/// "Your Free plan allows 1 outlet…": the limit, the plan and where to upgrade.
+pub fn plan_limit(limit: domain::Limit, plan: domain::Plan, max: i64) -> Text {
+    let key = if limit == domain::Limit::Messages { "error-plan-limit-messages" } else { "error-plan-limit" };
+    Text::new(key).arg("plan", plan_name(plan)).arg("max", max).arg_text("what", Text::new(limit_key(limit)))
+}
+
+fn plan_name(plan: domain::Plan) -> &'static str {
+    match plan {
+        domain::Plan::Free => "Free",
+        domain::Plan::Pro => "Pro",
+        domain::Plan::Enterprise => "Enterprise",
+        domain::Plan::Unlimited => "Unlimited",
+    }
+}
+
+fn limit_key(limit: domain::Limit) -> &'static str {
+    match limit {
+        domain::Limit::Messages => "limit-messages",
+        domain::Limit::Outlets => "limit-outlets",
+        domain::Limit::AutoReplies => "limit-auto-replies",
+        domain::Limit::Chatbots => "limit-chatbots",
+        domain::Limit::Contacts => "limit-contacts",
+        domain::Limit::Templates => "limit-templates",
+        domain::Limit::ApiKeys => "limit-api-keys",
+        domain::Limit::Webhooks => "limit-webhooks",
+        domain::Limit::Integrations => "limit-integrations",
     }
 }

@@ -235,6 +235,7 @@ fn service_text(e: ServiceError) -> Text {
         | ServiceError::NotFound { message, .. }
         | ServiceError::Conflict { message, .. }
         | ServiceError::TooLarge { message, .. }
+        | ServiceError::PlanLimit { message }
         | ServiceError::RateLimited { message, .. }
         | ServiceError::Unavailable { message, .. } => message,
         ServiceError::Internal(_) => Text::new("error-import-failed"),

@@ -144,7 +144,16 @@ pub async fn send(
         idempotency_key: idempotency_key.as_deref(),
         expires_at,
     };
-    let (media_message, message, created) = state.store.create_outgoing_after(lead, new, now).await?;
+    let written = state.store.create_outgoing_after(lead, new, now).await;
+    let (media_message, message, created) = match (written, &idempotency_key) {
+        // The same key sent twice at once at the last of the quota: the second is the replay.
+        (Err(store::StoreError::Refused(store::Refusal::PlanLimit { .. })), Some(key))
+            if let Some(first) = state.store.message_by_idempotency_key(outlet.owner_id, key).await? =>
+        {
+            return replay(first, outlet.id);
+        }
+        (written, _) => written?,
+    };
     if !created {
         return replay(message, outlet.id);
     }

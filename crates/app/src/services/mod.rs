@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod auto_replies;
 pub mod automations;
+pub mod billing;
 pub mod blasts;
 pub mod chatbots;
 pub mod contact_import;

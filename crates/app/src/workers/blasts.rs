@@ -324,6 +324,10 @@ async fn share_turn(
             // More may be left behind a long run of skips.
             Handed::Exhausted { skipped } => return Ok((skipped > 0).then_some(now)),
             Handed::CapReached => return Ok(Some(next_day)),
+            Handed::QuotaReached { .. } => {
+                tracing::info!(blast = blast.id, owner = %blast.owner_id, "the owner's messages for the month are used up; the blast waits");
+                return Ok(Some(now.plus_secs(300)));
+            }
             Handed::NotDue => return Ok(None),
         }
     }

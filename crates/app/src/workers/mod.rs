@@ -54,6 +54,7 @@ impl Workers {
         }
         let minute = Duration::from_secs(60);
         tasks.push(("expiry", periodic(state, minute, stop(), expiry::expire_pending_messages)));
+        tasks.push(("subscriptions", periodic(state, minute, stop(), expiry::expire_subscriptions)));
         let hour = Duration::from_secs(3600);
         tasks.push(("retention", periodic(state, hour, stop(), retention::purge_ended_sessions_and_old_deliveries)));
         Ok(Workers { state: state.clone(), tasks, device_lock })

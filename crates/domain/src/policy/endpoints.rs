@@ -93,6 +93,9 @@ pub const ENDPOINTS: &[Row] = &[
     ("POST",   "/api/integrations/{id}/test",                        [U, O, N, F, N, N]),
     ("GET",    "/api/integrations/{id}/log",                         [U, O, N, F, N, N]),
     ("PUT",    "/api/integrations/{id}/replies",                     [U, O, N, F, N, N]),
+    ("GET",    "/api/plans",                                         [U, O, O, F, O, O]),
+    ("GET",    "/api/billing",                                       [U, O, O, F, O, O]),
+    ("PUT",    "/api/admin/plans/{code}",                            [U, F, F, F, O, O]),
     ("DELETE", "/api/integrations/{id}/replies",                     [U, O, N, F, N, N]),
     // Telegram's webhook: only its secret token gets in, whoever is logged in.
     ("POST",   "/api/integrations/{id}/telegram",                    [U, U, U, U, U, U]),

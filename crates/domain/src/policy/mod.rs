@@ -22,6 +22,8 @@ pub enum Capability {
     ManageStaff,
     /// Change one's own password and profile.
     EditOwnProfile,
+    /// Edit plans and payment settings; record payments.
+    ManageBilling,
 }
 
 use Capability::*;
@@ -29,10 +31,18 @@ use Capability::*;
 /// The policy table: every role and exactly what it may do.
 pub const POLICY: &[(Role, &[Capability])] = &[
     (Role::User, &[UseWhatsApp, EditOwnProfile]),
-    (Role::Admin, &[UseWhatsApp, ActOnAllTenants, ViewPlatformAggregates, ManageUsers, EditOwnProfile]),
+    (Role::Admin, &[UseWhatsApp, ActOnAllTenants, ViewPlatformAggregates, ManageUsers, EditOwnProfile, ManageBilling]),
     (
         Role::Superadmin,
-        &[UseWhatsApp, ActOnAllTenants, ViewPlatformAggregates, ManageUsers, ManageStaff, EditOwnProfile],
+        &[
+            UseWhatsApp,
+            ActOnAllTenants,
+            ViewPlatformAggregates,
+            ManageUsers,
+            ManageStaff,
+            EditOwnProfile,
+            ManageBilling,
+        ],
     ),
     (Role::Monitoring, &[ViewPlatformAggregates, EditOwnProfile]),
 ];
@@ -112,6 +122,7 @@ fn missing_text(capability: Capability) -> &'static str {
         ManageUsers => "only admins may manage users",
         ManageStaff => "only a superadmin may create, promote, demote or disable admins",
         EditOwnProfile => "your role may not edit its profile",
+        ManageBilling => "only admins may change plans and payments",
     }
 }
 

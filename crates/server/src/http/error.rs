@@ -151,6 +151,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound { code, message } => AppError::new(StatusCode::NOT_FOUND, code, message),
             ServiceError::Conflict { code, message } => AppError::new(StatusCode::CONFLICT, code, message),
             ServiceError::TooLarge { code, message } => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message),
+            ServiceError::PlanLimit { message } => AppError::new(StatusCode::PAYMENT_REQUIRED, "plan_limit", message),
             ServiceError::RateLimited { retry_after_secs, message } => AppError::too_many(retry_after_secs, message),
             ServiceError::Unavailable { code, message } => {
                 AppError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)

@@ -302,7 +302,7 @@ impl World {
         } else {
             String::new()
         };
-        template.replace("{id}", &id).replace("{delivery}", &self.delivery.to_string())
+        template.replace("{id}", &id).replace("{delivery}", &self.delivery.to_string()).replace("{code}", "unlimited")
     }
 
     /// A valid body, so that the answer is about who calls, not about what they sent.
@@ -339,7 +339,11 @@ impl World {
             ("POST", "/api/admin/users") => {
                 json!({"email": format!("new{n}@matrix.id"), "password": PASSWORD, "role": "user"})
             }
-            ("PATCH", "/api/admin/users/{id}") => json!({"plan": "pro"}),
+            // (The owner stays unlimited: the matrix makes many outlets.)
+            ("PATCH", "/api/admin/users/{id}") => json!({"plan": "unlimited"}),
+            // The plan as seeded, so later calls meet the same limits.
+            ("PUT", "/api/admin/plans/{code}") => json!({"name": "Unlimited", "price_monthly": 100000,
+                "price_yearly": 1000000, "limits": {}, "footer": ""}),
             ("POST", "/api/sandbox/outlets/{id}/inbound") => json!({"from": "081322223333", "text": "Halo"}),
             ("POST", "/api/sandbox/outlets/{id}/fault") => json!({"kind": "fail_sends", "count": 1}),
             ("POST" | "PATCH", _) => json!({}),

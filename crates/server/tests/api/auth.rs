@@ -211,12 +211,13 @@ both_backends! {
         let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
         let (_, monitor) = app.as_new("eye@shop.id", Role::Monitoring).await;
         let nav = |html: String| {
-            ["/outlet-status\"", "/outlets\"", "/messages\"", "/auto-replies\"", "/chatbots\"", "/integrations\"", "/admin/users\"", "/api-keys\"", "/profile\""].map(|href| html.contains(&format!("href=\"{href}")))
+            ["/outlet-status\"", "/outlets\"", "/messages\"", "/auto-replies\"", "/chatbots\"", "/integrations\"", "/admin/users\"", "/api-keys\"", "/billing\"", "/profile\""].map(|href| html.contains(&format!("href=\"{href}")))
         };
-        assert_eq!(nav(user.get("/dashboard").await.text().await.unwrap()), [true, true, true, true, true, true, false, true, true]);
-        assert_eq!(nav(admin.get("/dashboard").await.text().await.unwrap()), [true; 9]);
+        assert_eq!(nav(user.get("/dashboard").await.text().await.unwrap()), [true, true, true, true, true, true, false, true, true, true]);
+        assert_eq!(nav(admin.get("/dashboard").await.text().await.unwrap()), [true; 10]);
         // Monitoring holds no API keys: they reach only WhatsApp features.
-        assert_eq!(nav(monitor.get("/dashboard").await.text().await.unwrap()), [false, false, false, false, false, false, false, false, true]);
+        assert_eq!(nav(monitor.get("/dashboard").await.text().await.unwrap()), [false, false, false, false, false, false, false, false, false, true]);
+        assert_eq!(monitor.get("/billing").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/api-keys").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/outlets").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/outlet-status").await.status(), StatusCode::FORBIDDEN);

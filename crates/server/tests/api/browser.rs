@@ -44,6 +44,7 @@ async fn an_owner_logs_in_manages_outlets_and_logs_out() {
         "Integrations",
         "Webhooks",
         "API keys",
+        "Plan & billing",
         "Profile",
     ];
     assert_eq!(nav, json!(nav_expected));
@@ -1490,6 +1491,7 @@ const PAGES: &[(&str, &str)] = &[
     // (With an e-mail integration in the form, so that its fields are checked too.)
     ("/integrations", "document.querySelectorAll('#integrations-table tbody tr').length > 0 && (window.__shown ||= !!document.querySelector('#integrations-table tbody tr button.edit')?.click() || true) && !document.querySelector('[data-type=email]').hidden"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
+    ("/billing", "document.querySelectorAll('#usage li').length === 9 && document.querySelectorAll('#plans-table tbody tr').length === 4"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
 

@@ -89,7 +89,7 @@ impl TestApp {
     /// A user with [`PASSWORD`], created straight in the store.
     pub async fn user(&self, email: &str, role: Role) -> UserId {
         let email = Email::parse(email).expect("email");
-        let new = NewUser { email: &email, name: "", password_hash: password_hash(), role, plan: Plan::Free };
+        let new = NewUser { email: &email, name: "", password_hash: password_hash(), role, plan: Plan::Unlimited };
         self.store.create_user(new, self.clock.now()).await.expect("create user").id
     }
 

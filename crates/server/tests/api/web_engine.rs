@@ -16,7 +16,10 @@ async fn two_web_devices(store: &Store) -> (DeviceId, DeviceId) {
     let now = domain::SystemClock.now();
     let email = Email::parse("keys@shop.id").unwrap();
     let owner = store
-        .create_user(NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Free }, now)
+        .create_user(
+            NewUser { email: &email, name: "", password_hash: "x", role: Role::User, plan: Plan::Unlimited },
+            now,
+        )
         .await
         .unwrap()
         .id;

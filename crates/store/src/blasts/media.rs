@@ -88,10 +88,10 @@ pub(super) use insert;
 /// caption written first (so the device sends it first), then the text. Each media message
 /// gets its own copy of the bytes, copied inside the database.
 macro_rules! write_messages {
-    ($tx:expr, $blast:expr, $h:expr, $number:expr, $text:expr, $now:expr) => {{
+    ($tx:expr, $blast:expr, $h:expr, $number:expr, $text:expr, $quota_period:expr, $now:expr) => {{
         let insert = "INSERT INTO messages (owner_id, outlet_id, direction, peer, body, status, created_at, updated_at,
-                 expires_at, kind, media_mime, media_name, media_size)
-             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10) RETURNING id";
+                 expires_at, kind, media_mime, media_name, media_size, quota_period)
+             VALUES ($1, $2, 'out', $3, $4, 'pending', $5, $5, $6, $7, $8, $9, $10, $11) RETURNING id";
         let copy = "INSERT INTO message_media (message_id, data) SELECT $1, data FROM blast_media WHERE blast_id = $2";
         let media = $blast.media.as_ref();
         let mut lead: Option<i64> = None;
@@ -107,6 +107,7 @@ macro_rules! write_messages {
                 .bind(Some(m.mime.as_str()))
                 .bind(Some(m.file_name.as_str()))
                 .bind(Some(m.size))
+                .bind($quota_period.millis())
                 .fetch_one(&mut *$tx)
                 .await?;
             sqlx::query(copy).bind(id).bind($blast.id).execute(&mut *$tx).await?;
@@ -124,6 +125,7 @@ macro_rules! write_messages {
             .bind(captioned.map(|m| m.mime.as_str()))
             .bind(captioned.map(|m| m.file_name.as_str()))
             .bind(captioned.map(|m| m.size))
+            .bind($quota_period.millis())
             .fetch_one(&mut *$tx)
             .await?;
         if captioned.is_some() {

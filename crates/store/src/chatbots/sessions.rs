@@ -285,8 +285,12 @@ impl Store {
                 }
             }
             let mut written = Vec::with_capacity(turn.replies.len());
-            for m in &turn.replies {
-                written.push(insert_automatic!(tx, &insert, m, now.millis()));
+            if !turn.replies.is_empty() {
+                let count = i64::try_from(turn.replies.len()).unwrap_or(i64::MAX);
+                let terms = crate::billing::charge_messages!(tx, turn.owner, count, now);
+                for m in &turn.replies {
+                    written.push(insert_automatic!(tx, &insert, m, &terms, now.millis()));
+                }
             }
             sqlx::query(
                 "INSERT INTO chatbot_sessions (owner_id, outlet_id, peer, chatbot_id, step, variables, status, retries,
@@ -334,7 +338,7 @@ mod tests {
     async fn check(db: &TestDb) {
         let store = Store::open(&db.url, &StoreOptions::default()).await.unwrap();
         let email = Email::parse("ana@cb.id").unwrap();
-        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Free };
+        let new = NewUser { email: &email, name: "", password_hash: "h", role: Role::User, plan: Plan::Unlimited };
         let ana = store.create_user(new, Timestamp(0)).await.unwrap().id;
         let (name, city) = (Label::parse("Toko", 100).unwrap(), Label::parse("Bandung", 100).unwrap());
         let number = PhoneNumber::parse("081200000001").unwrap();

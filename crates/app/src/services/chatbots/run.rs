@@ -274,7 +274,13 @@ pub async fn resume_due(state: &AppState) -> ServiceResult<usize> {
         let conversation =
             Conversation { step: session.step.clone(), variables: session.variables.clone(), retries: 0 };
         let turn = engine::resume(&bot.steps, conversation, &env, &Guarded(state)).await;
-        write(state, &bot, session.outlet_id, &session.peer, None, turn, session.started_at, &values).await?;
+        // One conversation that cannot go on (its owner's messages for the month are used up,
+        // say) does not hold up the others.
+        if let Err(e) =
+            write(state, &bot, session.outlet_id, &session.peer, None, turn, session.started_at, &values).await
+        {
+            tracing::info!(chatbot = bot.id, error = %e, "a delayed chatbot step was not sent");
+        }
     }
     Ok(count)
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod auto_replies;
+mod billing;
 mod blast_uploads;
 mod blasts;
 mod chatbots;
@@ -54,6 +55,7 @@ pub fn router(config: &app::Config) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(auto_replies::router())
         .merge(chatbots::router())
         .merge(integrations::router())
+        .merge(billing::router())
         .merge(blasts::router())
         .merge(blast_uploads::router(config))
         .merge(contact_import::router())

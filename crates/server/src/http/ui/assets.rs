@@ -28,6 +28,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/webhooks.js",
     "js/contacts.js",
     "js/api_keys.js",
+    "js/billing.js",
     "js/templates.js",
     "js/blasts.js",
     "js/auto_replies.js",

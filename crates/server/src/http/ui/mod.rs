@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/chatbots", get(pages::chatbots))
         .route("/integrations", get(pages::integrations))
         .route("/webhooks", get(pages::webhooks))
+        .route("/billing", get(pages::billing))
         .route("/assets/{*path}", get(assets::serve))
         // Browsers ask for it by themselves, whatever the page links.
         .route("/favicon.ico", get(|| async { axum::response::Redirect::permanent("/assets/favicon.svg") }))

@@ -91,6 +91,7 @@ impl Shell {
             nav.push(("/integrations", "nav-integrations"));
             nav.push(("/webhooks", "nav-webhooks"));
             nav.push(("/api-keys", "nav-api-keys"));
+            nav.push(("/billing", "nav-billing"));
         }
         nav.push(("/profile", "nav-profile"));
         let tr = viewer.tr;
@@ -312,6 +313,19 @@ pub async fn api_keys(State(state): State<AppState>, viewer: Viewer) -> Response
         return forbidden_page(&state, &viewer);
     }
     render(ApiKeysPage { shell: Shell::new(&state, &viewer, "/api-keys") })
+}
+
+#[derive(Template)]
+#[template(path = "billing.html")]
+struct BillingPage {
+    shell: Shell,
+}
+
+pub async fn billing(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if policy::whatsapp_scope(viewer.caller.actor).is_err() {
+        return forbidden_page(&state, &viewer);
+    }
+    render(BillingPage { shell: Shell::new(&state, &viewer, "/billing") })
 }
 
 #[derive(Template)]
