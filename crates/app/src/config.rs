@@ -154,6 +154,8 @@ settings! {
     webhooks_allow_private: bool = "false";
     /// Telegram's Bot API, which Telegram integrations post to
     telegram_api_url: String = "https://api.telegram.org";
+    /// Midtrans Snap's address; empty: `https://app.midtrans.com` with production keys, `https://app.sandbox.midtrans.com` otherwise
+    midtrans_url: Option<String> = "";
     /// this server's address as the internet reaches it (`https://wa.example.com`); Telegram sends replies there (it takes HTTPS on port 443, 80, 88 or 8443)
     public_url: Option<String> = "";
     /// attempts per webhook delivery before it is `failed`; with the defaults the retries span roughly 7–14 hours

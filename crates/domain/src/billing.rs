@@ -86,6 +86,33 @@ pub enum SubscriptionStatus {
 crate::role::string_enum!(SubscriptionStatus, "subscription status", Active => "active", PastDue => "past_due",
     Expired => "expired", Cancelled => "cancelled");
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InvoiceStatus {
+    Pending,
+    Paid,
+    Expired,
+    Failed,
+    Refunded,
+}
+
+crate::role::string_enum!(InvoiceStatus, "invoice status", Pending => "pending", Paid => "paid",
+    Expired => "expired", Failed => "failed", Refunded => "refunded");
+
+/// Where an invoice is paid: a payment gateway, a bank transfer an admin records, or the
+/// simulated page of the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Gateway {
+    Midtrans,
+    Xendit,
+    Manual,
+    Sandbox,
+}
+
+crate::role::string_enum!(Gateway, "payment gateway", Midtrans => "midtrans", Xendit => "xendit",
+    Manual => "manual", Sandbox => "sandbox");
+
 /// The plan in force at `now`: a paid plan whose period ended without payment is free.
 pub fn effective_plan(plan: Plan, period_end: Option<Timestamp>, now: Timestamp) -> Plan {
     match period_end {

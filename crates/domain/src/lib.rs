@@ -19,7 +19,10 @@ mod webhook_event;
 mod webhook_url;
 
 pub use auto_reply::{fold, BusinessHours, MatchType, Matcher, TriggerError, REGEX_SIZE_LIMIT, TRIGGER_MAX_CHARS};
-pub use billing::{add_months, effective_plan, quota_month_start, BillingCycle, Limit, PlanLimits, SubscriptionStatus};
+pub use billing::{
+    add_months, effective_plan, quota_month_start, BillingCycle, Gateway, InvoiceStatus, Limit, PlanLimits,
+    SubscriptionStatus,
+};
 pub use blast::{
     blast_sources, check_blast_transition, local_day, next_local_midnight, share_eta, utc_offset_secs, BlastStatus,
     ImpossibleBlastTransition, RecipientStatus, Recurrence, SendWindow, ShareWork, DAY_MINUTES,

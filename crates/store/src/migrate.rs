@@ -54,6 +54,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", 20, "0020_integrations"),
     migration!("sqlite", 21, "0021_forward_media_and_replies"),
     migration!("sqlite", 22, "0022_plans"),
+    migration!("sqlite", 23, "0023_invoices"),
 ];
 pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_foundation"),
@@ -78,6 +79,7 @@ pub(crate) const POSTGRES: &[Migration] = &[
     migration!("postgres", 20, "0020_integrations"),
     migration!("postgres", 21, "0021_forward_media_and_replies"),
     migration!("postgres", 22, "0022_plans"),
+    migration!("postgres", 23, "0023_invoices"),
 ];
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

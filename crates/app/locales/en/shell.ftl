@@ -9,6 +9,7 @@ nav-users = Users
 nav-webhooks = Webhooks
 nav-api-keys = API keys
 nav-billing = Plan & billing
+nav-admin-billing = Plans
 nav-profile = Profile
 shell-menu = Menu
 shell-log-out = Log out

@@ -9,6 +9,7 @@ nav-users = Pengguna
 nav-webhooks = Webhook
 nav-api-keys = Kunci API
 nav-billing = Paket & tagihan
+nav-admin-billing = Paket
 nav-profile = Profil
 shell-menu = Menu
 shell-log-out = Keluar

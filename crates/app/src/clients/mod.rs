@@ -4,6 +4,7 @@
 
 pub mod channels;
 pub mod email;
+pub mod midtrans;
 pub mod outbound;
 pub mod signed;
 

@@ -21,6 +21,7 @@ pub mod messages;
 pub mod metrics;
 pub mod outlet_status;
 pub mod outlets;
+pub mod payments;
 pub mod sandbox;
 pub mod tags;
 pub mod templates;

@@ -96,6 +96,12 @@ pub const ENDPOINTS: &[Row] = &[
     ("GET",    "/api/plans",                                         [U, O, O, F, O, O]),
     ("GET",    "/api/billing",                                       [U, O, O, F, O, O]),
     ("PUT",    "/api/admin/plans/{code}",                            [U, F, F, F, O, O]),
+    ("POST",   "/api/billing/checkout",                              [U, O, O, F, O, O]),
+    ("GET",    "/api/billing/invoices",                              [U, O, O, F, O, O]),
+    ("GET",    "/api/admin/payment-gateways",                        [U, F, F, F, O, O]),
+    ("PUT",    "/api/admin/payment-gateways/{gateway}",              [U, F, F, F, O, O]),
+    // Midtrans' notification: only its signature gets in.
+    ("POST",   "/api/payments/midtrans",                             [U, U, U, U, U, U]),
     ("DELETE", "/api/integrations/{id}/replies",                     [U, O, N, F, N, N]),
     // Telegram's webhook: only its secret token gets in, whoever is logged in.
     ("POST",   "/api/integrations/{id}/telegram",                    [U, U, U, U, U, U]),
@@ -189,7 +195,7 @@ pub const ENDPOINTS: &[Row] = &[
 /// it may only read (specification: it creates, edits and deletes nothing).
 /// Where a provider posts (Telegram's updates): its secret gets in, a login does not; every
 /// caller of the matrix, holding none, gets 401.
-pub const PROVIDER_CALLBACKS: &[&str] = &["/api/integrations/{id}/telegram"];
+pub const PROVIDER_CALLBACKS: &[&str] = &["/api/integrations/{id}/telegram", "/api/payments/midtrans"];
 
 pub const MONITORING_MAY_CHANGE: &[&str] = &[
     "/api/auth/login",

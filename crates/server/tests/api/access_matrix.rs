@@ -302,7 +302,11 @@ impl World {
         } else {
             String::new()
         };
-        template.replace("{id}", &id).replace("{delivery}", &self.delivery.to_string()).replace("{code}", "unlimited")
+        template
+            .replace("{id}", &id)
+            .replace("{delivery}", &self.delivery.to_string())
+            .replace("{code}", "unlimited")
+            .replace("{gateway}", "midtrans")
     }
 
     /// A valid body, so that the answer is about who calls, not about what they sent.
@@ -341,6 +345,8 @@ impl World {
             }
             // (The owner stays unlimited: the matrix makes many outlets.)
             ("PATCH", "/api/admin/users/{id}") => json!({"plan": "unlimited"}),
+            ("POST", "/api/billing/checkout") => json!({"plan": "pro", "cycle": "monthly"}),
+            ("PUT", "/api/admin/payment-gateways/{gateway}") => json!({"server_key": "SB-Mid-server-matrix"}),
             // The plan as seeded, so later calls meet the same limits.
             ("PUT", "/api/admin/plans/{code}") => json!({"name": "Unlimited", "price_monthly": 100000,
                 "price_yearly": 1000000, "limits": {}, "footer": ""}),
@@ -412,7 +418,12 @@ async fn call(
 
 both_backends! {
     async fn every_role_gets_what_the_endpoint_table_says_from_every_operation(db) {
-        let app = TestApp::start_with(db, |c| c.webhooks_allow_private = true).await;
+        let app = TestApp::start_with(db, |c| {
+            c.webhooks_allow_private = true;
+            // A checkout after an admin set a key meets a closed port, not the internet.
+            c.midtrans_url = Some("http://127.0.0.1:9".into());
+        })
+        .await;
         let doc = document(&app).await;
         let documented: BTreeSet<(String, String)> = operations(&doc).into_iter().collect();
         let tabled: BTreeSet<(String, String)> = ENDPOINTS.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();

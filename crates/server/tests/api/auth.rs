@@ -218,6 +218,10 @@ both_backends! {
         // Monitoring holds no API keys: they reach only WhatsApp features.
         assert_eq!(nav(monitor.get("/dashboard").await.text().await.unwrap()), [false, false, false, false, false, false, false, false, false, true]);
         assert_eq!(monitor.get("/billing").await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(monitor.get("/admin/billing").await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(user.get("/admin/billing").await.status(), StatusCode::FORBIDDEN);
+        let page = admin.get("/dashboard").await.text().await.unwrap();
+        assert!(page.contains("href=\"/admin/billing\""), "admins reach the plans editor");
         assert_eq!(monitor.get("/api-keys").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/outlets").await.status(), StatusCode::FORBIDDEN);
         assert_eq!(monitor.get("/outlet-status").await.status(), StatusCode::FORBIDDEN);

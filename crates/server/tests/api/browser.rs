@@ -1472,6 +1472,109 @@ mod integration_page {
     }
 }
 
+mod plans_page {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_admin_raises_a_plans_limit_in_the_editor_and_its_owners_may_add_one_more() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        app.as_new("boss@shop.id", Role::Admin).await;
+        let (owner, s) = app.as_new("ana@shop.id", Role::User).await;
+        let change = domain::policy::UserChange { plan: Some(domain::Plan::Free), ..Default::default() };
+        app.store.update_user(owner, change, domain::Clock::now(&app.clock)).await.unwrap();
+        create_outlet(&s, "Kopi Jakarta", "Jakarta", "081200000001").await;
+        let second = json!({"name": "Kopi Bogor", "wa_number": "081200000002"});
+        assert_eq!(s.post("/api/outlets", second.clone()).await.status(), reqwest::StatusCode::PAYMENT_REQUIRED);
+
+        log_in(&b, &app, "boss@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/admin/billing")).await;
+        b.wait_for("the four plans", "document.querySelectorAll('#plan-forms form').length === 4").await;
+        let shown = b.eval("return document.getElementById('free-outlets').value").await;
+        assert_eq!(shown, json!("1"));
+        assert_eq!(
+            b.eval("return document.getElementById('unlimited-contacts').value").await,
+            json!(""),
+            "unlimited is empty"
+        );
+        b.type_into("#free-outlets", "2").await;
+        b.click("form[data-plan=free] button[type=submit]").await;
+        b.wait_for("saved", "document.body.innerText.includes('Plan \"Free\" saved.')").await;
+        assert_eq!(b.eval("return document.getElementById('free-outlets').value").await, json!("2"));
+
+        // The owner may add the second outlet now, and no third; the billing page says so.
+        expect_json(s.post("/api/outlets", second).await, reqwest::StatusCode::CREATED).await;
+        let third = json!({"name": "Kopi Depok", "wa_number": "081200000003"});
+        assert_eq!(s.post("/api/outlets", third).await.status(), reqwest::StatusCode::PAYMENT_REQUIRED);
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+}
+
+mod billing_page {
+    use super::*;
+    use crate::providers::Midtrans;
+
+    #[tokio::test]
+    async fn a_free_owner_upgrades_to_pro_through_midtrans_and_sees_the_new_limits() {
+        let midtrans = Midtrans::start("SB-Mid-server-TOKO4x9Kq2").await;
+        let db = TestDb::sqlite();
+        let base = midtrans.base();
+        let app = TestApp::start_with(&db, move |c| c.midtrans_url = Some(base)).await;
+        let Some(b) = Browser::start().await else { return };
+        let (_, admin) = app.as_new("boss@shop.id", Role::Admin).await;
+        expect_json(
+            admin.put("/api/admin/payment-gateways/midtrans", json!({"server_key": midtrans.key})).await,
+            reqwest::StatusCode::OK,
+        )
+        .await;
+        let (owner, _) = app.as_new("ana@shop.id", Role::User).await;
+        let change = domain::policy::UserChange { plan: Some(domain::Plan::Free), ..Default::default() };
+        app.store.update_user(owner, change, domain::Clock::now(&app.clock)).await.unwrap();
+
+        log_in(&b, &app, "ana@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/billing")).await;
+        b.wait_for("the plans", "document.querySelectorAll('#plans-table tbody tr').length === 4").await;
+        let outlets = "document.querySelector('#usage li[data-limit=outlets] .usage-count').textContent";
+        assert_eq!(b.eval(&format!("return {outlets}")).await, json!("0 of 1"));
+        assert!(b.text().await.contains("No invoices yet."));
+
+        // Pay monthly for Pro: off to Midtrans' page; Midtrans tells the server it was paid.
+        b.click("#plans-table tr[data-plan=pro] button.pay-monthly").await;
+        b.wait_for("Midtrans' page", "location.pathname.startsWith('/snap/v4/redirection/')").await;
+        let made = midtrans.made();
+        let order = made[0]["transaction_details"]["order_id"].as_str().unwrap().to_string();
+        let paid = app
+            .client()
+            .post(app.url("/api/payments/midtrans"))
+            .json(&midtrans.notification(&order, 20_000, "settlement", false))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(paid.status(), reqwest::StatusCode::OK);
+
+        // Back on the billing page: Pro, its limits, and the paid invoice.
+        b.goto(&app.url("/billing")).await;
+        b.wait_for(
+            "the invoice",
+            "document.querySelectorAll('#invoices-table tbody tr[data-status=paid]').length === 1",
+        )
+        .await;
+        let summary = b.eval("return document.getElementById('plan-summary').textContent").await;
+        assert!(summary.as_str().unwrap().starts_with("You are on the Pro plan until"), "{summary}");
+        assert_eq!(b.eval(&format!("return {outlets}")).await, json!("0 of 3"));
+        let current = b.eval("return document.querySelector('#plans-table tr.current').dataset.plan").await;
+        assert_eq!(current, json!("pro"));
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
+}
+
 /// Each page, and what shows that its script has filled it in.
 const PAGES: &[(&str, &str)] = &[
     ("/dashboard", "document.querySelector('.cards .stat')"),
@@ -1492,6 +1595,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/integrations", "document.querySelectorAll('#integrations-table tbody tr').length > 0 && (window.__shown ||= !!document.querySelector('#integrations-table tbody tr button.edit')?.click() || true) && !document.querySelector('[data-type=email]').hidden"),
     ("/admin/users", "document.querySelectorAll('#users-table tbody tr').length > 0"),
     ("/billing", "document.querySelectorAll('#usage li').length === 9 && document.querySelectorAll('#plans-table tbody tr').length === 4"),
+    ("/admin/billing", "document.querySelectorAll('#plan-forms form').length === 4"),
     ("/profile", "document.getElementById('preferences-form')"),
 ];
 

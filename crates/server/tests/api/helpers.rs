@@ -227,3 +227,9 @@ pub async fn wait_message(s: &Session, id: i64, status: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Milliseconds of an RFC 3339 time as the API writes it.
+pub fn chrono_ms(v: &Value) -> i64 {
+    let t = time::OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -318,12 +318,6 @@ both_backends! {
     }
 }
 
-/// Milliseconds of an RFC 3339 time as the API writes it.
-fn chrono_ms(v: &Value) -> i64 {
-    let t = time::OffsetDateTime::parse(v.as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
-    (t.unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// A flow that hands the customer who writes "admin" over to a person.
 async fn create_flow(s: &Session) {
     let flow = json!({"name": "Admin", "active": true, "trigger": {"type": "keywords", "keywords": ["admin"]},

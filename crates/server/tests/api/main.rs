@@ -26,6 +26,7 @@ mod metrics;
 mod openapi;
 mod outlet_status;
 mod outlets;
+mod payments;
 mod plans;
 mod providers;
 mod receiver;

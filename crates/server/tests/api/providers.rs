@@ -356,3 +356,95 @@ async fn session(socket: tokio::net::TcpStream, mails: Arc<Mutex<Vec<Mail>>>) ->
 fn address(command: &str) -> String {
     command.split('<').nth(1).and_then(|rest| rest.split('>').next()).unwrap_or_default().to_string()
 }
+
+/// Midtrans Snap as a stand-in: `POST /snap/v1/transactions` with the server key as Basic auth,
+/// refusing a wrong key (401), an order id it has seen, or an amount that is not the items'
+/// sum (400), as Midtrans does; each transaction it made is kept.
+pub struct Midtrans {
+    pub addr: SocketAddr,
+    pub key: String,
+    made: Arc<Mutex<Vec<Value>>>,
+    server: JoinHandle<()>,
+}
+
+impl Midtrans {
+    #[allow(clippy::disallowed_methods)] // a stand-in's routes, not our API
+    pub async fn start(key: &str) -> Midtrans {
+        use axum::http::header::AUTHORIZATION;
+        use base64::Engine as _;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind midtrans");
+        let addr = listener.local_addr().unwrap();
+        let made: Arc<Mutex<Vec<Value>>> = Default::default();
+        let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")));
+        let kept = made.clone();
+        let create = move |headers: HeaderMap, body: String| {
+            let (kept, expected) = (kept.clone(), expected.clone());
+            async move {
+                let refuse = |status: u16, said: &str| {
+                    let body = json!({"status_code": status.to_string(), "error_messages": [said]});
+                    (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
+                };
+                if headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+                    return refuse(
+                        401,
+                        "Access denied due to unauthorized transaction, please check client or server key",
+                    );
+                }
+                let Ok(t) = serde_json::from_str::<Value>(&body) else { return refuse(400, "Invalid JSON") };
+                let order = t["transaction_details"]["order_id"].as_str().unwrap_or("").to_string();
+                let gross = t["transaction_details"]["gross_amount"].as_i64().unwrap_or(-1);
+                let items: i64 = t["item_details"].as_array().map_or(0, |items| {
+                    items.iter().map(|i| i["price"].as_i64().unwrap_or(0) * i["quantity"].as_i64().unwrap_or(0)).sum()
+                });
+                let mut made = kept.lock().unwrap();
+                if made.iter().any(|m| m["transaction_details"]["order_id"] == order.as_str()) {
+                    return refuse(400, "transaction_details.order_id has already been taken");
+                }
+                if gross != items {
+                    return refuse(400, "transaction_details.gross_amount is not equal to the sum of item_details");
+                }
+                made.push(t);
+                let token = format!("snap-token-{}", made.len());
+                let url = format!("http://{addr}/snap/v4/redirection/{token}");
+                (StatusCode::CREATED, axum::Json(json!({"token": token, "redirect_url": url}))).into_response()
+            }
+        };
+        // The payment page the owner is sent to (the test pays by posting the notification).
+        let page = || async {
+            axum::response::Html("<!doctype html><title>Midtrans</title><h1>Midtrans Snap (stand-in)</h1>")
+        };
+        let app = axum::Router::new()
+            .route("/snap/v1/transactions", axum::routing::post(create))
+            .route("/snap/v4/redirection/{token}", axum::routing::get(page));
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Midtrans { addr, key: key.to_string(), made, server }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn made(&self) -> Vec<Value> {
+        self.made.lock().unwrap().clone()
+    }
+
+    /// A notification as Midtrans posts it, signed with the server key (or, `forged`, not).
+    pub fn notification(&self, order_id: &str, amount: i64, status: &str, forged: bool) -> Value {
+        use sha2::{Digest, Sha512};
+        let (code, gross) = ("200", format!("{amount}.00"));
+        let key = if forged { "not-the-key" } else { self.key.as_str() };
+        let signature = hex::encode(Sha512::digest(format!("{order_id}{code}{gross}{key}").as_bytes()));
+        json!({"transaction_time": "2026-11-30 10:00:00", "transaction_status": status, "transaction_id": "9aed5972-5b6a-401e-894b-a32c91ed1a3a",
+            "status_message": "midtrans payment notification", "status_code": code, "signature_key": signature,
+            "payment_type": "bank_transfer", "order_id": order_id, "merchant_id": "G141532850", "gross_amount": gross,
+            "fraud_status": "accept", "currency": "IDR"})
+    }
+}
+
+impl Drop for Midtrans {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}

@@ -29,6 +29,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/contacts.js",
     "js/api_keys.js",
     "js/billing.js",
+    "js/admin_billing.js",
     "js/templates.js",
     "js/blasts.js",
     "js/auto_replies.js",

@@ -87,6 +87,9 @@ impl Shell {
         if policy::allows(role, Capability::ManageUsers) {
             nav.push(("/admin/users", "nav-users"));
         }
+        if policy::allows(role, Capability::ManageBilling) {
+            nav.push(("/admin/billing", "nav-admin-billing"));
+        }
         if policy::allows(role, Capability::UseWhatsApp) {
             nav.push(("/integrations", "nav-integrations"));
             nav.push(("/webhooks", "nav-webhooks"));
@@ -326,6 +329,19 @@ pub async fn billing(State(state): State<AppState>, viewer: Viewer) -> Response 
         return forbidden_page(&state, &viewer);
     }
     render(BillingPage { shell: Shell::new(&state, &viewer, "/billing") })
+}
+
+#[derive(Template)]
+#[template(path = "admin_billing.html")]
+struct AdminBillingPage {
+    shell: Shell,
+}
+
+pub async fn admin_billing(State(state): State<AppState>, viewer: Viewer) -> Response {
+    if !policy::allows(viewer.user.role, Capability::ManageBilling) {
+        return forbidden_page(&state, &viewer);
+    }
+    render(AdminBillingPage { shell: Shell::new(&state, &viewer, "/admin/billing") })
 }
 
 #[derive(Template)]
