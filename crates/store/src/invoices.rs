@@ -224,6 +224,15 @@ impl Store {
                 };
             };
             let invoice = Invoice::try_from(row)?;
+            // A row to lock even on a first payment: two invoices paid at once then queue here
+            // and the second extends what the first bought, rather than both starting now.
+            sqlx::query(
+                "INSERT INTO subscriptions (user_id, plan, cycle, status, period_start, period_end, updated_at)
+                 VALUES ($1, 'free', 'monthly', 'expired', 0, 0, $2) ON CONFLICT (user_id) DO NOTHING")
+                .bind(invoice.user_id.0)
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await?;
             let sub: Option<(String, String, i64)> =
                 sqlx::query_as(&current).bind(invoice.user_id.0).fetch_optional(&mut *tx).await?;
             let start = match sub {
@@ -260,6 +269,19 @@ impl Store {
             Payment::Paid(invoice)
         });
         Ok(outcome)
+    }
+
+    /// A paid invoice whose money went back (a refund, a chargeback): `refunded`. The plan it
+    /// bought is left to an admin, who is told in the log. Returns the invoice.
+    pub async fn refund_invoice(&self, number: &str, now: Timestamp) -> Result<Invoice> {
+        let sql = format!(
+            "UPDATE invoices SET status = 'refunded', updated_at = $2 WHERE number = $1 AND status = 'paid' RETURNING {COLUMNS}"
+        );
+        let row: Option<Row> = on_db!(self, write, pool => sqlx::query_as(&sql).bind(number).bind(now.millis()).fetch_optional(pool).await)?;
+        match row {
+            Some(r) => r.try_into(),
+            None => self.invoice_by_number(number).await?.ok_or(StoreError::NotFound),
+        }
     }
 
     /// A pending invoice the gateway says will not be paid (`expired`, `failed`); any other

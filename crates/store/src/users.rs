@@ -183,6 +183,11 @@ impl Store {
                     return Err(StoreError::Refused(Refusal::LastSuperadmin));
                 }
             }
+            if change.plan.is_some() {
+                // An admin's plan has no paid period to run out: it holds until changed. (The
+                // subscription before the user: the order payments and the expiry sweep lock in.)
+                sqlx::query("DELETE FROM subscriptions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+            }
             let row = sqlx::query_as(&update)
                 .bind(id.0)
                 .bind(change.role.map(Role::as_str))
@@ -191,10 +196,6 @@ impl Store {
                 .bind(now.millis())
                 .fetch_one(&mut *tx)
                 .await?;
-            if change.plan.is_some() {
-                // An admin's plan has no paid period to run out: it holds until changed.
-                sqlx::query("DELETE FROM subscriptions WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
-            }
             tx.commit().await?;
             row
         });

@@ -22,6 +22,9 @@ pub struct Transaction<'a> {
     pub name: &'a str,
     /// Where Midtrans sends the owner back after paying.
     pub finish_url: Option<&'a str>,
+    /// Where Midtrans posts this transaction's notifications (`X-Override-Notification`), so
+    /// that installations sharing an account each hear their own.
+    pub notification_url: Option<&'a str>,
 }
 
 /// The payment page and its token, or Midtrans' words when it refused.
@@ -51,10 +54,14 @@ pub async fn create(
     }
     let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
     let url = format!("{}/snap/v1/transactions", base.trim_end_matches('/'));
-    let response = client
+    let mut request = client
         .post(url)
         .header(reqwest::header::AUTHORIZATION, format!("Basic {auth}"))
-        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(notify) = t.notification_url {
+        request = request.header("X-Override-Notification", notify);
+    }
+    let response = request
         .json(&body)
         .send()
         .await
@@ -64,6 +71,11 @@ pub async fn create(
     if status.is_success() {
         let created: Created =
             serde_json::from_str(&text).map_err(|_| format!("Midtrans answered {status} without a payment page"))?;
+        // The owner's browser goes there: only to Midtrans' own pages.
+        let origin = base.trim_end_matches('/');
+        if !created.redirect_url.starts_with(&format!("{origin}/")) {
+            return Err("Midtrans answered with a payment page elsewhere than Midtrans".to_string());
+        }
         return Ok((created.token, created.redirect_url));
     }
     let said = serde_json::from_str::<Refused>(&text)

@@ -29,7 +29,7 @@ fn supported(gateway: Gateway) -> ServiceResult<()> {
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GatewayInput {
     /// Midtrans' server key (Settings → Access keys).
@@ -37,6 +37,13 @@ pub struct GatewayInput {
     /// Live payments; `false` (the default) uses the gateway's sandbox.
     #[serde(default)]
     pub production: bool,
+}
+
+impl std::fmt::Debug for GatewayInput {
+    // Never the key, whatever logs this.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayInput").field("server_key", &"…").field("production", &self.production).finish()
+    }
 }
 
 pub async fn set_gateway(
@@ -115,6 +122,7 @@ pub async fn checkout(state: &AppState, actor: Actor, input: CheckoutInput) -> S
     let item_id = format!("{}-{}", input.plan, input.cycle);
     let item_name = format!("kewhats {} ({})", plan.name, input.cycle);
     let finish = state.config.public_url.as_ref().map(|u| format!("{u}/billing"));
+    let notify = state.config.public_url.as_ref().map(|u| format!("{u}/api/payments/midtrans"));
     let transaction = midtrans::Transaction {
         order_id: &invoice.number,
         amount: amount.0,
@@ -123,6 +131,7 @@ pub async fn checkout(state: &AppState, actor: Actor, input: CheckoutInput) -> S
         email: &user.email,
         name: if user.name.is_empty() { &user.email } else { &user.name },
         finish_url: finish.as_deref(),
+        notification_url: notify.as_deref(),
     };
     let created = midtrans::create(&base, &key, &transaction, GATEWAY_TIMEOUT).await;
     let now = state.clock.now();
@@ -189,12 +198,16 @@ pub async fn midtrans_notification(state: &AppState, body: &[u8]) -> ServiceResu
         return Err(ServiceError::conflict("error-notification-mismatch"));
     }
     let now = state.clock.now();
-    let accepted = n.fraud_status.as_deref().is_none_or(|f| f == "accept");
+    // A payment is a signed 200; a card capture only once the fraud check accepted it.
+    let succeeded = n.status_code == "200";
+    let fraud_ok = n.fraud_status.as_deref().is_none_or(|f| f == "accept");
     match n.transaction_status.as_str() {
-        "settlement" => pay(state, &invoice, now).await,
-        "capture" if accepted => pay(state, &invoice, now).await,
+        "settlement" if succeeded && fraud_ok => pay(state, &invoice, now).await,
+        "capture" if succeeded && n.fraud_status.as_deref() == Some("accept") => pay(state, &invoice, now).await,
+        "deny" | "cancel" | "failure" if invoice.status == InvoiceStatus::Paid => refunded(state, &invoice, now).await,
         "deny" | "cancel" | "failure" => close(state, &invoice, InvoiceStatus::Failed, now).await,
         "expire" => close(state, &invoice, InvoiceStatus::Expired, now).await,
+        "refund" | "partial_refund" | "chargeback" | "partial_chargeback" => refunded(state, &invoice, now).await,
         _ => Ok(Notified::Waiting),
     }
 }
@@ -209,6 +222,17 @@ async fn pay(state: &AppState, invoice: &Invoice, now: domain::Timestamp) -> Ser
         Err(StoreError::NotFound) => Err(ServiceError::not_found("error-invoice-not-found")),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Money that went back after a payment: the invoice says so, and an admin is told (the plan
+/// it bought is theirs to decide on).
+async fn refunded(state: &AppState, invoice: &Invoice, now: domain::Timestamp) -> ServiceResult<Notified> {
+    let refunded = state.store.refund_invoice(&invoice.number, now).await?;
+    if refunded.status == InvoiceStatus::Refunded {
+        tracing::error!(invoice = %refunded.number, owner = %refunded.user_id, plan = %refunded.plan,
+            "a paid invoice was refunded or charged back at Midtrans; the plan it bought is still active");
+    }
+    Ok(Notified::Closed)
 }
 
 async fn close(

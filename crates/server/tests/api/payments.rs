@@ -59,6 +59,7 @@ both_backends! {
         assert_eq!(made[0]["transaction_details"], json!({"order_id": number, "gross_amount": 20000}));
         assert_eq!(made[0]["customer_details"]["email"], "ana@shop.id");
         assert_eq!(made[0]["callbacks"]["finish"], "https://wa.toko.id/billing");
+        assert_eq!(made[0]["x_override_notification"], "https://wa.toko.id/api/payments/midtrans");
 
         // Forged, unknown, or for another amount: refused, nothing changes.
         assert_eq!(notify(&app, midtrans.notification(&number, 20_000, "settlement", true)).await.status(), StatusCode::UNAUTHORIZED);
@@ -94,6 +95,11 @@ both_backends! {
         let sub = app.store.subscription(ana).await.unwrap().unwrap();
         let before = chrono_ms(&end);
         assert_eq!(sub.period_end, domain::add_months(domain::Timestamp(before), 12));
+        // Money sent back later: the invoice says refunded (and an admin is told in the log).
+        let back = expect_json(notify(&app, midtrans.notification(number, 200_000, "refund", false)).await, StatusCode::OK).await;
+        assert_eq!(back["result"], "closed");
+        let listed = expect_json(s.get("/api/billing/invoices").await, StatusCode::OK).await;
+        assert_eq!(listed["items"][0]["status"], "refunded");
         // Another owner's invoices are not Ana's.
         let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
         assert_eq!(expect_json(bob.get("/api/billing/invoices").await, StatusCode::OK).await["total"], 0);

@@ -390,7 +390,7 @@ impl Midtrans {
                         "Access denied due to unauthorized transaction, please check client or server key",
                     );
                 }
-                let Ok(t) = serde_json::from_str::<Value>(&body) else { return refuse(400, "Invalid JSON") };
+                let Ok(mut t) = serde_json::from_str::<Value>(&body) else { return refuse(400, "Invalid JSON") };
                 let order = t["transaction_details"]["order_id"].as_str().unwrap_or("").to_string();
                 let gross = t["transaction_details"]["gross_amount"].as_i64().unwrap_or(-1);
                 let items: i64 = t["item_details"].as_array().map_or(0, |items| {
@@ -402,6 +402,10 @@ impl Midtrans {
                 }
                 if gross != items {
                     return refuse(400, "transaction_details.gross_amount is not equal to the sum of item_details");
+                }
+                // Kept beside the body, for the test to see where notifications will go.
+                if let Some(url) = headers.get("x-override-notification").and_then(|v| v.to_str().ok()) {
+                    t["x_override_notification"] = json!(url);
                 }
                 made.push(t);
                 let token = format!("snap-token-{}", made.len());
