@@ -21,12 +21,19 @@ fn binding(gateway: Gateway) -> Vec<u8> {
     format!("payment-gateway/{gateway}").into_bytes()
 }
 
-/// The gateways this server can take payments through so far.
+/// The gateways an admin sets keys for.
 fn supported(gateway: Gateway) -> ServiceResult<()> {
     match gateway {
         Gateway::Midtrans => Ok(()),
         _ => Err(ServiceError::invalid("gateway", "error-gateway-unsupported")),
     }
+}
+
+/// The sandbox's own "server key", made at start: its notifications are signed like Midtrans'
+/// with it, and pay only sandbox invoices.
+fn sandbox_key() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| format!("SB-kewhats-{}", crate::crypto::tokens::random_token()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -91,20 +98,28 @@ async fn midtrans_key(state: &AppState) -> ServiceResult<Option<(String, String)
 pub struct CheckoutInput {
     pub plan: Plan,
     pub cycle: BillingCycle,
-    /// `midtrans` (the default).
-    #[serde(default = "midtrans_default")]
-    pub gateway: Gateway,
-}
-
-fn midtrans_default() -> Gateway {
-    Gateway::Midtrans
+    /// `midtrans`, or `sandbox` (a simulated payment page, only with the `sandbox` setting, as
+    /// in the demo). By default Midtrans once an admin set its key, else the sandbox if it is on.
+    pub gateway: Option<Gateway>,
 }
 
 /// An invoice for the plan and cycle, with the page to pay it on. Written before Midtrans is
 /// called; when Midtrans refuses, the invoice is `failed` with its words and the owner is told.
 pub async fn checkout(state: &AppState, actor: Actor, input: CheckoutInput) -> ServiceResult<Invoice> {
     whatsapp_scope(actor)?;
-    supported(input.gateway)?;
+    let configured = midtrans_key(state).await?;
+    let gateway = match input.gateway {
+        Some(g) => g,
+        None if configured.is_none() && state.config.sandbox => Gateway::Sandbox,
+        None => Gateway::Midtrans,
+    };
+    match gateway {
+        Gateway::Sandbox if !state.config.sandbox => {
+            return Err(ServiceError::Forbidden { code: "sandbox_disabled", message: Text::new("error-sandbox-off") })
+        }
+        Gateway::Sandbox => {}
+        other => supported(other)?,
+    }
     let plan = state.store.plan_details(input.plan).await?;
     let amount = match input.cycle {
         BillingCycle::Monthly => plan.price_monthly,
@@ -113,12 +128,17 @@ pub async fn checkout(state: &AppState, actor: Actor, input: CheckoutInput) -> S
     if amount.0 <= 0 {
         return Err(ServiceError::invalid("plan", "error-checkout-free"));
     }
-    let Some((key, base)) = midtrans_key(state).await? else {
-        return Err(ServiceError::Conflict { code: "gateway_not_set", message: Text::new("error-gateway-not-set") });
-    };
     let user = state.store.user(actor.user_id).await?.ok_or_else(|| ServiceError::not_found("error-not-found"))?;
     let now = state.clock.now();
-    let invoice = state.store.create_invoice(user.id, input.plan, input.cycle, amount, input.gateway, now).await?;
+    if gateway == Gateway::Sandbox {
+        let invoice = state.store.create_invoice(user.id, input.plan, input.cycle, amount, gateway, now).await?;
+        let page = format!("/billing/sandbox/{}", invoice.number);
+        return Ok(state.store.set_invoice_checkout(invoice.id, Ok((None, &page)), now).await?);
+    }
+    let Some((key, base)) = configured else {
+        return Err(ServiceError::Conflict { code: "gateway_not_set", message: Text::new("error-gateway-not-set") });
+    };
+    let invoice = state.store.create_invoice(user.id, input.plan, input.cycle, amount, gateway, now).await?;
     let item_id = format!("{}-{}", input.plan, input.cycle);
     let item_name = format!("kewhats {} ({})", plan.name, input.cycle);
     let finish = state.config.public_url.as_ref().map(|u| format!("{u}/billing"));
@@ -183,17 +203,24 @@ pub async fn midtrans_notification(state: &AppState, body: &[u8]) -> ServiceResu
     }
     let unverified = || ServiceError::Unauthenticated(Text::new("error-notification-unverified"));
     let Ok(n) = serde_json::from_slice::<Notification>(body) else { return Err(unverified()) };
-    let Some((key, _)) = midtrans_key(state).await? else { return Err(unverified()) };
-    let expected = midtrans::signature(&n.order_id, &n.status_code, &n.gross_amount, &key);
-    if !constant_time_eq(&expected, &n.signature_key.to_ascii_lowercase()) {
-        tracing::warn!(order = %n.order_id, "a Midtrans notification with a wrong signature was refused");
-        return Err(unverified());
-    }
+    let signed_by = |key: &str| {
+        let expected = midtrans::signature(&n.order_id, &n.status_code, &n.gross_amount, key);
+        constant_time_eq(&expected, &n.signature_key.to_ascii_lowercase())
+    };
+    // Which key signed it says which invoices it may settle: the sandbox's, only its own.
+    let by = match midtrans_key(state).await? {
+        Some((key, _)) if signed_by(&key) => Gateway::Midtrans,
+        _ if state.config.sandbox && signed_by(sandbox_key()) => Gateway::Sandbox,
+        _ => {
+            tracing::warn!(order = %n.order_id, "a Midtrans notification with a wrong signature was refused");
+            return Err(unverified());
+        }
+    };
     let Some(invoice) = state.store.invoice_by_number(&n.order_id).await? else {
         tracing::warn!(order = %n.order_id, "a Midtrans notification for an unknown order was refused");
         return Err(ServiceError::not_found("error-invoice-not-found"));
     };
-    if n.gross_amount != format!("{}.00", invoice.amount.0) || invoice.gateway != Gateway::Midtrans {
+    if n.gross_amount != format!("{}.00", invoice.amount.0) || invoice.gateway != by {
         tracing::warn!(order = %n.order_id, amount = %n.gross_amount, "a Midtrans notification that does not match its invoice");
         return Err(ServiceError::conflict("error-notification-mismatch"));
     }
@@ -243,4 +270,40 @@ async fn close(
 ) -> ServiceResult<Notified> {
     let closed = state.store.close_invoice(&invoice.number, to, now).await?;
     Ok(if closed.status == InvoiceStatus::Paid { Notified::AlreadyPaid } else { Notified::Closed })
+}
+
+/// The sandbox's payment page: the owner pays (`settlement`) or refuses (`deny`) the invoice,
+/// and the application is sent the Midtrans-format notification the real gateway would send,
+/// signed with the sandbox's key, through the same handler. Only with the `sandbox` setting,
+/// only for the owner's own sandbox invoice.
+pub async fn sandbox_pay(state: &AppState, actor: Actor, number: &str, pay: bool) -> ServiceResult<Notified> {
+    whatsapp_scope(actor)?;
+    if !state.config.sandbox {
+        return Err(ServiceError::Forbidden { code: "sandbox_disabled", message: Text::new("error-sandbox-off") });
+    }
+    let invoice = state
+        .store
+        .invoice_by_number(number)
+        .await?
+        .filter(|i| i.user_id == actor.user_id && i.gateway == Gateway::Sandbox)
+        .ok_or_else(|| ServiceError::not_found("error-invoice-not-found"))?;
+    let (status, code) = if pay { ("settlement", "200") } else { ("deny", "202") };
+    let gross = format!("{}.00", invoice.amount.0);
+    let signature = midtrans::signature(&invoice.number, code, &gross, sandbox_key());
+    let notification = serde_json::json!({
+        "transaction_status": status, "status_code": code, "gross_amount": gross, "order_id": invoice.number,
+        "signature_key": signature, "fraud_status": "accept", "payment_type": "bank_transfer", "currency": "IDR",
+    });
+    midtrans_notification(state, notification.to_string().as_bytes()).await
+}
+
+/// The owner's own invoice, for the sandbox's page.
+pub async fn own_invoice(state: &AppState, actor: Actor, number: &str) -> ServiceResult<Invoice> {
+    whatsapp_scope(actor)?;
+    state
+        .store
+        .invoice_by_number(number)
+        .await?
+        .filter(|i| i.user_id == actor.user_id)
+        .ok_or_else(|| ServiceError::not_found("error-invoice-not-found"))
 }

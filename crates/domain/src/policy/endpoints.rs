@@ -102,6 +102,7 @@ pub const ENDPOINTS: &[Row] = &[
     ("PUT",    "/api/admin/payment-gateways/{gateway}",              [U, F, F, F, O, O]),
     // Midtrans' notification: only its signature gets in.
     ("POST",   "/api/payments/midtrans",                             [U, U, U, U, U, U]),
+    ("POST",   "/api/billing/sandbox/{number}",                      [U, O, N, F, N, N]),
     ("DELETE", "/api/integrations/{id}/replies",                     [U, O, N, F, N, N]),
     // Telegram's webhook: only its secret token gets in, whoever is logged in.
     ("POST",   "/api/integrations/{id}/telegram",                    [U, U, U, U, U, U]),

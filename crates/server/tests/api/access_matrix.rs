@@ -39,6 +39,8 @@ struct World {
     blast_schedule: i64,
     /// The owner's contact import job.
     import: String,
+    /// The owner's sandbox invoice.
+    invoice: String,
     callers: Vec<(Who, Option<Credentials>)>,
     numbers: u32,
 }
@@ -92,6 +94,7 @@ impl World {
             blast: 0,
             blast_schedule: 0,
             import: String::new(),
+            invoice: String::new(),
             callers,
             numbers: 0,
         };
@@ -133,6 +136,9 @@ impl World {
             .header("x-csrf-token", &world.owner_session().csrf);
         let imported = imported.send().await.unwrap();
         world.import = expect_json(imported, StatusCode::ACCEPTED).await["id"].as_str().unwrap().to_string();
+        let checkout = json!({"plan": "pro", "cycle": "monthly", "gateway": "sandbox"});
+        let invoice = world.owner_session().post("/api/billing/checkout", checkout).await;
+        world.invoice = expect_json(invoice, StatusCode::CREATED).await["number"].as_str().unwrap().to_string();
         world
     }
 
@@ -307,6 +313,7 @@ impl World {
             .replace("{delivery}", &self.delivery.to_string())
             .replace("{code}", "unlimited")
             .replace("{gateway}", "midtrans")
+            .replace("{number}", &self.invoice)
     }
 
     /// A valid body, so that the answer is about who calls, not about what they sent.
@@ -346,6 +353,8 @@ impl World {
             // (The owner stays unlimited: the matrix makes many outlets.)
             ("PATCH", "/api/admin/users/{id}") => json!({"plan": "unlimited"}),
             ("POST", "/api/billing/checkout") => json!({"plan": "pro", "cycle": "monthly"}),
+            // Refused, not paid: the owner stays on its plan for the calls after.
+            ("POST", "/api/billing/sandbox/{number}") => json!({"pay": false}),
             ("PUT", "/api/admin/payment-gateways/{gateway}") => json!({"server_key": "SB-Mid-server-matrix"}),
             // The plan as seeded, so later calls meet the same limits.
             ("PUT", "/api/admin/plans/{code}") => json!({"name": "Unlimited", "price_monthly": 100000,

@@ -1573,6 +1573,37 @@ mod billing_page {
         app.stop().await;
         db.cleanup().await;
     }
+
+    #[tokio::test]
+    async fn in_the_sandbox_an_owner_pays_on_the_simulated_page_and_is_on_the_plan() {
+        let db = TestDb::sqlite();
+        let app = TestApp::start(&db).await;
+        let Some(b) = Browser::start().await else { return };
+        let (owner, _) = app.as_new("ana@shop.id", Role::User).await;
+        let change = domain::policy::UserChange { plan: Some(domain::Plan::Free), ..Default::default() };
+        app.store.update_user(owner, change, domain::Clock::now(&app.clock)).await.unwrap();
+        log_in(&b, &app, "ana@shop.id", PASSWORD).await;
+        b.wait_for("the dashboard", "location.pathname === '/dashboard'").await;
+        b.goto(&app.url("/billing")).await;
+        b.wait_for("the plans", "document.querySelectorAll('#plans-table tbody tr').length === 4").await;
+        b.click("#plans-table tr[data-plan=enterprise] button.pay-yearly").await;
+        b.wait_for("the simulated page", "location.pathname.startsWith('/billing/sandbox/')").await;
+        let page = b.text().await;
+        assert!(page.contains("Rp 500.000") && page.contains("no money moves"), "{page}");
+        assert_eq!(b.accessibility_violations().await, Vec::<String>::new());
+        b.click("#sandbox-pay").await;
+        b.wait_for("back on billing", "location.pathname === '/billing'").await;
+        b.wait_for(
+            "the paid invoice",
+            "document.querySelectorAll('#invoices-table tbody tr[data-status=paid]').length === 1",
+        )
+        .await;
+        let summary = b.eval("return document.getElementById('plan-summary').textContent").await;
+        assert!(summary.as_str().unwrap().starts_with("You are on the Enterprise plan until"), "{summary}");
+        b.quit().await;
+        app.stop().await;
+        db.cleanup().await;
+    }
 }
 
 /// Each page, and what shows that its script has filled it in.

@@ -30,8 +30,10 @@ both_backends! {
         let (ana, s) = app.as_new("ana@shop.id", Role::User).await;
         app.store.update_user(ana, UserChange { plan: Some(Plan::Free), ..Default::default() }, app.clock.now()).await.unwrap();
 
-        // Before an admin sets the key there is nothing to pay with.
-        let err = expect_error(s.post("/api/billing/checkout", json!({"plan": "pro", "cycle": "monthly"})).await, StatusCode::CONFLICT).await;
+        // Before an admin sets the key there is nothing to pay with (but the sandbox's page,
+        // which the tests' sandbox setting offers by default).
+        let midtrans_only = json!({"plan": "pro", "cycle": "monthly", "gateway": "midtrans"});
+        let err = expect_error(s.post("/api/billing/checkout", midtrans_only).await, StatusCode::CONFLICT).await;
         assert_eq!(err["code"], "gateway_not_set");
         let wrong = json!({"server_key": "SB-Mid-server-wrong"});
         expect_error(s.put("/api/admin/payment-gateways/midtrans", wrong.clone()).await, StatusCode::FORBIDDEN).await;
@@ -103,6 +105,37 @@ both_backends! {
         // Another owner's invoices are not Ana's.
         let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
         assert_eq!(expect_json(bob.get("/api/billing/invoices").await, StatusCode::OK).await["total"], 0);
+        app.stop().await;
+    }
+
+    async fn the_sandbox_pays_through_the_same_signed_notification_for_its_owner_only(db) {
+        let app = TestApp::start(db).await;
+        let (ana, s) = app.as_new("ana@shop.id", Role::User).await;
+        app.store.update_user(ana, UserChange { plan: Some(Plan::Free), ..Default::default() }, app.clock.now()).await.unwrap();
+        let (_, bob) = app.as_new("bob@shop.id", Role::User).await;
+
+        // No Midtrans key, sandbox on (as in the demo): the simulated page.
+        let first = expect_json(s.post("/api/billing/checkout", json!({"plan": "pro", "cycle": "monthly"})).await, StatusCode::CREATED).await;
+        let number = first["number"].as_str().unwrap().to_string();
+        assert_eq!((first["gateway"].as_str(), first["payment_url"].as_str()), (Some("sandbox"), Some(format!("/billing/sandbox/{number}").as_str())));
+        assert_eq!(s.get(&format!("/billing/sandbox/{number}")).await.status(), StatusCode::OK);
+        assert_eq!(bob.get(&format!("/billing/sandbox/{number}")).await.status(), StatusCode::FORBIDDEN, "another owner's invoice");
+        expect_error(bob.post(&format!("/api/billing/sandbox/{number}"), json!({"pay": true})).await, StatusCode::NOT_FOUND).await;
+
+        // Refused: failed, still free. Paid: pro.
+        let refused = expect_json(s.post(&format!("/api/billing/sandbox/{number}"), json!({"pay": false})).await, StatusCode::OK).await;
+        assert_eq!(refused["result"], "closed");
+        assert_eq!(expect_json(s.get("/api/billing").await, StatusCode::OK).await["plan"], "free");
+        let second = expect_json(s.post("/api/billing/checkout", json!({"plan": "pro", "cycle": "monthly"})).await, StatusCode::CREATED).await;
+        let number = second["number"].as_str().unwrap();
+        let paid = expect_json(s.post(&format!("/api/billing/sandbox/{number}"), json!({"pay": true})).await, StatusCode::OK).await;
+        assert_eq!(paid["result"], "paid");
+        let again = expect_json(s.post(&format!("/api/billing/sandbox/{number}"), json!({"pay": true})).await, StatusCode::OK).await;
+        assert_eq!(again["result"], "already_paid");
+        assert_eq!(expect_json(s.get("/api/billing").await, StatusCode::OK).await["plan"], "pro");
+        let listed = expect_json(s.get("/api/billing/invoices").await, StatusCode::OK).await;
+        let statuses: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["paid", "failed"]);
         app.stop().await;
     }
 }

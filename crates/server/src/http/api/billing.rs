@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(gateways))
         .routes(routes!(set_gateway))
         .routes(routes!(midtrans_notification))
+        .routes(routes!(sandbox_pay))
 }
 
 /// The plans
@@ -133,4 +134,28 @@ struct NotificationAnswer {
     responses((status = 200, body = NotificationAnswer), (status = 401, description = "Not signed with the server key")))]
 async fn midtrans_notification(State(state): State<AppState>, body: Bytes) -> AppResult<Json<NotificationAnswer>> {
     Ok(Json(NotificationAnswer { result: payments::midtrans_notification(&state, &body).await? }))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SandboxPayment {
+    /// `true` pays, `false` refuses.
+    pay: bool,
+}
+
+/// Pay a sandbox invoice (simulated)
+///
+/// The sandbox's payment page: sends the application the Midtrans-format notification a real
+/// payment (or refusal) would, signed, through the same handler. Only with the `sandbox`
+/// setting (the demo), for the caller's own sandbox invoice.
+#[utoipa::path(post, path = "/api/billing/sandbox/{number}", tag = "sandbox", operation_id = "sandboxPay",
+    params(("number" = String, Path, description = "The invoice's number")), request_body = SandboxPayment,
+    responses((status = 200, body = NotificationAnswer)))]
+async fn sandbox_pay(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(body): ApiJson<SandboxPayment>,
+) -> AppResult<Json<NotificationAnswer>> {
+    Ok(Json(NotificationAnswer { result: payments::sandbox_pay(&state, caller.actor, &number, body.pay).await? }))
 }

@@ -30,6 +30,7 @@ const ASSETS: &[(&str, &str)] = assets![
     "js/api_keys.js",
     "js/billing.js",
     "js/admin_billing.js",
+    "js/billing_sandbox.js",
     "js/templates.js",
     "js/blasts.js",
     "js/auto_replies.js",

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/integrations", get(pages::integrations))
         .route("/webhooks", get(pages::webhooks))
         .route("/billing", get(pages::billing))
+        .route("/billing/sandbox/{number}", get(pages::billing_sandbox))
         .route("/admin/billing", get(pages::admin_billing))
         .route("/assets/{*path}", get(assets::serve))
         // Browsers ask for it by themselves, whatever the page links.

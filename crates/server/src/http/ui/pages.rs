@@ -332,6 +332,39 @@ pub async fn billing(State(state): State<AppState>, viewer: Viewer) -> Response 
 }
 
 #[derive(Template)]
+#[template(path = "billing_sandbox.html")]
+struct BillingSandboxPage {
+    shell: Shell,
+    number: String,
+    plan: String,
+    amount: String,
+    status: String,
+}
+
+/// The sandbox's payment page for one of the viewer's invoices.
+pub async fn billing_sandbox(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Path(number): axum::extract::Path<String>,
+) -> Response {
+    if !state.config.sandbox {
+        return forbidden_page(&state, &viewer);
+    }
+    let Ok(invoice) = app::services::payments::own_invoice(&state, viewer.caller.actor, &number).await else {
+        return forbidden_page(&state, &viewer);
+    };
+    let tr = viewer.tr;
+    let page = BillingSandboxPage {
+        shell: Shell::new(&state, &viewer, "/billing"),
+        number: invoice.number,
+        plan: format!("{} · {}", invoice.plan, tr.t(&format!("js-billing-cycle-{}", invoice.cycle))),
+        amount: invoice.amount.to_string(),
+        status: tr.t(&format!("js-billing-invoice-{}", invoice.status)),
+    };
+    render(page)
+}
+
+#[derive(Template)]
 #[template(path = "admin_billing.html")]
 struct AdminBillingPage {
     shell: Shell,
