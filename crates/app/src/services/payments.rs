@@ -287,6 +287,13 @@ pub async fn sandbox_pay(state: &AppState, actor: Actor, number: &str, pay: bool
         .await?
         .filter(|i| i.user_id == actor.user_id && i.gateway == Gateway::Sandbox)
         .ok_or_else(|| ServiceError::not_found("error-invoice-not-found"))?;
+    // The page answers a waiting invoice; a decided one stays as it is (a refusal after paying
+    // is no refund).
+    match invoice.status {
+        InvoiceStatus::Pending => {}
+        InvoiceStatus::Paid => return Ok(Notified::AlreadyPaid),
+        _ => return Ok(Notified::Closed),
+    }
     let (status, code) = if pay { ("settlement", "200") } else { ("deny", "202") };
     let gross = format!("{}.00", invoice.amount.0);
     let signature = midtrans::signature(&invoice.number, code, &gross, sandbox_key());

@@ -132,6 +132,8 @@ both_backends! {
         assert_eq!(paid["result"], "paid");
         let again = expect_json(s.post(&format!("/api/billing/sandbox/{number}"), json!({"pay": true})).await, StatusCode::OK).await;
         assert_eq!(again["result"], "already_paid");
+        let late = expect_json(s.post(&format!("/api/billing/sandbox/{number}"), json!({"pay": false})).await, StatusCode::OK).await;
+        assert_eq!(late["result"], "already_paid", "a refusal after paying changes nothing");
         assert_eq!(expect_json(s.get("/api/billing").await, StatusCode::OK).await["plan"], "pro");
         let listed = expect_json(s.get("/api/billing/invoices").await, StatusCode::OK).await;
         let statuses: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|i| i["status"].as_str().unwrap()).collect();
