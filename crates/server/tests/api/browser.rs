@@ -1588,6 +1588,7 @@ mod billing_page {
         b.wait_for("the plans", "document.querySelectorAll('#plans-table tbody tr').length === 4").await;
         b.click("#plans-table tr[data-plan=enterprise] button.pay-yearly").await;
         b.wait_for("the simulated page", "location.pathname.startsWith('/billing/sandbox/')").await;
+        b.wait_for("its button", "!!document.getElementById('sandbox-pay')").await;
         let page = b.text().await;
         assert!(page.contains("Rp 500.000") && page.contains("no money moves"), "{page}");
         assert_eq!(b.accessibility_violations().await, Vec::<String>::new());
